@@ -1,0 +1,63 @@
+"""The service catalogue as the protocol carries it (``catalogue.updated``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from .types import Code, Count, Division, Name, ShortText
+
+OutletKind = Literal["postal", "mobile", "township", "village"]
+OUTLET_KINDS: tuple[str, ...] = ("postal", "mobile", "township", "village")
+
+
+class MaterialSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One material an item asks for."""
+
+    code: Code
+    name: Name
+    required: bool = True
+    # 容缺受理: the applicant may promise in writing to hand it in later.
+    may_promise: bool = False
+
+
+class CatalogueItem(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One service item outlets may accept."""
+
+    code: Code
+    name: Name
+    department: Code
+    promised_days: Count  # working days promised to the citizen
+    legal_days: Count  # working days the law allows
+    materials: tuple[MaterialSpec, ...] = ()
+    fee_fen: Count = 0  # fee in fen (0.01 yuan); 0 for free items
+    mailable: bool = True
+    outlet_kinds: tuple[OutletKind, ...] = OUTLET_KINDS
+    # Department unit per county division code; "*" is the default unit.
+    unit_by_region: dict[str, Code] = {}
+    note: ShortText = ""
+
+    def __post_init__(self) -> None:
+        codes = [m.code for m in self.materials]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"item {self.code}: material codes repeat")
+        if self.promised_days > self.legal_days:
+            raise ValueError(f"item {self.code}: promised_days exceeds legal_days")
+        if not self.outlet_kinds:
+            raise ValueError(f"item {self.code}: no outlet kind may accept it")
+        for region in self.unit_by_region:
+            if region != "*" and not (len(region) == 6 and region.isdigit()):
+                raise ValueError(f"item {self.code}: region {region!r} is not a division code")
+
+    def material(self, code: str) -> MaterialSpec | None:
+        """The material spec with this code, if the item has one."""
+        return next((m for m in self.materials if m.code == code), None)
+
+
+def unit_for(item: CatalogueItem, region: Division) -> str | None:
+    """The unit for a county: exact county, then its prefecture, province, then the default."""
+    for key in (region, region[:4] + "00", region[:2] + "0000", "*"):
+        if key in item.unit_by_region:
+            return item.unit_by_region[key]
+    return None
