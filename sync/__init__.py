@@ -1,7 +1,8 @@
 """The Daiban sync protocol: pure, versioned, shared by the agent and the hub.
 
-Nothing in this package touches the network, a database, the clock or the environment;
-anything that depends on time takes ``now`` as an argument. docs/protocol.md is its
+Nothing in this package touches the network, a database or the environment, and anything
+that depends on time takes ``now`` as an argument (the one default is ``today`` for the
+birth-date check of ``validators.resident_id``). docs/protocol.md is its
 normative description and tests/vectors/ its test vectors.
 """
 

@@ -24,6 +24,9 @@ from .codec import (
     field_from_error,
     strip_path,
 )
+from .codec import (
+    with_field as _with_field,
+)
 from .errors import InvalidValue, MalformedMessage, TooLarge
 from .records import UplinkRecord
 from .types import DeviceId, Millis, Uuid7
@@ -178,7 +181,7 @@ def decode_batch(frame: bytes) -> DecodedBatch:
     except msgspec.DecodeError as exc:
         text = str(exc)
         raise MalformedMessage(
-            f"batch envelope: {strip_path(text)}", field=field_from_error(text)
+            _with_field("batch envelope", text), field=field_from_error(text)
         ) from None
     check_version(envelope.v)
     if envelope.v != version:

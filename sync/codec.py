@@ -125,3 +125,10 @@ def strip_path(message: str) -> str:
     if _PATH_MARKER in message:
         message = message[: message.index(_PATH_MARKER)]
     return message
+
+
+def with_field(what: str, message: str) -> str:
+    """``what: message (at $.path)``: an error message that names its field in words too."""
+    where = field_from_error(message)
+    text = f"{what}: {strip_path(message)}"
+    return f"{text} (at {where})" if where else text

@@ -36,11 +36,14 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + MASK * (len(phone) - 7) + phone[-4:]
 
 
-# Province, prefecture and county levels, each optional, from the start of the address.
+# Province, prefecture and county levels, each optional, from the start of the address. A
+# division name holds no digits and none of the characters of street-level addresses, so a
+# "市" in "3号市场" is never taken for a city.
+_N = r"[^\d\s路街道号村组巷弄楼室栋]"
 _ADMIN_PREFIX = re.compile(
-    r"^(?:[^省市区]{1,8}?(?:省|自治区|特别行政区))?"
-    r"(?:[^市州盟]{1,8}?(?:市|自治州|州|地区|盟))?"
-    r"(?:[^区县旗市]{1,8}?(?:区|县|自治县|旗|市))?"
+    rf"^(?:{_N}{{1,8}}?(?:省|自治区|特别行政区))?"
+    rf"(?:{_N}{{1,8}}?(?:自治州|地区|盟|市)|{_N}{{1,8}}?州)?"
+    rf"(?:{_N}{{1,8}}?(?:自治县|区|县|旗|市))?"
 )
 
 

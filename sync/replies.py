@@ -14,7 +14,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from .codec import canonical, decode_frame, encode_frame, field_from_error, strip_path
+from .codec import canonical, decode_frame, encode_frame, field_from_error
+from .codec import with_field as _with_field
 from .errors import MalformedMessage
 from .records import DownlinkRecord, Reason
 from .types import Code, DeviceId, Millis, Sha256Hex, Uuid7
@@ -88,9 +89,7 @@ def _decode(frame: bytes, decoder: msgspec.json.Decoder, what: str):  # type: ig
         value = decoder.decode(payload)
     except msgspec.DecodeError as exc:
         text = str(exc)
-        raise MalformedMessage(
-            f"{what}: {strip_path(text)}", field=field_from_error(text)
-        ) from None
+        raise MalformedMessage(_with_field(what, text), field=field_from_error(text)) from None
     check_version(value.v)
     return value
 

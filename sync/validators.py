@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -28,12 +29,15 @@ __all__ = [
 ]
 
 _SPACES = re.compile(r"[\s\-]+")
+_DIGITS = re.compile(r"[0-9]+")
+_RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def _compact(text: object, field_name: str) -> str:
     if not isinstance(text, str):
         raise InvalidValue(f"{field_name} must be text", field=field_name, reason="type")
-    return _SPACES.sub("", text).upper()
+    # NFKC folds the full-width digits and letters a Chinese input method types into ASCII.
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).upper()
 
 
 # --- resident identity card numbers (GB 11643-1999) -------------------------------------------
@@ -47,7 +51,7 @@ class ResidentId:
     birth_date: dt.date
     sex: str  # "male" | "female"
     division: str
-    place: str | None  # e.g. "四川省 成都市 武侯区" when the division code is known
+    place: str | None  # e.g. "四川省 武侯区" when the division code is known
     upgraded_from: str | None = None  # the legacy 15-digit number, if that was typed
     warnings: tuple[str, ...] = field(default=())
 
@@ -76,16 +80,15 @@ def _birth_date(text: str, original: str, today: dt.date) -> dt.date:
     return born
 
 
-def _place(division: str) -> str | None:
+def _place(division: str) -> tuple[str | None, bool]:
+    """The place names a division code resolves to, and whether it resolved to a county."""
     info: dict[str, str] = {}
     for _part, props in numdb.get("cn/loc").info(division):
         info.update(props)
-    if not info:
-        return None
-    names = [info.get(k, "") for k in ("province", "prefecture", "county")]
     # Counties renamed over time are listed as "[start-end]name,..."; keep the last name.
+    names = [info.get(k, "") for k in ("province", "prefecture", "county")]
     names = [re.sub(r"\[[^\]]*\]", "", n).split(",")[-1] for n in names]
-    return " ".join(n for n in names if n) or None
+    return (" ".join(n for n in names if n) or None), bool(info.get("county"))
 
 
 def inspect_resident_id(text: object, *, today: dt.date | None = None) -> ResidentId:
@@ -95,7 +98,7 @@ def inspect_resident_id(text: object, *, today: dt.date | None = None) -> Reside
     today = today or dt.date.today()
     upgraded_from = None
     if len(number) == 15:
-        if not number.isdigit():
+        if not _DIGITS.fullmatch(number):
             raise InvalidValue(
                 f"a 15-digit ID number has digits only; {original!r} does not",
                 field="id_number",
@@ -111,7 +114,7 @@ def inspect_resident_id(text: object, *, today: dt.date | None = None) -> Reside
             field="id_number",
             reason="length",
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _RESIDENT_ID.fullmatch(number):
         raise InvalidValue(
             f"an ID number is 17 digits then a digit or X; {original!r} is not",
             field="id_number",
@@ -126,8 +129,11 @@ def inspect_resident_id(text: object, *, today: dt.date | None = None) -> Reside
         )
     born = _birth_date(number[6:14], original, today)
     division = number[:6]
-    place = _place(division)
-    warnings = () if place else (f"division code {division} is not in the known list",)
+    place, is_county = _place(division)
+    warnings: tuple[str, ...] = ()
+    if not is_county:
+        known = f" (only {place} is known)" if place else ""
+        warnings = (f"division code {division} is not a known county{known}",)
     return ResidentId(
         number=number,
         birth_date=born,
@@ -167,7 +173,7 @@ def credit_code(text: object) -> str:
             field="credit_code",
             reason="format",
         )
-    if not code[2:8].isdigit():
+    if not _DIGITS.fullmatch(code[2:8]):
         raise InvalidValue(
             f"characters 3-8 of a credit code are a division code (digits); {original!r} is not",
             field="credit_code",
@@ -251,7 +257,7 @@ def tracking_number(text: object) -> str:
                 reason="checksum",
             )
         return value
-    if _DOMESTIC.match(value) and not value[:2].isalpha():
+    if _DOMESTIC.match(value) and not value[:2].isalpha() and not value[-2:].isalpha():
         return value  # domestic numbers carry no check digit we can verify
     raise InvalidValue(
         f"{original!r} is not a tracking number (like EA123456785CN, or 13 domestic characters)",
