@@ -1,0 +1,68 @@
+"""The Daiban hub: a Flask app factory over one data folder.
+
+The data folder holds ``hub.db`` (SQLite, WAL), ``keys/`` (the hub's signing and sealing keys,
+owner-only) and ``blobs/`` (scans, content-addressed). ``daiban-hub init`` creates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+
+DEFAULTS: dict[str, Any] = {
+    "SIGNATURE_WINDOW": 300,  # seconds a request signature's created time may be off
+    "ENROL_CODE_TTL": 24 * 3600,  # seconds an enrolment code stays valid
+    "WARN_DAYS": 2,  # working days before the due date that count as "due soon"
+    "MAX_BLOB_BYTES": 50 * 1024 * 1024,
+    "FEED_PAGE": 500,
+    "JSON_AS_ASCII": False,
+}
+
+
+def data_paths(data: str | Path) -> dict[str, Path]:
+    root = Path(data)
+    return {
+        "root": root,
+        "database": root / "hub.db",
+        "keys": root / "keys",
+        "blobs": root / "blobs",
+    }
+
+
+def create_app(data: str | Path, config: Mapping[str, Any] | None = None) -> Flask:
+    """The hub app for an initialised data folder; ``config`` overrides defaults (tests)."""
+    from . import api_cases, api_sync, context, errors, openapi
+    from .blobs import LocalBlobStore
+    from .keys import load_keys
+    from .store import open_db
+
+    paths = data_paths(data)
+    if not paths["database"].exists():
+        raise FileNotFoundError(f"{paths['root']} is not a hub data folder: run `daiban-hub init`")
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.update(
+        DATABASE=str(paths["database"]),
+        CLOCK=context.system_clock_ms,
+    )
+    app.config.from_prefixed_env("DAIBAN_HUB")
+    if config:
+        app.config.update(config)
+    app.config["KEYS"] = load_keys(paths["keys"])
+    app.config["BLOBS"] = LocalBlobStore(paths["blobs"], max_bytes=app.config["MAX_BLOB_BYTES"])
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    open_db(paths["database"]).close()  # apply pending migrations once, at start
+    context.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(api_sync.bp)
+    app.register_blueprint(api_cases.bp)
+    app.register_blueprint(openapi.bp)
+
+    @app.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        return jsonify({"ok": True, "protocol_version": 1})
+
+    return app

@@ -1,14 +1,54 @@
-"""``daiban-hub``: the hub's command line."""
+"""``daiban-hub``: set up, run and look after a hub.
+
+Exit codes: 0 done; 1 refused (bad input, nothing changed; the message says why); 2 usage.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
 
 import click
 
 import sync
 
+from . import admin as setup
+from . import create_app, data_paths
+from .catalogue import CatalogueError, export_items, load_catalogue_file, sample_catalogue
+from .store import admin, devices, open_db, write
+from .users import UserError, create_user
+
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def emit(value: Any, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=None) if as_json else text)
+
+
+class Data:
+    def __init__(self, root: str) -> None:
+        self.root = Path(root)
+        self.paths = data_paths(self.root)
+
+    def db(self):  # type: ignore[no-untyped-def]
+        if not self.paths["database"].exists():
+            raise click.ClickException(f"{self.root} is not a hub data folder: run init first")
+        return open_db(self.paths["database"])
+
+
+pass_data = click.make_pass_decorator(Data)
+
+
+def refuse(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -18,12 +58,73 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
     type=click.Path(file_okay=False),
     default="daiban-data/hub",
     show_default=True,
-    help="Folder holding the hub's database, keys and blobs.",
+    envvar="DAIBAN_HUB_DATA",
+    help="Folder holding the hub's database, keys and scans.",
 )
 @click.pass_context
 def cli(ctx: click.Context, data: str) -> None:
     """Daiban hub: receives outlets' batches, routes them, tracks time limits."""
-    ctx.obj = data
+    ctx.obj = Data(data)
+
+
+@cli.command()
+@click.option(
+    "--catalogue",
+    "catalogue_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Start with this catalogue instead of the sample one.",
+)
+@json_option
+@pass_data
+def init(data: Data, catalogue_file: str | None, as_json: bool) -> None:
+    """Create the data folder: database, keys and the (sample) catalogue."""
+    try:
+        cat = load_catalogue_file(catalogue_file) if catalogue_file else sample_catalogue()
+        setup.init_data(data.root, cat, now=now_ms())
+    except (CatalogueError, setup.AdminError) as exc:
+        raise refuse(exc) from None
+    emit(
+        {"ok": True, "data": str(data.root), "items": len(cat.items)},
+        as_json,
+        f"hub initialised in {data.root} with {len(cat.items)} service items",
+    )
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8700, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--sweep-minutes",
+    default=10,
+    show_default=True,
+    type=int,
+    help="How often the time-limit job runs.",
+)
+@pass_data
+def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) -> None:
+    """Serve the hub with waitress (a production WSGI server) and run its scheduler."""
+    import waitress
+
+    from .scheduler import start_scheduler
+
+    try:
+        app = create_app(data.root)
+    except FileNotFoundError as exc:
+        raise refuse(exc) from None
+    scheduler = start_scheduler(app, minutes=sweep_minutes)
+    click.echo(f"daiban hub serving on http://{host}:{port}/  (data: {data.root})")
+    try:
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="daiban-hub",
+            max_request_body_size=64 * 1024 * 1024,
+        )
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 @cli.command()
@@ -39,3 +140,290 @@ def protocol() -> None:
             }
         )
     )
+
+
+# --- outlets and devices ------------------------------------------------------------------
+
+
+@cli.group()
+def outlet() -> None:
+    """Outlets: post offices, mobile shops, township and village service points."""
+
+
+@outlet.command("add")
+@click.argument("code")
+@click.option("--kind", required=True, type=click.Choice(sync.OUTLET_KINDS))
+@click.option("--name", required=True)
+@click.option("--region", required=True, help="6-digit division code of the outlet's county.")
+@json_option
+@pass_data
+def outlet_add(data: Data, code: str, kind: str, name: str, region: str, as_json: bool) -> None:
+    """Add an outlet."""
+    db = data.db()
+    try:
+        with write(db):
+            setup.add_outlet(db, code=code, kind=kind, name=name, region=region, now=now_ms())
+    except setup.AdminError as exc:
+        raise refuse(exc) from None
+    emit({"ok": True, "code": code}, as_json, f"outlet {code} added")
+
+
+@outlet.command("list")
+@json_option
+@pass_data
+def outlet_list(data: Data, as_json: bool) -> None:
+    """List outlets."""
+    rows = devices.list_outlets(data.db())
+    emit(
+        rows,
+        as_json,
+        "\n".join(f"{r['code']}\t{r['kind']}\t{r['region']}\t{r['name']}" for r in rows)
+        or "no outlets",
+    )
+
+
+@cli.command()
+@click.argument("outlet_code")
+@click.option(
+    "--hub-url",
+    default="http://127.0.0.1:8700",
+    show_default=True,
+    help="Address devices reach the hub at (goes into the QR code).",
+)
+@click.option("--ttl-hours", default=24, show_default=True, type=int)
+@json_option
+@pass_data
+def enroll(data: Data, outlet_code: str, hub_url: str, ttl_hours: int, as_json: bool) -> None:
+    """Make a one-time enrolment code for a device of OUTLET_CODE (shown as a QR code)."""
+    import segno
+
+    db = data.db()
+    try:
+        with write(db):
+            code = setup.enrolment_code(
+                db, outlet=outlet_code, now=now_ms(), ttl_s=ttl_hours * 3600
+            )
+    except setup.AdminError as exc:
+        raise refuse(exc) from None
+    if as_json:
+        emit(code, True, "")
+        return
+    uri = f"daiban://enroll?hub={hub_url}&code={code['code']}"
+    expires = time.strftime("%Y-%m-%d %H:%M", time.localtime(code["expires_at"] / 1000))
+    click.echo(f"enrolment code for {outlet_code}: {code['code']}  (expires {expires})")
+    click.echo(f"on the device: daiban-agent enroll {hub_url} {code['code']}")
+    segno.make(uri, error="m").terminal(out=sys.stdout, compact=True)
+
+
+@cli.group()
+def device() -> None:
+    """Devices enrolled at outlets."""
+
+
+@device.command("list")
+@json_option
+@pass_data
+def device_list(data: Data, as_json: bool) -> None:
+    """List devices with their last contact and reported backlog."""
+    rows = [
+        {k: v for k, v in d.items() if k != "public_key"} for d in devices.list_devices(data.db())
+    ]
+    lines = [
+        f"{d['id']}\t{d['outlet']}\tlast seen {d['last_seen_at'] or 'never'}\t"
+        f"unsent {d['unsent']}\t{'REVOKED' if d['revoked_at'] else ''}"
+        for d in rows
+    ]
+    emit(rows, as_json, "\n".join(lines) or "no devices")
+
+
+@device.command("revoke")
+@click.argument("device_id")
+@click.option("--reason", required=True)
+@json_option
+@pass_data
+def device_revoke(data: Data, device_id: str, reason: str, as_json: bool) -> None:
+    """Refuse every further request from a device (lost or stolen laptop)."""
+    db = data.db()
+    with write(db):
+        if devices.get_device(db, device_id) is None:
+            raise click.ClickException(f"no device {device_id}")
+        if not devices.revoke_device(db, device_id, reason=reason, now=now_ms()):
+            raise click.ClickException(f"device {device_id} was already revoked")
+    emit({"ok": True, "device": device_id}, as_json, f"device {device_id} revoked")
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+@cli.group()
+def user() -> None:
+    """People who use the hub's API and pages."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["admin", "operator", "officer"]))
+@click.option("--unit", help="Department unit code (officers only).")
+@click.option("--password", help="Password for the pages (one is generated if not given).")
+@json_option
+@pass_data
+def user_add(
+    data: Data, name: str, role: str, unit: str | None, password: str | None, as_json: bool
+) -> None:
+    """Add a user; prints the API token (shown once) and the password."""
+    db = data.db()
+    from .catalogue import load_catalogue
+
+    row = admin.current_catalogue(db)
+    units = set(load_catalogue(row["body"]).units()) if row else set()
+    try:
+        with write(db):
+            new = create_user(
+                db,
+                name=name,
+                role=role,
+                unit=unit,
+                known_units=units,
+                now=now_ms(),
+                password=password,
+            )
+    except UserError as exc:
+        raise refuse(exc) from None
+    emit(
+        {
+            "ok": True,
+            "name": new.name,
+            "role": new.role,
+            "unit": new.unit,
+            "token": new.token,
+            "password": new.password,
+        },
+        as_json,
+        f"user {new.name} ({new.role}) added\n  API token (shown once): {new.token}\n"
+        f"  password: {new.password}",
+    )
+
+
+@user.command("list")
+@json_option
+@pass_data
+def user_list(data: Data, as_json: bool) -> None:
+    """List users."""
+    rows = admin.list_users(data.db())
+    emit(rows, as_json, "\n".join(f"{u['name']}\t{u['role']}\t{u['unit'] or ''}" for u in rows))
+
+
+# --- catalogue, routing, calendar ----------------------------------------------------------
+
+
+@cli.group()
+def catalogue() -> None:
+    """The service catalogue outlets work from (docs/catalogue.md)."""
+
+
+@catalogue.command("export")
+@click.option("--json", "as_json", is_flag=True, help="JSON list of items (for scripts).")
+@click.option("--yaml", "as_yaml", is_flag=True, help="The YAML file a clerk edits (default).")
+@pass_data
+def catalogue_export(data: Data, as_json: bool, as_yaml: bool) -> None:
+    """Print the current catalogue."""
+    from .catalogue import load_catalogue
+
+    row = admin.current_catalogue(data.db())
+    if row is None:
+        raise click.ClickException("the hub has no catalogue")
+    if as_json:
+        click.echo(json.dumps(export_items(load_catalogue(row["body"])), ensure_ascii=False))
+    else:
+        click.echo(row["body"], nl=False)
+
+
+@catalogue.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@json_option
+@pass_data
+def catalogue_import(data: Data, file: str, as_json: bool) -> None:
+    """Check FILE and publish it as the next catalogue version (sent to every outlet)."""
+    try:
+        cat = load_catalogue_file(file)
+    except CatalogueError as exc:
+        raise refuse(exc) from None
+    db = data.db()
+    with write(db):
+        published = setup.publish_catalogue(db, cat, now=now_ms(), by="cli")
+    emit(
+        {"ok": True, "version": published.version, "items": len(published.items)},
+        as_json,
+        f"catalogue version {published.version} published ({len(published.items)} items)",
+    )
+
+
+@cli.group()
+def route() -> None:
+    """Region overrides of the catalogue's routing."""
+
+
+@route.command("override")
+@click.argument("item")
+@click.argument("region")
+@click.argument("unit")
+@pass_data
+def route_override(data: Data, item: str, region: str, unit: str) -> None:
+    """Send ITEM applications from REGION (division code or *) to UNIT."""
+    from .catalogue import load_catalogue
+
+    db = data.db()
+    cat = load_catalogue(admin.current_catalogue(db)["body"])
+    if cat.item(item) is None:
+        raise click.ClickException(f"no item {item} in the catalogue")
+    if unit not in cat.units():
+        raise click.ClickException(f"no department unit {unit} in the catalogue")
+    if region != "*" and not (len(region) == 6 and region.isdigit()):
+        raise click.ClickException(f"region {region!r} is not a 6-digit division code or *")
+    with write(db):
+        admin.set_region_override(db, item=item, region=region, unit=unit)
+    click.echo(f"{item} from {region} now goes to {unit}")
+
+
+@cli.group()
+def calendar() -> None:
+    """The working-day calendar (statutory holidays and adjusted working days)."""
+
+
+@calendar.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--year", type=int, help="The file is that year's complete official schedule.")
+@json_option
+@pass_data
+def calendar_load(data: Data, file: str, year: int | None, as_json: bool) -> None:
+    """Load holiday / working-day overrides from a CSV (date,workday,name)."""
+    from .calendar import CalendarError
+
+    db = data.db()
+    try:
+        with write(db):
+            count = setup.load_calendar(
+                db, Path(file).read_text(encoding="utf-8-sig"), year=year, now=now_ms()
+            )
+    except (CalendarError, setup.AdminError) as exc:
+        raise refuse(exc) from None
+    emit({"ok": True, "days": count, "year": year}, as_json, f"{count} days loaded")
+
+
+@cli.command()
+@json_option
+@pass_data
+def sweep(data: Data, as_json: bool) -> None:
+    """Run the periodic job once: time-limit states, nonce clean-up, calendar alarms."""
+    from .catalogue import load_catalogue
+    from .context import build_hub
+
+    db = data.db()
+    with write(db):
+        hub = build_hub(db, at_ms=now_ms(), cat=load_catalogue(admin.current_catalogue(db)["body"]))
+        result = setup.sweep(hub)
+    emit(result, as_json, json.dumps(result, ensure_ascii=False))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    cli()

@@ -133,3 +133,59 @@ def rating(rng: random.Random, application_id: str, *, level: str = "satisfied")
         level=level,  # type: ignore[arg-type]
         comment="办事效率高",
     )
+
+
+def catalogue_application(
+    rng: random.Random,
+    hub_key: x25519.X25519PublicKey,
+    item: object,
+    *,
+    tag: str,
+    seq: int,
+    outlet: str,
+    ms: int,
+    region: str = "510107",
+    mail: bool = False,
+    promise: bool = True,
+    scans: bool = True,
+) -> r.ApplicationCreate:
+    """A valid application for a catalogue item: every required material, promisable ones
+    promised when ``promise``; each provided material with one scan."""
+    from sync.catalogue import CatalogueItem
+
+    assert isinstance(item, CatalogueItem)
+    base = application(rng, hub_key, seq=seq, ms=ms, outlet=outlet, mail=mail)
+    promised = tuple(m.code for m in item.materials if m.required and m.may_promise and promise)
+    provided = tuple(
+        r.MaterialProvided(
+            code=m.code,
+            scans=(
+                (
+                    r.Scan(
+                        sha256=hashlib.sha256(scan_bytes(base.id, m.code)).hexdigest(),
+                        size=len(scan_bytes(base.id, m.code)),
+                        media_type="image/jpeg",
+                    ),
+                )
+                if scans
+                else ()
+            ),
+        )
+        for m in item.materials
+        if m.required and m.code not in promised
+    )
+    fields = {f: getattr(base, f) for f in base.__struct_fields__}
+    fields.update(
+        receipt=receipt_number(tag, seq),
+        item=item.code,
+        region=region,
+        materials=provided,
+        promised=promised,
+    )
+    return r.ApplicationCreate(**fields)
+
+
+def scan_bytes(record_id: str, material: str, size: int = 3000) -> bytes:
+    """Deterministic stand-in for a scanned page of ``material`` of one application."""
+    seed = hashlib.sha256(f"{record_id}/{material}".encode()).digest()
+    return (seed * (size // len(seed) + 1))[:size]

@@ -1,0 +1,130 @@
+"""Set-up and housekeeping the CLI and the scheduler share: init, outlets, codes, catalogue,
+calendar, the time-limit sweep. Each function takes an open database and the time."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from sync.catalogue import OUTLET_KINDS
+from sync.ids import TAG_ALPHABET
+
+from . import calendar as workdays
+from .cases import Hub, local_date, refresh_clock
+from .catalogue import Catalogue, dump_catalogue
+from .keys import create_keys
+from .store import admin, devices, open_db, write
+from .store import applications as apps
+
+
+class AdminError(ValueError):
+    """A set-up command refused; the message is shown as it is."""
+
+
+def init_data(root: Path, catalogue: Catalogue, *, now: int) -> None:
+    """Create a hub data folder: database, keys, blobs folder, first catalogue."""
+    from . import data_paths
+
+    paths = data_paths(root)
+    if paths["database"].exists():
+        raise AdminError(f"{root} already holds a hub (hub.db exists); nothing changed")
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(root, 0o700)
+    create_keys(paths["keys"])
+    paths["blobs"].mkdir(mode=0o700, exist_ok=True)
+    db = open_db(paths["database"])
+    try:
+        with write(db):
+            publish_catalogue(db, catalogue, now=now, by="init")
+            admin.set_meta(db, "created_at", str(now))
+    finally:
+        db.close()
+
+
+def publish_catalogue(db: Database, catalogue: Catalogue, *, now: int, by: str) -> Catalogue:
+    """Store a catalogue as the next version and send it to every outlet's feed."""
+    current = admin.current_catalogue(db)
+    version = current["version"] + 1 if current else catalogue.version
+    catalogue = dataclasses.replace(catalogue, version=version)
+    admin.save_catalogue(db, version=version, body=dump_catalogue(catalogue), now=now, by=by)
+    hub = Hub(db=db, catalogue=catalogue, calendar=workdays.WorkCalendar({}, ()), now_ms=now)
+    hub.emit("*", catalogue.to_record(hub.new_id()), None)
+    return catalogue
+
+
+def add_outlet(db: Database, *, code: str, kind: str, name: str, region: str, now: int) -> None:
+    if kind not in OUTLET_KINDS:
+        raise AdminError(f"outlet kind must be one of {', '.join(OUTLET_KINDS)}")
+    if not (len(region) == 6 and region.isdigit()):
+        raise AdminError(f"region {region!r} is not a 6-digit division code")
+    if not code or len(code) > 64 or not code.replace("-", "").replace("_", "").isalnum():
+        raise AdminError("an outlet code is 1-64 letters, digits, '-' or '_'")
+    if not name.strip():
+        raise AdminError("an outlet needs a name")
+    if devices.get_outlet(db, code) is not None:
+        raise AdminError(f"outlet {code} already exists")
+    devices.add_outlet(db, code=code, kind=kind, name=name.strip(), region=region, now=now)
+
+
+def enrolment_code(db: Database, *, outlet: str, now: int, ttl_s: int) -> dict[str, Any]:
+    """A one-time code binding the next device to ``outlet``; only its hash is stored."""
+    if devices.get_outlet(db, outlet) is None:
+        raise AdminError(f"no outlet {outlet}: add it with `daiban-hub outlet add` first")
+    raw = "".join(secrets.choice(TAG_ALPHABET) for _ in range(12))
+    code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    expires_at = now + ttl_s * 1000
+    devices.add_enrolment_code(
+        db,
+        code_hash=hashlib.sha256(raw.encode()).hexdigest(),
+        outlet=outlet,
+        now=now,
+        expires_at=expires_at,
+    )
+    return {"code": code, "outlet": outlet, "expires_at": expires_at}
+
+
+def load_calendar(db: Database, text: str, *, year: int | None, now: int) -> int:
+    """Load an operator's holiday schedule (CSV); ``year`` marks that year complete."""
+    rows = workdays.parse_overrides(text)
+    if year is not None and any(r.day.year != year for r in rows):
+        raise AdminError(f"every row of a {year} schedule must be in {year}")
+    admin.load_calendar_year(
+        db, year=year, days=[(r.day.isoformat(), r.workday, r.name) for r in rows], now=now
+    )
+    return len(rows)
+
+
+def sweep(hub: Hub, *, horizon_days: int = 120) -> dict[str, Any]:
+    """The periodic job: refresh time-limit states, forget old nonces, raise calendar alarms."""
+    changed: dict[str, int] = {}
+    for app in apps.with_running_clock(hub.db):
+        state = refresh_clock(hub, app)
+        if state:
+            changed[state] = changed.get(state, 0) + 1
+    devices.forget_nonces(hub.db, older_than=hub.now_ms // 1000 - 3600)
+    missing = workdays.years_needing_schedule(hub.calendar, local_date(hub.now_ms), horizon_days)
+    for year in range(local_date(hub.now_ms).year, local_date(hub.now_ms).year + 2):
+        key = f"calendar.{year}"
+        if year in missing:
+            admin.raise_alarm(
+                hub.db,
+                key=key,
+                level="warning",
+                now=hub.now_ms,
+                message=f"the {year} holiday schedule is not loaded: due dates reaching {year} "
+                f"are provisional. Load it with `daiban-hub calendar load FILE --year {year}`.",
+            )
+        else:
+            admin.clear_alarm(hub.db, key=key, now=hub.now_ms)
+    return {"sla_changes": changed, "calendar_missing": missing}
+
+
+def today(now_ms: int) -> date:
+    return local_date(now_ms)

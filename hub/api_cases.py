@@ -1,0 +1,319 @@
+"""The departments' and operators' API (``/api/v1``), authenticated by bearer tokens.
+
+Officers see and act on their own unit's queue; operators and admins see everything, work
+the triage queue and watch devices. Reading decrypted personal data is allowed by role and
+written to the audit log every time.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+
+from sync.errors import ProtocolError
+from sync.sealing import unseal_address, unseal_applicant
+
+from . import context, workflow
+from .cases import CaseError, request_supplement, transition
+from .errors import ApiError
+from .store import admin, devices, write
+from .store import applications as apps
+from .store import batches as batch_store
+from .users import REVEAL_ROLES, user_for_token
+
+bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
+
+OFFICER_ACTIONS = (
+    "accept",
+    "refuse",
+    "return_to_triage",
+    "request_supplement",
+    "approve",
+    "reject",
+    "issue_result",
+)
+
+
+def requires(*roles: str):  # type: ignore[no-untyped-def]
+    """Bearer-token authentication and a role check."""
+
+    def decorate(view):  # type: ignore[no-untyped-def]
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+            header = request.headers.get("Authorization", "")
+            if not header.startswith("Bearer "):
+                raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>")
+            user = user_for_token(context.get_db(), header[7:].strip())
+            if user is None:
+                raise ApiError(401, "unauthenticated", "unknown or disabled API token")
+            if user["role"] not in roles:
+                raise ApiError(403, "forbidden", f"a {user['role']} may not do this")
+            g.user = user
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(400, "invalid", f"{name} must be an integer in [{low}, {high}]", field=name)
+    return int(raw)
+
+
+def public_view(app: dict[str, Any]) -> dict[str, Any]:
+    """An application as the API shows it: personal data masked."""
+    return {
+        "id": app["id"],
+        "receipt": app["receipt"],
+        "outlet": app["outlet"],
+        "item": app["item"],
+        "region": app["region"],
+        "unit": app["unit"],
+        "status": app["status"],
+        "version": app["version"],
+        "staff": app["staff"],
+        "captured_at": app["captured_at_hub"],
+        "clock_flagged": bool(app["clock_flagged"]),
+        "received_at": app["received_at"],
+        "applicant": {"id_type": app["applicant_id_type"], **json.loads(app["applicant_masked"])},
+        "delivery": {"method": app["delivery"], "address": app["address_masked"]},
+        "materials": json.loads(app["materials"]),
+        "promised": json.loads(app["promised"]),
+        "missing_scans": app["missing_scans"],
+        "note": app["note"],
+        "accepted_on": app["accepted_on"],
+        "limit_days": app["limit_days"],
+        "due_date": app["due_date"],
+        "due_provisional": bool(app["due_provisional"]),
+        "sla_state": app["sla_state"],
+    }
+
+
+def _visible(app: dict[str, Any] | None) -> dict[str, Any]:
+    """The application if this user may see it; 404 otherwise (no hint it exists)."""
+    user = g.user
+    if app is None or (user["role"] == "officer" and app["unit"] != user["unit"]):
+        raise ApiError(404, "not_found", "no such application in your queue")
+    return app
+
+
+@bp.get("/applications")
+@requires("admin", "operator", "officer")
+def list_applications():  # type: ignore[no-untyped-def]
+    """A page of the queue: filter by status, item, sla_state (overdue, due_soon), unit."""
+    user = g.user
+    unit = user["unit"] if user["role"] == "officer" else request.args.get("unit")
+    status = request.args.get("status")
+    if status is not None and status not in workflow.STATES:
+        raise ApiError(400, "invalid", f"unknown status {status}", field="status")
+    sla = request.args.get("sla_state")
+    if request.args.get("overdue") in ("1", "true"):
+        sla = "overdue"
+    per_page = _int("per_page", 50, 1, 500)
+    page = _int("page", 1, 1, 1_000_000)
+    rows, total = apps.queue(
+        context.get_db(),
+        unit=unit,
+        status=status,
+        item=request.args.get("item"),
+        outlet=request.args.get("outlet"),
+        sla_state=sla,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
+    return jsonify(
+        {
+            "ok": True,
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "applications": [public_view(a) for a in rows],
+        }
+    )
+
+
+@bp.get("/applications/<app_id>")
+@requires("admin", "operator", "officer")
+def show_application(app_id: str):  # type: ignore[no-untyped-def]
+    """One application with its timeline; ``?reveal=1`` decrypts personal data (audited)."""
+    db = context.get_db()
+    app = _visible(apps.get_application(db, app_id))
+    body = public_view(app)
+    body["timeline"] = [
+        {k: e[k] for k in ("at", "actor", "action", "from_status", "to_status", "note")}
+        for e in apps.events(db, app_id)
+    ]
+    body["missing"] = apps.missing_scans(db, app_id)
+    body["allowed_actions"] = workflow.allowed_actions(app["status"], _role(g.user))
+    if request.args.get("reveal") in ("1", "true"):
+        body["personal"] = _reveal(app, reason=request.args.get("reason", ""))
+    return jsonify({"ok": True, "application": body})
+
+
+def _role(user: dict[str, Any]) -> str:
+    return "operator" if user["role"] == "admin" else user["role"]
+
+
+def _reveal(app: dict[str, Any], *, reason: str) -> dict[str, Any]:
+    user = g.user
+    if user["role"] not in REVEAL_ROLES:
+        raise ApiError(403, "forbidden", "your role may not read personal data")
+    keys = context.config_value("KEYS")
+    try:
+        person = unseal_applicant(
+            app["applicant_sealed"], keys.sealing, record_id=app["applicant_record"]
+        )
+        address = (
+            unseal_address(app["address_sealed"], keys.sealing, record_id=app["address_record"])
+            if app["address_sealed"]
+            else None
+        )
+    except ProtocolError as exc:
+        raise ApiError(500, "unseal_failed", f"sealed data does not open: {exc}") from None
+    db = context.get_db()
+    with write(db):
+        admin.audit(
+            db,
+            at=context.now_ms(),
+            user=user["name"],
+            action="reveal_personal_data",
+            application=app["id"],
+            detail=reason[:500],
+        )
+    out: dict[str, Any] = {
+        "name": person.name,
+        "id_type": person.id_type,
+        "id_number": person.id_number,
+        "phone": person.phone,
+    }
+    if address is not None:
+        out["address"] = {
+            "recipient": address.recipient,
+            "phone": address.phone,
+            "address": address.address,
+            "postcode": address.postcode,
+        }
+    return out
+
+
+@bp.post("/applications/<app_id>/actions")
+@requires("admin", "operator", "officer")
+def act(app_id: str):  # type: ignore[no-untyped-def]
+    """Carry out a workflow action: {action, note?, materials?, message?, unit?}."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("action"), str):
+        raise ApiError(400, "invalid", 'send JSON {"action": ..., "note"?: ...}', field="action")
+    action = body["action"]
+    if action not in workflow.ACTIONS:
+        raise ApiError(400, "invalid", f"unknown action {action}", field="action")
+    note = body.get("note") or ""
+    if not isinstance(note, str) or len(note) > 2000:
+        raise ApiError(400, "invalid", "note is text of at most 2000 characters", field="note")
+    hub = context.hub()
+    user = g.user
+    with write(hub.db):
+        app = _visible(apps.get_application(hub.db, app_id))
+        expected = body.get("version")
+        if expected is not None and expected != app["version"]:
+            raise ApiError(
+                409,
+                "version_stale",
+                f"the application is at version {app['version']}",
+                field="version",
+            )
+        actor = f"{user['name']}({user['role']})"
+        role = _role(user)
+        if action == "request_supplement":
+            materials = body.get("materials") or []
+            message = body.get("message") or note
+            if not isinstance(materials, list) or not all(isinstance(m, str) for m in materials):
+                raise ApiError(400, "invalid", "materials is a list of codes", field="materials")
+            updated = request_supplement(
+                hub, app, actor=actor, role=role, materials=materials, message=str(message)
+            )
+        elif action == "route":
+            unit = body.get("unit")
+            if unit not in hub.catalogue.units():
+                raise ApiError(400, "invalid", f"no department unit {unit!r}", field="unit")
+            updated = transition(hub, app, "route", role=role, actor=actor, note=note, unit=unit)
+        else:
+            updated = transition(hub, app, action, role=role, actor=actor, note=note)
+            if action == "issue_result" and updated["delivery"] == "pickup":
+                updated = transition(
+                    hub,
+                    updated,
+                    "to_outlet",
+                    role="system",
+                    actor="hub",
+                    note="result sent to the outlet for pickup",
+                )
+    return jsonify({"ok": True, "application": public_view(updated)})
+
+
+@bp.get("/triage")
+@requires("admin", "operator")
+def triage():  # type: ignore[no-untyped-def]
+    rows, total = apps.queue(context.get_db(), status="triage", limit=500)
+    return jsonify({"ok": True, "total": total, "applications": [public_view(a) for a in rows]})
+
+
+@bp.get("/devices")
+@requires("admin", "operator")
+def list_devices():  # type: ignore[no-untyped-def]
+    """Every device: last seen, last batch, clock skew, backlog and version it reported."""
+    now = context.now_ms()
+    stale_after = int(request.args.get("stale_hours", "24")) * 3600 * 1000
+    out = []
+    for d in devices.list_devices(context.get_db(), request.args.get("outlet")):
+        row = {k: v for k, v in d.items() if k != "public_key"}
+        row["stale"] = d["revoked_at"] is None and (
+            d["last_seen_at"] is None or now - d["last_seen_at"] > stale_after
+        )
+        out.append(row)
+    return jsonify({"ok": True, "devices": out})
+
+
+@bp.get("/quarantine")
+@requires("admin", "operator")
+def quarantine():  # type: ignore[no-untyped-def]
+    rows = batch_store.list_quarantine(context.get_db(), request.args.get("outlet"))
+    for row in rows:
+        row["reasons"] = json.loads(row["reasons"])
+    return jsonify({"ok": True, "records": rows})
+
+
+@bp.get("/stats/queues")
+@requires("admin", "operator", "officer")
+def queue_stats():  # type: ignore[no-untyped-def]
+    rows = apps.queue_counts(context.get_db())
+    if g.user["role"] == "officer":
+        rows = [r for r in rows if r["unit"] == g.user["unit"]]
+    return jsonify({"ok": True, "queues": rows})
+
+
+@bp.get("/audit")
+@requires("admin")
+def audit_log():  # type: ignore[no-untyped-def]
+    return jsonify(
+        {
+            "ok": True,
+            "entries": admin.audit_entries(context.get_db(), request.args.get("application")),
+        }
+    )
+
+
+@bp.get("/alarms")
+@requires("admin", "operator")
+def alarms():  # type: ignore[no-untyped-def]
+    return jsonify({"ok": True, "alarms": admin.active_alarms(context.get_db())})
+
+
+__all__ = ["OFFICER_ACTIONS", "CaseError", "bp"]

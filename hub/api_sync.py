@@ -1,0 +1,346 @@
+"""The devices' API: enrolment, push, pull and scan upload (``/api/v1``).
+
+Every request but enrolment is signed by an enrolled device (RFC 9421, sync/signing.py) and
+every answer to a signed request is signed by the hub and bound to that request, so an agent
+can tell the hub's answer from a captive portal's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from sync import signing
+from sync.batch import decode_batch
+from sync.codec import MAX_FRAME_BYTES
+from sync.errors import BadSignature, ReplayedSignature
+from sync.ids import device_tag
+from sync.replies import FeedPage, encode_page, state_digest
+from sync.signing import public_key_from_text
+from sync.version import PROTOCOL_VERSION
+
+from . import context
+from .blobs import check_digest
+from .errors import ApiError
+from .ingest import apply_batch
+from .store import applications as apps
+from .store import devices, write
+
+bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
+
+FRAME_TYPE = "application/vnd.daiban.frame"
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class DeviceRevoked(BadSignature):
+    code = "device_revoked"
+    status = 403
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().replace("-", "").encode()).hexdigest()
+
+
+# --- device authentication --------------------------------------------------------------
+
+
+def authenticate() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify the request's signature; the device and its outlet, or a 401/403."""
+    db = context.get_db()
+    now = context.now_ms()
+
+    def lookup(key_id: str):  # type: ignore[no-untyped-def]
+        device = devices.get_device(db, key_id)
+        if device is None:
+            return None
+        if device["revoked_at"] is not None:
+            raise DeviceRevoked(f"device {key_id} was revoked: {device['revoked_reason']}")
+        return public_key_from_text(device["public_key"])
+
+    signed = signing.verify_request(
+        method=request.method,
+        target=signing.target_from_environ(request.environ),
+        headers=list(request.headers.items()),
+        body=request.get_data(cache=True),
+        resolve_key=lookup,
+        now=now // 1000,
+        window=current_app.config["SIGNATURE_WINDOW"],
+    )
+    with write(db):
+        if not devices.remember_nonce(
+            db, key_id=signed.key_id, nonce=signed.nonce, created=signed.created
+        ):
+            raise ReplayedSignature(f"nonce {signed.nonce!r} was already used by this device")
+        devices.seen(db, signed.key_id, now=now, heartbeat=_heartbeat())
+    device = devices.get_device(db, signed.key_id)
+    assert device is not None
+    outlet = devices.get_outlet(db, device["outlet"])
+    assert outlet is not None
+    g.signed_request = True
+    return device, outlet
+
+
+def _int_arg(
+    name: str, *, default: int | None = None, low: int = 0, high: int = 2**53
+) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(
+            400,
+            "invalid",
+            f"query parameter {name} must be an integer in [{low}, {high}]",
+            field=name,
+        )
+    return int(raw)
+
+
+def _heartbeat() -> dict[str, Any]:
+    """What the agent reports with every request: its version and backlog."""
+    agent = request.args.get("agent")
+    if agent is not None and not re.fullmatch(r"[0-9A-Za-z.+\-]{1,32}", agent):
+        raise ApiError(400, "invalid", "query parameter agent is not a version", field="agent")
+    return {
+        "agent_version": agent,
+        "unsent": _int_arg("unsent"),
+        "quarantined": _int_arg("quarantined"),
+    }
+
+
+@bp.after_request
+def sign_answer(response: Response) -> Response:
+    """Sign every answer to a signed request, binding it to that request."""
+    if not request.headers.get("Signature") or response.direct_passthrough:
+        return response
+    keys = current_app.config["KEYS"]
+    body = response.get_data()
+    headers = signing.sign_response(
+        status=response.status_code,
+        body=body,
+        key=keys.signing,
+        key_id="hub",
+        created=context.now_ms() // 1000,
+        nonce=hashlib.sha256(body + request.headers["Signature"].encode()).hexdigest()[:32],
+        request_method=request.method,
+        request_target=signing.target_from_environ(request.environ),
+        request_headers=list(request.headers.items()),
+    )
+    response.headers.update(headers)
+    return response
+
+
+# --- enrolment --------------------------------------------------------------------------
+
+
+@bp.post("/enroll")
+def enroll():  # type: ignore[no-untyped-def]
+    """Bind a device key to an outlet with a one-time code."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid", "send JSON: {code, public_key, label?, agent_version?}")
+    code, key_text = body.get("code"), body.get("public_key")
+    if not isinstance(code, str) or not code.strip():
+        raise ApiError(400, "invalid", "code is required", field="code")
+    if not isinstance(key_text, str):
+        raise ApiError(400, "invalid", "public_key is required", field="public_key")
+    public_key_from_text(key_text)  # InvalidValue (400) when it is not an Ed25519 key
+    label = str(body.get("label") or "")[:100]
+    db, now = context.get_db(), context.now_ms()
+    with write(db):
+        row = devices.get_enrolment_code(db, _hash_code(code))
+        if row is None:
+            raise ApiError(
+                404,
+                "enrol_code_unknown",
+                "this enrolment code is not known to the hub",
+                field="code",
+            )
+        if row["used_at"] is not None:
+            raise ApiError(
+                409,
+                "enrol_code_used",
+                "this enrolment code was already used; ask the hub operator for a new one",
+                field="code",
+            )
+        if row["expires_at"] < now:
+            raise ApiError(
+                410,
+                "enrol_code_expired",
+                "this enrolment code has expired; ask the hub operator for a new one",
+                field="code",
+            )
+        if any(d["public_key"] == key_text for d in devices.list_devices(db)):
+            raise ApiError(
+                409, "key_enrolled", "this device key is already enrolled", field="public_key"
+            )
+        number = devices.next_device_number(db)
+        tag = device_tag(number)
+        device_id = f"dev-{tag}"
+        devices.add_device(
+            db,
+            device_id=device_id,
+            outlet=row["outlet"],
+            number=number,
+            tag=tag,
+            public_key=key_text,
+            label=label,
+            now=now,
+        )
+        devices.use_enrolment_code(db, row["code_hash"], device=device_id, now=now)
+        outlet = devices.get_outlet(db, row["outlet"])
+    hub = context.hub()
+    keys = current_app.config["KEYS"]
+    from sync.codec import canonical
+
+    catalogue_record = hub.catalogue.to_record(hub.new_id())
+    return jsonify(
+        {
+            "ok": True,
+            "device_id": device_id,
+            "tag": tag,
+            "outlet": outlet,
+            "hub": {
+                "key_id": "hub",
+                "signing_key": keys.signing_public_text,
+                "sealing_key": keys.sealing_public_text,
+            },
+            "catalogue": _json_of(canonical(catalogue_record)),
+            "protocol_version": PROTOCOL_VERSION,
+            "hub_time": now,
+        }
+    )
+
+
+def _json_of(data: bytes) -> Any:
+    import json
+
+    return json.loads(data)
+
+
+# --- push and pull ----------------------------------------------------------------------
+
+
+@bp.post("/sync/push")
+def push():  # type: ignore[no-untyped-def]
+    """Apply a batch exactly once and answer with its acknowledgement."""
+    if (request.content_length or 0) > MAX_FRAME_BYTES:
+        raise ApiError(413, "too_large", f"a batch frame is at most {MAX_FRAME_BYTES} bytes")
+    device, outlet = authenticate()
+    batch = decode_batch(request.get_data(cache=True))
+    if batch.device != device["id"]:
+        raise ApiError(
+            403,
+            "wrong_device",
+            f"the batch names device {batch.device} but is signed by {device['id']}",
+        )
+    hub = context.hub()
+    blobs = current_app.config["BLOBS"]
+    with write(hub.db):
+        result = apply_batch(hub, device=device, outlet=outlet, batch=batch, blobs=blobs)
+    return Response(result.frame, status=200, mimetype=FRAME_TYPE)
+
+
+@bp.get("/sync/pull")
+def pull():  # type: ignore[no-untyped-def]
+    """The outlet's changes after a cursor, a page at a time."""
+    device, outlet = authenticate()
+    cursor = _int_arg("cursor", default=0) or 0
+    limit = _int_arg("limit", default=500, low=1, high=2000) or 500
+    state = request.args.get("state")
+    if state is not None and not _HEX64.match(state):
+        raise ApiError(400, "invalid", "state must be a SHA-256 in lowercase hex", field="state")
+    db, now = context.get_db(), context.now_ms()
+    rows = apps.feed_page(db, outlet=outlet["code"], after=cursor, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    resync = False
+    if state is not None and not rows:
+        # Only a device that believes it is current can be compared with the hub's view.
+        resync = state != state_digest(apps.outlet_versions(db, outlet["code"]))
+    records = tuple(_downlink_decoder().decode(row["body"]) for row in rows)
+    page = FeedPage(
+        v=PROTOCOL_VERSION,
+        outlet=outlet["code"],
+        cursor=cursor,
+        next_cursor=rows[-1]["seq"] if rows else cursor,
+        more=more,
+        records=records,
+        hub_time=now,
+        resync=resync,
+    )
+    with write(db):
+        devices.seen(db, device["id"], now=now, heartbeat={"last_pull_at": now})
+    return Response(encode_page(page), status=200, mimetype=FRAME_TYPE)
+
+
+def _downlink_decoder():  # type: ignore[no-untyped-def]
+    import msgspec
+
+    from sync.records import DownlinkRecord
+
+    if "_downlink" not in _cache:
+        _cache["_downlink"] = msgspec.json.Decoder(DownlinkRecord)
+    return _cache["_downlink"]
+
+
+_cache: dict[str, Any] = {}
+
+
+# --- scans ------------------------------------------------------------------------------
+
+
+@bp.route("/blobs/<sha256>", methods=["HEAD"])
+def blob_head(sha256: str):  # type: ignore[no-untyped-def]
+    """200 with the size if the hub holds the scan; 404 with the resume offset if not."""
+    authenticate()
+    blobs = current_app.config["BLOBS"]
+    check_digest(sha256)
+    received = blobs.received(sha256)
+    if blobs.has(sha256):
+        return Response(
+            status=200, headers={"Upload-Offset": str(received), "Blob-Size": str(received)}
+        )
+    return Response(status=404, headers={"Upload-Offset": str(received)})
+
+
+@bp.post("/blobs/query")
+def blob_query():  # type: ignore[no-untyped-def]
+    """For many scans at once: which are missing, and where each partial upload stands."""
+    authenticate()
+    body = request.get_json(silent=True)
+    wanted = body.get("sha256") if isinstance(body, dict) else None
+    if not isinstance(wanted, list) or len(wanted) > 5000:
+        raise ApiError(400, "invalid", 'send JSON {"sha256": [up to 5000 digests]}', field="sha256")
+    blobs = current_app.config["BLOBS"]
+    missing = {}
+    for sha in wanted:
+        check_digest(sha) if isinstance(sha, str) else check_digest("")
+        if not blobs.has(sha):
+            missing[sha] = blobs.received(sha)
+    return jsonify({"ok": True, "missing": missing})
+
+
+@bp.patch("/blobs/<sha256>")
+def blob_append(sha256: str):  # type: ignore[no-untyped-def]
+    """Append a chunk at ``offset`` of a scan of ``total`` bytes; completes when full."""
+    authenticate()
+    check_digest(sha256)
+    offset = _int_arg("offset")
+    total = _int_arg("total")
+    if offset is None or total is None:
+        raise ApiError(400, "invalid", "offset and total query parameters are required")
+    blobs = current_app.config["BLOBS"]
+    was_complete = blobs.has(sha256)
+    new_offset = blobs.append(sha256, offset, request.get_data(cache=True), total=total)
+    complete = blobs.has(sha256)
+    if complete and not was_complete:
+        db = context.get_db()
+        with write(db):
+            apps.scan_arrived(db, sha256)
+    response = jsonify({"ok": True, "offset": new_offset, "complete": complete})
+    response.headers["Upload-Offset"] = str(new_offset)
+    return response

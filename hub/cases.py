@@ -1,0 +1,230 @@
+"""Cases: moving an application through the workflow, with its clock, timeline and feed.
+
+Every change of state goes through ``transition()``, whoever asks for it (a department
+officer, an operator, an outlet's record, the system), so the rules of workflow.py, the
+time-limit clock, the timeline and the outlet's pull feed can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlite_utils import Database
+
+from sync import records as r
+from sync.codec import canonical
+from sync.ids import uuid7
+
+from . import calendar as workdays
+from . import workflow
+from .catalogue import Catalogue
+from .store import applications as apps
+
+CHINA = timezone(timedelta(hours=8))  # no daylight saving: a fixed offset is exact
+
+
+def local_date(ms: int) -> date:
+    """The calendar day in China at a Unix-millisecond instant."""
+    return datetime.fromtimestamp(ms / 1000, CHINA).date()
+
+
+@dataclass
+class Hub:
+    """What acting on cases needs: the database, the catalogue, the calendar, the clock."""
+
+    db: Database
+    catalogue: Catalogue
+    calendar: workdays.WorkCalendar
+    now_ms: int
+    overrides: dict[tuple[str, str], str] = field(default_factory=dict)
+    warn_days: int = 2
+
+    @property
+    def today(self) -> date:
+        return local_date(self.now_ms)
+
+    def new_id(self) -> str:
+        return uuid7(self.now_ms, os.urandom(10))
+
+    def emit(self, outlet: str, record: r.DownlinkRecord, application: str | None) -> int:
+        """Append a downlink record to an outlet's feed ('*' for every outlet)."""
+        kind = record.__struct_config__.tag
+        return apps.feed_append(
+            self.db,
+            outlet=outlet,
+            kind=str(kind),
+            application=application,
+            body=canonical(record).decode("utf-8"),
+            now=self.now_ms,
+        )
+
+
+class CaseError(ValueError):
+    """A request about a case that cannot be carried out; ``code`` is stable."""
+
+    status = 409
+
+    def __init__(self, message: str, *, code: str = "case", status: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+        if status is not None:
+            self.status = status
+
+
+def _sla_fields(hub: Hub, app: dict[str, Any], action: str) -> dict[str, Any]:
+    """How an action moves the time-limit clock."""
+    today = hub.today
+    if action == "accept":
+        item = hub.catalogue.item(app["item"])
+        limit = item.promised_days if item else 0
+        due = workdays.due_date(hub.calendar, today, limit)
+        return {
+            "accepted_on": today.isoformat(),
+            "limit_days": limit,
+            "due_date": due.date.isoformat(),
+            "due_provisional": int(due.provisional),
+            "sla_state": workdays.sla_state(hub.calendar, due, today, hub.warn_days),
+        }
+    if action == "request_supplement":
+        apps.open_pause(hub.db, app["id"], today.isoformat())
+        return {"sla_state": "paused"}
+    if action == "supplement":
+        apps.close_pause(hub.db, app["id"], today.isoformat())
+        return _running_due(hub, app)
+    if action in ("approve", "reject", "refuse") and app.get("due_date"):
+        on_time = today <= date.fromisoformat(app["due_date"])
+        return {"sla_state": "met" if on_time else "late"}
+    return {}
+
+
+def _running_due(hub: Hub, app: dict[str, Any]) -> dict[str, Any]:
+    pauses = [
+        (date.fromisoformat(a), date.fromisoformat(b) if b else None)
+        for a, b in apps.pauses(hub.db, app["id"])
+    ]
+    due = workdays.due_after_resume(
+        hub.calendar, date.fromisoformat(app["accepted_on"]), app["limit_days"], pauses
+    )
+    if due is None:
+        return {"sla_state": "paused"}
+    return {
+        "due_date": due.date.isoformat(),
+        "due_provisional": int(due.provisional),
+        "sla_state": workdays.sla_state(hub.calendar, due, hub.today, hub.warn_days),
+    }
+
+
+def transition(
+    hub: Hub,
+    app: dict[str, Any],
+    action: str,
+    *,
+    role: str,
+    actor: str,
+    note: str = "",
+    unit: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Carry out a workflow action on an application; return the updated row."""
+    try:
+        new_status = workflow.next_state(app["status"], action, role)
+    except workflow.ActionNotAllowed as exc:
+        raise CaseError(str(exc), code="action_not_allowed", status=403) from None
+    except workflow.IllegalTransition as exc:
+        raise CaseError(str(exc), code="illegal_transition") from None
+    fields: dict[str, Any] = {
+        "status": new_status,
+        "version": app["version"] + 1,
+        "updated_at": hub.now_ms,
+    }
+    if unit is not None:
+        fields["unit"] = unit
+    fields.update(_sla_fields(hub, app, action))
+    apps.update_application(hub.db, app["id"], **fields)
+    apps.add_event(
+        hub.db,
+        application=app["id"],
+        at=hub.now_ms,
+        actor=actor,
+        action=action,
+        from_status=app["status"],
+        to_status=new_status,
+        note=note,
+        data=data,
+    )
+    updated = {**app, **fields}
+    hub.emit(app["outlet"], status_record(hub, updated, note=note), app["id"])
+    return updated
+
+
+def status_record(hub: Hub, app: dict[str, Any], *, note: str = "") -> r.StatusChanged:
+    """The downlink record that tells an outlet where its application stands."""
+    return r.StatusChanged(
+        id=hub.new_id(),
+        application=app["id"],
+        status=app["status"],
+        version=app["version"],
+        at=hub.now_ms,
+        unit=app.get("unit"),
+        due_date=app.get("due_date"),
+        due_provisional=bool(app.get("due_provisional")),
+        note=note[:2000],
+    )
+
+
+def request_supplement(
+    hub: Hub,
+    app: dict[str, Any],
+    *,
+    actor: str,
+    role: str,
+    materials: list[str],
+    message: str,
+) -> dict[str, Any]:
+    """Ask the citizen, through the outlet, for more materials; the clock pauses."""
+    if not materials and not message.strip():
+        raise CaseError("name the materials needed or say what is needed", code="invalid")
+    updated = transition(
+        hub,
+        app,
+        "request_supplement",
+        role=role,
+        actor=actor,
+        note=message,
+        data={"materials": materials},
+    )
+    hub.emit(
+        app["outlet"],
+        r.SupplementRequested(
+            id=hub.new_id(),
+            application=app["id"],
+            version=updated["version"],
+            at=hub.now_ms,
+            unit=app.get("unit") or "",
+            materials=tuple(materials),
+            message=message[:2000],
+        ),
+        app["id"],
+    )
+    return updated
+
+
+def refresh_clock(hub: Hub, app: dict[str, Any]) -> str | None:
+    """Recompute an application's time-limit state; the new state if it changed."""
+    if app["status"] != "accepted" or not app.get("accepted_on"):
+        return None
+    fields = _running_due(hub, app)
+    if fields.get("sla_state") == app.get("sla_state") and fields.get("due_date") == app.get(
+        "due_date"
+    ):
+        return None
+    apps.update_application(hub.db, app["id"], **fields, updated_at=hub.now_ms)
+    return str(fields.get("sla_state"))
+
+
+def masked_applicant(app: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(app["applicant_masked"])

@@ -1,0 +1,90 @@
+"""Per-request state of the served hub: the database, clock, catalogue and calendar."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlite_utils import Database
+
+from .calendar import WorkCalendar
+from .cases import Hub
+from .catalogue import Catalogue, load_catalogue
+from .store import admin, open_db
+
+_catalogues: dict[tuple[str, int], Catalogue] = {}
+_lock = threading.Lock()
+
+
+def system_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def now_ms() -> int:
+    clock: Callable[[], int] = current_app.config["CLOCK"]
+    return clock()
+
+
+def get_db() -> Database:
+    """The request's database connection, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = open_db(current_app.config["DATABASE"], migrate=False)
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def catalogue(db: Database) -> Catalogue:
+    """The current catalogue, parsed once per version per database."""
+    row = admin.current_catalogue(db)
+    if row is None:
+        raise RuntimeError("the hub has no catalogue: run `daiban-hub init`")
+    key = (str(current_app.config["DATABASE"]), int(row["version"]))
+    with _lock:
+        if key not in _catalogues:
+            _catalogues[key] = load_catalogue(row["body"])
+        return _catalogues[key]
+
+
+def work_calendar(db: Database) -> WorkCalendar:
+    days, years = admin.calendar_overrides(db)
+    return WorkCalendar({date.fromisoformat(d): w for d, w in days.items()}, years)
+
+
+def build_hub(db: Database, *, at_ms: int, cat: Catalogue, warn_days: int = 2) -> Hub:
+    """A Hub for code outside a request (CLI, scheduler)."""
+    return Hub(
+        db=db,
+        catalogue=cat,
+        calendar=work_calendar(db),
+        now_ms=at_ms,
+        overrides=admin.region_overrides(db),
+        warn_days=warn_days,
+    )
+
+
+def hub() -> Hub:
+    """The Hub for this request."""
+    if "hub" not in g:
+        db = get_db()
+        g.hub = build_hub(
+            db, at_ms=now_ms(), cat=catalogue(db), warn_days=current_app.config["WARN_DAYS"]
+        )
+    hub_: Hub = g.hub
+    return hub_
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(close_db)
+
+
+def config_value(name: str) -> Any:
+    return current_app.config[name]

@@ -1,0 +1,536 @@
+"""Ingest: apply a device's batch exactly once, record by record, in one transaction.
+
+A batch already applied is answered with the acknowledgement stored the first time, so a batch
+re-sent after a lost answer changes nothing. Inside a new batch each record is accepted,
+a duplicate (the same id and content arrived before), a conflict (the same id with other
+content, or an amendment of a version that is no longer current), or rejected with reasons.
+Refused records are quarantined for audit and appear in the outlet's feed as
+``record.rejected``; they never stop the records beside them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sync import records as r
+from sync.batch import DecodedBatch, Entry
+from sync.codec import canonical
+from sync.replies import Ack, RecordResult, encode_ack, new_ack
+
+from . import routing
+from .blobs import BlobStore
+from .cases import CaseError, Hub, transition
+from .store import applications as apps
+from .store import batches, devices
+
+# Device clocks further than this from the hub's are flagged on the records they carry.
+SKEW_FLAG_MS = 5 * 60 * 1000
+
+
+class BatchConflict(ValueError):
+    """A batch id the hub knows, sent again with other content or by another device."""
+
+    code = "batch_conflict"
+    status = 409
+
+
+class Refusal(Exception):
+    """Why one record is not applied: ``outcome`` is 'rejected' or 'conflict'."""
+
+    def __init__(self, outcome: str, reasons: tuple[r.Reason, ...]) -> None:
+        super().__init__(outcome, reasons)
+        self.outcome, self.reasons = outcome, reasons
+
+
+def _reject(code: str, message: str, field: str | None = None) -> Refusal:
+    return Refusal("rejected", (r.Reason(code=code, message=message, field=field),))
+
+
+def _conflict(code: str, message: str, field: str | None = None) -> Refusal:
+    return Refusal("conflict", (r.Reason(code=code, message=message, field=field),))
+
+
+@dataclass
+class BatchResult:
+    ack: Ack
+    frame: bytes
+    replayed: bool  # True when this is the stored answer to a batch applied before
+
+
+def apply_batch(
+    hub: Hub,
+    *,
+    device: dict[str, Any],
+    outlet: dict[str, Any],
+    batch: DecodedBatch,
+    blobs: BlobStore,
+) -> BatchResult:
+    """Apply a decoded batch from ``device`` (already authenticated) and acknowledge it."""
+    known = batches.get_batch(hub.db, batch.batch)
+    if known is not None:
+        if known["device"] != device["id"] or known["digest"] != batch.digest:
+            raise BatchConflict(
+                f"batch {batch.batch} was already received with other content; "
+                "a new batch needs a new id"
+            )
+        from sync.replies import decode_ack
+
+        return BatchResult(decode_ack(known["ack"]), known["ack"], replayed=True)
+    skew_ms = batch.sent_at - hub.now_ms
+    results: list[RecordResult] = []
+    applied: list[tuple[str, str, str, str, str, str, int]] = []
+    for entry in batch.entries:
+        result = _apply_entry(hub, device, outlet, batch, entry, skew_ms, blobs)
+        results.append(result)
+        if result.status == "accepted" and entry.record is not None:
+            body = canonical(entry.record).decode("utf-8")
+            applied.append(
+                (
+                    entry.record.id,
+                    str(entry.kind),
+                    device["id"],
+                    batch.batch,
+                    entry.digest,
+                    body,
+                    hub.now_ms,
+                )
+            )
+    batches.save_records(hub.db, applied)
+    ack = new_ack(
+        device=device["id"],
+        batch=batch.batch,
+        seq=batch.seq,
+        digest=batch.digest,
+        received_at=hub.now_ms,
+        skew_ms=skew_ms,
+        results=results,
+        hub_time=hub.now_ms,
+    )
+    frame = encode_ack(ack)
+    batches.save_batch(
+        hub.db,
+        id=batch.batch,
+        device=device["id"],
+        seq=batch.seq,
+        digest=batch.digest,
+        sent_at=batch.sent_at,
+        received_at=hub.now_ms,
+        skew_ms=skew_ms,
+        records=len(results),
+        accepted=sum(x.status == "accepted" for x in results),
+        rejected=sum(x.status in ("rejected", "conflict") for x in results),
+        ack=frame,
+    )
+    devices.batch_received(
+        hub.db, device["id"], now=hub.now_ms, seq=batch.seq, skew_ms=skew_ms, records=len(results)
+    )
+    return BatchResult(ack, frame, replayed=False)
+
+
+def _apply_entry(
+    hub: Hub,
+    device: dict[str, Any],
+    outlet: dict[str, Any],
+    batch: DecodedBatch,
+    entry: Entry,
+    skew_ms: int,
+    blobs: BlobStore,
+) -> RecordResult:
+    try:
+        if entry.error is not None:
+            error = entry.error
+            raise Refusal(
+                "rejected",
+                (
+                    r.Reason(
+                        code=f"invalid.{error.reason}", message=error.message, field=error.field
+                    ),
+                ),
+            )
+        record = entry.record
+        assert record is not None
+        previous = batches.record_digest(hub.db, record.id)
+        if previous == entry.digest:
+            return RecordResult(index=entry.index, id=record.id, status="duplicate")
+        if previous is not None:
+            raise _conflict(
+                "record.changed",
+                "this record id was received before with other content; "
+                "a change to a sent record must be an amendment",
+            )
+        with hub.db.atomic():  # a savepoint: a refused record leaves nothing behind
+            _APPLY[type(record)](hub, device, outlet, record, skew_ms, blobs)
+        return RecordResult(index=entry.index, id=record.id, status="accepted")
+    except Refusal as refusal:
+        _quarantine(hub, device, outlet, batch, entry, refusal)
+        return RecordResult(
+            index=entry.index, id=entry.id, status=refusal.outcome, reasons=refusal.reasons
+        )
+    except CaseError as exc:
+        refusal = _reject(exc.code, exc.message)
+        _quarantine(hub, device, outlet, batch, entry, refusal)
+        return RecordResult(
+            index=entry.index, id=entry.id, status="rejected", reasons=refusal.reasons
+        )
+
+
+def _quarantine(
+    hub: Hub,
+    device: dict[str, Any],
+    outlet: dict[str, Any],
+    batch: DecodedBatch,
+    entry: Entry,
+    refusal: Refusal,
+) -> None:
+    body = canonical(entry.record).decode("utf-8") if entry.record is not None else ""
+    batches.quarantine(
+        hub.db,
+        record_id=entry.id,
+        kind=entry.kind,
+        outcome=refusal.outcome,
+        device=device["id"],
+        outlet=outlet["code"],
+        batch=batch.batch,
+        idx=entry.index,
+        reasons=[{"code": x.code, "message": x.message, "field": x.field} for x in refusal.reasons],
+        body=body,
+        now=hub.now_ms,
+    )
+    if entry.id is not None and _is_uuid7(entry.id):
+        hub.emit(
+            outlet["code"],
+            r.RecordRejected(
+                id=hub.new_id(),
+                record=entry.id,
+                record_kind=(entry.kind or "unknown")[:200],
+                batch=batch.batch,
+                at=hub.now_ms,
+                reasons=refusal.reasons,
+            ),
+            None,
+        )
+
+
+def _is_uuid7(text: str) -> bool:
+    from sync.ids import is_uuid7
+
+    return is_uuid7(text)
+
+
+# --- per kind -------------------------------------------------------------------------------
+
+
+def _check_create(hub: Hub, outlet: dict[str, Any], rec: r.ApplicationCreate) -> None:
+    if rec.outlet != outlet["code"]:
+        raise _reject(
+            "outlet.mismatch",
+            f"record names outlet {rec.outlet}, but the device belongs to {outlet['code']}",
+            "outlet",
+        )
+    item = hub.catalogue.item(rec.item)
+    if item is None:
+        raise _reject("item.unknown", f"no service item {rec.item} in the catalogue", "item")
+    if outlet["kind"] not in item.outlet_kinds:
+        raise _reject(
+            "item.outlet_kind",
+            f"{item.name} ({item.code}) may not be accepted at a {outlet['kind']} outlet",
+            "item",
+        )
+    provided = {m.code for m in rec.materials}
+    promised = set(rec.promised)
+    specs = {m.code: m for m in item.materials}
+    reasons = []
+    for code in sorted((provided | promised) - set(specs)):
+        reasons.append(
+            r.Reason(
+                code="material.unknown",
+                field="materials",
+                message=f"{item.code} asks for no material {code}",
+            )
+        )
+    for code, spec in specs.items():
+        if spec.required and code not in provided | promised:
+            reasons.append(
+                r.Reason(
+                    code="material.missing",
+                    field="materials",
+                    message=f"required material missing: {spec.name} ({code})",
+                )
+            )
+        if code in promised and not spec.may_promise:
+            reasons.append(
+                r.Reason(
+                    code="material.not_promisable",
+                    field="promised",
+                    message=f"{spec.name} ({code}) cannot be promised for later",
+                )
+            )
+    if isinstance(rec.delivery, r.Mail) and not item.mailable:
+        reasons.append(
+            r.Reason(
+                code="delivery.not_mailable",
+                field="delivery",
+                message=f"the result of {item.code} cannot be mailed",
+            )
+        )
+    if reasons:
+        raise Refusal("rejected", tuple(reasons))
+    taken = apps.get_application(hub.db, rec.id)
+    if taken is not None:
+        raise _conflict("record.changed", "an application with this id already exists")
+
+
+def _create(
+    hub: Hub,
+    device: dict[str, Any],
+    outlet: dict[str, Any],
+    rec: r.ApplicationCreate,
+    skew_ms: int,
+    blobs: BlobStore,
+) -> None:
+    _check_create(hub, outlet, rec)
+    scans = [(s.sha256, m.code, blobs.has(s.sha256)) for m in rec.materials for s in m.scans]
+    mail = rec.delivery if isinstance(rec.delivery, r.Mail) else None
+    row = {
+        "id": rec.id,
+        "receipt": rec.receipt,
+        "outlet": rec.outlet,
+        "device": device["id"],
+        "staff": rec.staff,
+        "item": rec.item,
+        "region": rec.region,
+        "unit": None,
+        "status": "received",
+        "version": 1,
+        "captured_at": rec.captured_at,
+        "captured_at_hub": rec.captured_at - skew_ms,
+        "clock_flagged": int(abs(skew_ms) > SKEW_FLAG_MS),
+        "received_at": hub.now_ms,
+        "delivery": "mail" if mail else "pickup",
+        "applicant_id_type": rec.applicant.id_type,
+        "applicant_record": rec.id,
+        "applicant_sealed": rec.applicant.sealed,
+        "applicant_masked": json.dumps(
+            {
+                "name": rec.applicant.masked.name,
+                "id_number": rec.applicant.masked.id_number,
+                "phone": rec.applicant.masked.phone,
+            },
+            ensure_ascii=False,
+        ),
+        "address_record": rec.id if mail else None,
+        "address_sealed": mail.sealed if mail else None,
+        "address_masked": mail.masked if mail else None,
+        "materials": json.dumps(
+            [{"code": m.code, "scans": [s.sha256 for s in m.scans]} for m in rec.materials]
+        ),
+        "promised": json.dumps(list(rec.promised)),
+        "missing_scans": len({sha for sha, _, present in scans if not present}),
+        "note": rec.note,
+        "updated_at": hub.now_ms,
+    }
+    try:
+        apps.insert_application(hub.db, row)
+    except Exception as exc:  # the UNIQUE receipt constraint
+        if "receipt" in str(exc):
+            raise _reject(
+                "receipt.duplicate", f"receipt number {rec.receipt} is already used", "receipt"
+            ) from None
+        raise
+    apps.add_scans(hub.db, rec.id, scans)
+    apps.add_event(
+        hub.db,
+        application=rec.id,
+        at=row["captured_at_hub"],
+        actor=f"{rec.staff}@{rec.outlet}",
+        action="capture",
+        from_status=None,
+        to_status="received",
+        note=f"device clock off by {skew_ms // 1000:+d} s" if row["clock_flagged"] else "",
+    )
+    item = hub.catalogue.item(rec.item)
+    unit = routing.route(item, rec.region, hub.overrides)
+    if unit:
+        transition(hub, row, "route", role="system", actor="router", unit=unit)
+    else:
+        transition(
+            hub,
+            row,
+            "triage",
+            role="system",
+            actor="router",
+            note=f"no unit handles {rec.item} for region {rec.region}",
+        )
+
+
+def _own_application(hub: Hub, outlet: dict[str, Any], app_id: str) -> dict[str, Any]:
+    app = apps.get_application(hub.db, app_id)
+    if app is None or app["outlet"] != outlet["code"]:
+        # Another outlet's application is reported as unknown: nothing leaks across outlets.
+        raise _reject(
+            "application.unknown", f"no application {app_id} at this outlet", "application"
+        )
+    return app
+
+
+def _amend(
+    hub: Hub,
+    device: dict[str, Any],
+    outlet: dict[str, Any],
+    rec: r.ApplicationAmend,
+    skew_ms: int,
+    blobs: BlobStore,
+) -> None:
+    app = _own_application(hub, outlet, rec.application)
+    if rec.base_version != app["version"]:
+        raise _conflict(
+            "version.stale",
+            f"amends version {rec.base_version}, but the application is at version "
+            f"{app['version']} ({app['status']}): pull, review, and amend again",
+            "base_version",
+        )
+    if rec.reason == "supplement" and app["status"] != "supplement_requested":
+        raise _reject(
+            "supplement.not_requested",
+            f"no supplement was requested (the application is {app['status']})",
+            "reason",
+        )
+    materials = json.loads(app["materials"])
+    by_code = {m["code"]: m for m in materials}
+    for m in rec.materials:
+        entry = by_code.setdefault(m.code, {"code": m.code, "scans": []})
+        entry["scans"] = sorted(set(entry["scans"]) | {s.sha256 for s in m.scans})
+    promised = [c for c in json.loads(app["promised"]) if c not in {m.code for m in rec.materials}]
+    fields: dict[str, Any] = {
+        "materials": json.dumps(list(by_code.values())),
+        "promised": json.dumps(promised),
+    }
+    if rec.applicant is not None:
+        fields.update(
+            applicant_id_type=rec.applicant.id_type,
+            applicant_record=rec.id,
+            applicant_sealed=rec.applicant.sealed,
+            applicant_masked=json.dumps(
+                {
+                    "name": rec.applicant.masked.name,
+                    "id_number": rec.applicant.masked.id_number,
+                    "phone": rec.applicant.masked.phone,
+                },
+                ensure_ascii=False,
+            ),
+        )
+    if isinstance(rec.delivery, r.Mail):
+        fields.update(
+            delivery="mail",
+            address_record=rec.id,
+            address_sealed=rec.delivery.sealed,
+            address_masked=rec.delivery.masked,
+        )
+    elif isinstance(rec.delivery, r.Pickup):
+        fields.update(
+            delivery="pickup", address_record=None, address_sealed=None, address_masked=None
+        )
+    scans = [(s.sha256, m.code, blobs.has(s.sha256)) for m in rec.materials for s in m.scans]
+    apps.add_scans(hub.db, app["id"], scans)
+    fields["missing_scans"] = len(apps.missing_scans(hub.db, app["id"]))
+    fields["updated_at"] = hub.now_ms
+    actor = f"{rec.staff}@{outlet['code']}"
+    if rec.reason == "supplement":
+        apps.update_application(hub.db, app["id"], **fields)
+        transition(
+            hub,
+            {**app, **fields},
+            "supplement",
+            role="outlet",
+            actor=actor,
+            note=rec.note,
+            data={"materials": [m.code for m in rec.materials], "record": rec.id},
+        )
+        return
+    fields["version"] = app["version"] + 1
+    apps.update_application(hub.db, app["id"], **fields)
+    apps.add_event(
+        hub.db,
+        application=app["id"],
+        at=hub.now_ms,
+        actor=actor,
+        action="correct",
+        from_status=app["status"],
+        to_status=app["status"],
+        note=rec.note,
+        data={"record": rec.id},
+    )
+    from .cases import status_record
+
+    hub.emit(outlet["code"], status_record(hub, {**app, **fields}, note="corrected"), app["id"])
+
+
+def _pickup(
+    hub: Hub,
+    device: dict[str, Any],
+    outlet: dict[str, Any],
+    rec: r.PickupConfirm,
+    skew_ms: int,
+    blobs: BlobStore,
+) -> None:
+    app = _own_application(hub, outlet, rec.application)
+    transition(
+        hub,
+        app,
+        "hand_over",
+        role="outlet",
+        actor=f"{rec.staff}@{outlet['code']}",
+        note=f"collected by {rec.collector}",
+        data={"record": rec.id},
+    )
+
+
+def _rating(
+    hub: Hub,
+    device: dict[str, Any],
+    outlet: dict[str, Any],
+    rec: r.RatingCreate,
+    skew_ms: int,
+    blobs: BlobStore,
+) -> None:
+    app = _own_application(hub, outlet, rec.application)
+    if app["status"] not in ("delivered", "closed"):
+        raise _reject(
+            "rating.too_early",
+            f"a rating is recorded once the result is delivered (the application is "
+            f"{app['status']})",
+            "application",
+        )
+    apps.add_rating(
+        hub.db,
+        {
+            "id": rec.id,
+            "application": app["id"],
+            "outlet": outlet["code"],
+            "level": rec.level,
+            "comment": rec.comment,
+            "staff": rec.staff,
+            "at": rec.at - skew_ms,
+            "bad": int(rec.level in r.BAD_RATINGS),
+        },
+    )
+    apps.add_event(
+        hub.db,
+        application=app["id"],
+        at=hub.now_ms,
+        actor=f"{rec.staff}@{outlet['code']}",
+        action="rate",
+        from_status=app["status"],
+        to_status=app["status"],
+        note=r.RATING_LABELS[rec.level],
+    )
+
+
+_APPLY: dict[type, Any] = {
+    r.ApplicationCreate: _create,
+    r.ApplicationAmend: _amend,
+    r.PickupConfirm: _pickup,
+    r.RatingCreate: _rating,
+}

@@ -1,0 +1,329 @@
+"""The OpenAPI document of the hub's API, served at /api/v1/openapi.json.
+
+Written by hand next to the routes it describes; tests/hub/test_openapi.py fails when a route
+is missing from it or it names a route that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+bp = Blueprint("openapi", __name__)
+
+FRAME = {"application/vnd.daiban.frame": {"schema": {"type": "string", "format": "binary"}}}
+ERROR = {
+    "description": "refused: JSON error body",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+SIGNED = [{"deviceSignature": []}]
+BEARER = [{"bearerToken": []}]
+
+
+def _json_ok(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+
+
+def _op(
+    summary: str,
+    *,
+    security: list[dict[str, list[str]]] | None,
+    responses: dict[str, Any],
+    parameters: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+    tag: str,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "tags": [tag],
+        "responses": {**responses, "4XX": ERROR},
+    }
+    if security is not None:
+        op["security"] = security
+    if parameters:
+        op["parameters"] = parameters
+    if body:
+        op["requestBody"] = body
+    return op
+
+
+def _q(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _p(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+HEARTBEAT = [
+    _q("agent", "agent version (heartbeat)"),
+    _q("unsent", "records waiting in the device outbox (heartbeat)", {"type": "integer"}),
+    _q("quarantined", "records the device holds as refused (heartbeat)", {"type": "integer"}),
+]
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/healthz": {
+        "get": _op(
+            "Liveness", security=[], tag="hub", responses={"200": _json_ok("the hub is serving")}
+        )
+    },
+    "/api/v1/openapi.json": {
+        "get": _op(
+            "This document", security=[], tag="hub", responses={"200": _json_ok("OpenAPI 3.1")}
+        )
+    },
+    "/api/v1/enroll": {
+        "post": _op(
+            "Enrol a device with a one-time code",
+            security=[],
+            tag="devices",
+            body={
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["code", "public_key"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "public_key": {
+                                    "type": "string",
+                                    "description": "Ed25519 public key, base64url",
+                                },
+                                "label": {"type": "string"},
+                                "agent_version": {"type": "string"},
+                            },
+                        }
+                    }
+                }
+            },
+            responses={"200": _json_ok("device id, receipt tag, outlet, hub keys, catalogue")},
+        )
+    },
+    "/api/v1/sync/push": {
+        "post": _op(
+            "Push a batch (a frame, docs/protocol.md section 5)",
+            security=SIGNED,
+            tag="devices",
+            parameters=HEARTBEAT,
+            body={"content": FRAME},
+            responses={
+                "200": {"description": "acknowledgement frame, signed by the hub", "content": FRAME}
+            },
+        )
+    },
+    "/api/v1/sync/pull": {
+        "get": _op(
+            "Pull the outlet's changes after a cursor",
+            security=SIGNED,
+            tag="devices",
+            parameters=[
+                _q("cursor", "last cursor applied", {"type": "integer"}),
+                _q("limit", "page size (1-2000)", {"type": "integer"}),
+                _q("state", "state digest of the device's view (hex SHA-256)"),
+                *HEARTBEAT,
+            ],
+            responses={
+                "200": {"description": "feed page frame, signed by the hub", "content": FRAME}
+            },
+        )
+    },
+    "/api/v1/blobs/query": {
+        "post": _op(
+            "Which scans the hub lacks, and where partial uploads stand",
+            security=SIGNED,
+            tag="devices",
+            body={"content": {"application/json": {"schema": {"type": "object"}}}},
+            responses={"200": _json_ok("{missing: {sha256: offset}}")},
+        )
+    },
+    "/api/v1/blobs/{sha256}": {
+        "head": _op(
+            "Is this scan at the hub? Upload-Offset tells where to resume",
+            security=SIGNED,
+            tag="devices",
+            parameters=[_p("sha256")],
+            responses={
+                "200": {"description": "present"},
+                "404": {"description": "absent or partial"},
+            },
+        ),
+        "patch": _op(
+            "Append a chunk of a scan",
+            security=SIGNED,
+            tag="devices",
+            parameters=[
+                _p("sha256"),
+                _q("offset", "where this chunk starts", {"type": "integer"}),
+                _q("total", "size of the whole scan", {"type": "integer"}),
+            ],
+            body={
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                }
+            },
+            responses={"200": _json_ok("{offset, complete}")},
+        ),
+    },
+    "/api/v1/applications": {
+        "get": _op(
+            "A page of the queue",
+            security=BEARER,
+            tag="departments",
+            parameters=[
+                _q("status", "workflow state"),
+                _q("item", "service item code"),
+                _q("unit", "department unit (operators)"),
+                _q("outlet", "outlet code"),
+                _q("sla_state", "on_track, due_soon, overdue, paused, met, late"),
+                _q("overdue", "1 for overdue only"),
+                _q("page", "from 1", {"type": "integer"}),
+                _q("per_page", "1-500", {"type": "integer"}),
+            ],
+            responses={"200": _json_ok("applications, masked")},
+        )
+    },
+    "/api/v1/applications/{app_id}": {
+        "get": _op(
+            "One application and its timeline",
+            security=BEARER,
+            tag="departments",
+            parameters=[
+                _p("app_id"),
+                _q("reveal", "1 to decrypt personal data (audited)"),
+                _q("reason", "why personal data is read (kept in the audit log)"),
+            ],
+            responses={"200": _json_ok("the application")},
+        )
+    },
+    "/api/v1/applications/{app_id}/actions": {
+        "post": _op(
+            "Act on an application (docs/workflow.md)",
+            security=BEARER,
+            tag="departments",
+            parameters=[_p("app_id")],
+            body={
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["action"],
+                            "properties": {
+                                "action": {"type": "string"},
+                                "note": {"type": "string"},
+                                "materials": {"type": "array", "items": {"type": "string"}},
+                                "message": {"type": "string"},
+                                "unit": {"type": "string"},
+                                "version": {"type": "integer"},
+                            },
+                        }
+                    }
+                }
+            },
+            responses={"200": _json_ok("the updated application")},
+        )
+    },
+    "/api/v1/triage": {
+        "get": _op(
+            "Applications no unit could be found for",
+            security=BEARER,
+            tag="operators",
+            responses={"200": _json_ok("applications")},
+        )
+    },
+    "/api/v1/devices": {
+        "get": _op(
+            "Devices: last seen, last batch, skew, backlog, version",
+            security=BEARER,
+            tag="operators",
+            parameters=[
+                _q("outlet", "outlet code"),
+                _q("stale_hours", "hours without contact", {"type": "integer"}),
+            ],
+            responses={"200": _json_ok("devices")},
+        )
+    },
+    "/api/v1/quarantine": {
+        "get": _op(
+            "Records the hub refused",
+            security=BEARER,
+            tag="operators",
+            parameters=[_q("outlet", "outlet code")],
+            responses={"200": _json_ok("records")},
+        )
+    },
+    "/api/v1/stats/queues": {
+        "get": _op(
+            "Queue depth per unit and state",
+            security=BEARER,
+            tag="operators",
+            responses={"200": _json_ok("queues")},
+        )
+    },
+    "/api/v1/audit": {
+        "get": _op(
+            "Audit log of personal-data reads",
+            security=BEARER,
+            tag="operators",
+            parameters=[_q("application", "id")],
+            responses={"200": _json_ok("entries")},
+        )
+    },
+    "/api/v1/alarms": {
+        "get": _op(
+            "Active alarms (e.g. next year's calendar not loaded)",
+            security=BEARER,
+            tag="operators",
+            responses={"200": _json_ok("alarms")},
+        )
+    },
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Daiban hub API",
+        "version": "1",
+        "description": "Devices sign requests (RFC 9421, docs/protocol.md section 6); "
+        "people use bearer tokens from `daiban-hub user add`.",
+    },
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {
+            "deviceSignature": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Signature",
+                "description": "RFC 9421 signature by an enrolled device key",
+            },
+            "bearerToken": {"type": "http", "scheme": "bearer"},
+        },
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["ok", "code", "error", "status"],
+                "properties": {
+                    "ok": {"const": False},
+                    "code": {"type": "string"},
+                    "error": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "field": {"type": "string"},
+                },
+            }
+        },
+    },
+}
+
+
+@bp.get("/api/v1/openapi.json")
+def document():  # type: ignore[no-untyped-def]
+    return jsonify(DOCUMENT)

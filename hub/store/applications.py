@@ -1,0 +1,236 @@
+"""Applications, their timeline, time-limit pauses, and the per-outlet pull feed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+_UPDATABLE = {
+    "unit",
+    "status",
+    "version",
+    "materials",
+    "promised",
+    "missing_scans",
+    "note",
+    "applicant_id_type",
+    "applicant_record",
+    "applicant_sealed",
+    "applicant_masked",
+    "delivery",
+    "address_record",
+    "address_sealed",
+    "address_masked",
+    "accepted_on",
+    "limit_days",
+    "due_date",
+    "due_provisional",
+    "sla_state",
+    "updated_at",
+}
+
+
+def insert_application(db: Database, row: dict[str, Any]) -> None:
+    columns = ", ".join(row)
+    marks = ", ".join(f":{k}" for k in row)
+    db.execute(f"INSERT INTO applications ({columns}) VALUES ({marks})", row)
+
+
+def get_application(db: Database, app_id: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM applications WHERE id = ?", [app_id]))
+    return rows[0] if rows else None
+
+
+def update_application(db: Database, app_id: str, **fields: Any) -> None:
+    unknown = set(fields) - _UPDATABLE
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    sets = ", ".join(f"{k} = :{k}" for k in fields)
+    db.execute(f"UPDATE applications SET {sets} WHERE id = :_id", {**fields, "_id": app_id})
+
+
+def add_event(
+    db: Database,
+    *,
+    application: str,
+    at: int,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    db.execute(
+        "INSERT INTO events (application, at, actor, action, from_status, to_status, note, data)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            application,
+            at,
+            actor,
+            action,
+            from_status,
+            to_status,
+            note,
+            json.dumps(data, ensure_ascii=False) if data else None,
+        ],
+    )
+
+
+def events(db: Database, app_id: str) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM events WHERE application = ? ORDER BY id", [app_id]))
+
+
+def open_pause(db: Database, app_id: str, started_on: str) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO sla_pauses (application, started_on) VALUES (?, ?)",
+        [app_id, started_on],
+    )
+
+
+def close_pause(db: Database, app_id: str, ended_on: str) -> None:
+    db.execute(
+        "UPDATE sla_pauses SET ended_on = ? WHERE application = ? AND ended_on IS NULL",
+        [ended_on, app_id],
+    )
+
+
+def pauses(db: Database, app_id: str) -> list[tuple[str, str | None]]:
+    return [
+        (r["started_on"], r["ended_on"])
+        for r in db.query(
+            "SELECT started_on, ended_on FROM sla_pauses WHERE application = ? ORDER BY started_on",
+            [app_id],
+        )
+    ]
+
+
+def queue(
+    db: Database,
+    *,
+    unit: str | None = None,
+    status: str | None = None,
+    item: str | None = None,
+    outlet: str | None = None,
+    sla_state: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of applications matching the filters, oldest first, and the total count."""
+    clauses, args = [], []
+    for column, value in (
+        ("unit", unit),
+        ("status", status),
+        ("item", item),
+        ("outlet", outlet),
+        ("sla_state", sla_state),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    total = next(db.query(f"SELECT COUNT(*) AS n FROM applications {where}", args))["n"]
+    rows = list(
+        db.query(
+            f"SELECT * FROM applications {where} ORDER BY received_at, id LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        )
+    )
+    return rows, int(total)
+
+
+def with_running_clock(db: Database) -> list[dict[str, Any]]:
+    """Applications whose time limit is running or paused (for the SLA job)."""
+    return list(
+        db.query(
+            "SELECT * FROM applications WHERE status IN ('accepted', 'supplement_requested')"
+            " AND accepted_on IS NOT NULL"
+        )
+    )
+
+
+def queue_counts(db: Database) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "SELECT COALESCE(unit, '') AS unit, status, COUNT(*) AS count,"
+            " SUM(sla_state = 'overdue') AS overdue, SUM(sla_state = 'due_soon') AS due_soon"
+            " FROM applications GROUP BY unit, status ORDER BY unit, status"
+        )
+    )
+
+
+def add_scans(db: Database, app_id: str, scans: list[tuple[str, str, bool]]) -> None:
+    """Rows of (sha256, material, present)."""
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO scans (application, sha256, material, present) VALUES (?, ?, ?, ?)",
+        [(app_id, sha, material, int(present)) for sha, material, present in scans],
+    )
+
+
+def scan_arrived(db: Database, sha256: str) -> list[str]:
+    """Mark a scan present everywhere it is referenced; the applications it completed."""
+    waiting = [
+        r["application"]
+        for r in db.query(
+            "SELECT application FROM scans WHERE sha256 = ? AND present = 0", [sha256]
+        )
+    ]
+    db.execute("UPDATE scans SET present = 1 WHERE sha256 = ?", [sha256])
+    for app_id in waiting:
+        db.execute(
+            "UPDATE applications SET missing_scans = (SELECT COUNT(*) FROM scans"
+            " WHERE application = ? AND present = 0) WHERE id = ?",
+            [app_id, app_id],
+        )
+    return waiting
+
+
+def missing_scans(db: Database, app_id: str) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "SELECT sha256, material FROM scans WHERE application = ? AND present = 0", [app_id]
+        )
+    )
+
+
+def add_rating(db: Database, row: dict[str, Any]) -> None:
+    db.execute(
+        "INSERT INTO ratings (id, application, outlet, level, comment, staff, at, bad)"
+        " VALUES (:id, :application, :outlet, :level, :comment, :staff, :at, :bad)",
+        row,
+    )
+
+
+# --- feed ------------------------------------------------------------------------------------
+
+
+def feed_append(
+    db: Database, *, outlet: str, kind: str, application: str | None, body: str, now: int
+) -> int:
+    cursor = db.execute(
+        "INSERT INTO feed (outlet, kind, application, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        [outlet, kind, application, body, now],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def feed_page(db: Database, *, outlet: str, after: int, limit: int) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "SELECT seq, body FROM feed WHERE seq > ? AND outlet IN (?, '*') ORDER BY seq LIMIT ?",
+            [after, outlet, limit],
+        )
+    )
+
+
+def feed_head(db: Database) -> int:
+    return int(next(db.query("SELECT COALESCE(MAX(seq), 0) AS n FROM feed"))["n"])
+
+
+def outlet_versions(db: Database, outlet: str) -> list[tuple[str, int]]:
+    return [
+        (r["id"], r["version"])
+        for r in db.query("SELECT id, version FROM applications WHERE outlet = ?", [outlet])
+    ]

@@ -1,0 +1,71 @@
+"""Batches the hub applied, the records they carried, and the quarantine of refused ones."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+
+def get_batch(db: Database, batch_id: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM batches WHERE id = ?", [batch_id]))
+    return rows[0] if rows else None
+
+
+def save_batch(db: Database, **row: Any) -> None:
+    db.execute(
+        "INSERT INTO batches (id, device, seq, digest, sent_at, received_at, skew_ms, records,"
+        " accepted, rejected, ack) VALUES (:id, :device, :seq, :digest, :sent_at, :received_at,"
+        " :skew_ms, :records, :accepted, :rejected, :ack)",
+        row,
+    )
+
+
+def record_digest(db: Database, record_id: str) -> str | None:
+    rows = list(db.query("SELECT digest FROM records WHERE id = ?", [record_id]))
+    return rows[0]["digest"] if rows else None
+
+
+def save_records(db: Database, rows: list[tuple[str, str, str, str, str, str, int]]) -> None:
+    """Rows of (id, kind, device, batch, digest, body, received_at)."""
+    db.conn.executemany(
+        "INSERT INTO records (id, kind, device, batch, digest, body, received_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def quarantine(
+    db: Database,
+    *,
+    record_id: str | None,
+    kind: str | None,
+    outcome: str,
+    device: str,
+    outlet: str,
+    batch: str,
+    idx: int,
+    reasons: list[dict[str, Any]],
+    body: str,
+    now: int,
+) -> None:
+    db.execute(
+        "INSERT INTO quarantine (record_id, kind, outcome, device, outlet, batch, idx, reasons,"
+        " body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [record_id, kind, outcome, device, outlet, batch, idx, _json(reasons), body, now],
+    )
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def list_quarantine(db: Database, outlet: str | None = None, limit: int = 200) -> list[dict]:
+    where, args = ("WHERE outlet = ?", [outlet]) if outlet else ("", [])
+    return list(
+        db.query(
+            f"SELECT * FROM quarantine {where} ORDER BY id DESC LIMIT ?",
+            [*args, limit],
+        )
+    )

@@ -1,0 +1,255 @@
+"""Schema migrations of the hub database (applied on every start)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("daiban-hub")
+
+
+def _run(db: Database, script: str) -> None:
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    # Statement by statement: executescript() would COMMIT the migration's transaction.
+    _run(
+        db,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+        CREATE TABLE outlets (
+            code TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('postal','mobile','township','village')),
+            name TEXT NOT NULL,
+            region TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE devices (
+            id TEXT PRIMARY KEY,
+            outlet TEXT NOT NULL REFERENCES outlets(code),
+            number INTEGER NOT NULL UNIQUE,
+            tag TEXT NOT NULL UNIQUE,
+            public_key TEXT NOT NULL UNIQUE,
+            label TEXT NOT NULL DEFAULT '',
+            enrolled_at INTEGER NOT NULL,
+            revoked_at INTEGER,
+            revoked_reason TEXT,
+            last_seen_at INTEGER,
+            last_batch_at INTEGER,
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            last_pull_at INTEGER,
+            skew_ms INTEGER,
+            agent_version TEXT,
+            unsent INTEGER,
+            quarantined INTEGER,
+            batches INTEGER NOT NULL DEFAULT 0,
+            records INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE enrolment_codes (
+            code_hash TEXT PRIMARY KEY,
+            outlet TEXT NOT NULL REFERENCES outlets(code),
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER,
+            device TEXT
+        );
+
+        CREATE TABLE nonces (
+            key_id TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            PRIMARY KEY (key_id, nonce)
+        ) WITHOUT ROWID;
+        CREATE INDEX nonces_created ON nonces(created);
+
+        CREATE TABLE batches (
+            id TEXT PRIMARY KEY,
+            device TEXT NOT NULL REFERENCES devices(id),
+            seq INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            sent_at INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            skew_ms INTEGER NOT NULL,
+            records INTEGER NOT NULL,
+            accepted INTEGER NOT NULL,
+            rejected INTEGER NOT NULL,
+            ack BLOB NOT NULL
+        );
+        CREATE INDEX batches_device ON batches(device, received_at);
+
+        -- Every uplink record the hub applied, as received (canonical JSON), for audit.
+        CREATE TABLE records (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            device TEXT NOT NULL,
+            batch TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            body TEXT NOT NULL,
+            received_at INTEGER NOT NULL
+        );
+
+        -- Records the hub refused (or could not apply), kept for audit and shown to the outlet.
+        CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY,
+            record_id TEXT,
+            kind TEXT,
+            outcome TEXT NOT NULL CHECK (outcome IN ('rejected','conflict')),
+            device TEXT NOT NULL,
+            outlet TEXT NOT NULL,
+            batch TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            reasons TEXT NOT NULL,
+            body TEXT NOT NULL,
+            received_at INTEGER NOT NULL
+        );
+        CREATE INDEX quarantine_outlet ON quarantine(outlet, received_at);
+
+        CREATE TABLE applications (
+            id TEXT PRIMARY KEY,
+            receipt TEXT NOT NULL UNIQUE,
+            outlet TEXT NOT NULL REFERENCES outlets(code),
+            device TEXT NOT NULL,
+            staff TEXT NOT NULL,
+            item TEXT NOT NULL,
+            region TEXT NOT NULL,
+            unit TEXT,
+            status TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            captured_at INTEGER NOT NULL,      -- device clock
+            captured_at_hub INTEGER NOT NULL,  -- corrected by the batch's measured skew
+            clock_flagged INTEGER NOT NULL DEFAULT 0,
+            received_at INTEGER NOT NULL,
+            delivery TEXT NOT NULL,
+            applicant_id_type TEXT NOT NULL,
+            applicant_record TEXT NOT NULL,    -- the record id the applicant was sealed for
+            applicant_sealed TEXT NOT NULL,
+            applicant_masked TEXT NOT NULL,
+            address_record TEXT,
+            address_sealed TEXT,
+            address_masked TEXT,
+            materials TEXT NOT NULL,
+            promised TEXT NOT NULL,
+            missing_scans INTEGER NOT NULL DEFAULT 0,
+            note TEXT NOT NULL DEFAULT '',
+            accepted_on TEXT,
+            limit_days INTEGER,
+            due_date TEXT,
+            due_provisional INTEGER NOT NULL DEFAULT 0,
+            sla_state TEXT,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX applications_unit ON applications(unit, status);
+        CREATE INDEX applications_outlet ON applications(outlet);
+        CREATE INDEX applications_status ON applications(status, due_date);
+
+        -- The timeline of each application: every transition and who made it.
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            application TEXT NOT NULL REFERENCES applications(id),
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            from_status TEXT,
+            to_status TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            data TEXT
+        );
+        CREATE INDEX events_application ON events(application, id);
+
+        -- Scans an application references, and whether their bytes have arrived.
+        CREATE TABLE scans (
+            application TEXT NOT NULL REFERENCES applications(id),
+            sha256 TEXT NOT NULL,
+            material TEXT NOT NULL,
+            present INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (application, sha256)
+        );
+        CREATE INDEX scans_sha ON scans(sha256, present);
+
+        CREATE TABLE ratings (
+            id TEXT PRIMARY KEY,
+            application TEXT NOT NULL REFERENCES applications(id),
+            outlet TEXT NOT NULL,
+            level TEXT NOT NULL,
+            comment TEXT NOT NULL DEFAULT '',
+            staff TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            bad INTEGER NOT NULL,
+            excluded_reason TEXT
+        );
+
+        CREATE TABLE sla_pauses (
+            application TEXT NOT NULL REFERENCES applications(id),
+            started_on TEXT NOT NULL,
+            ended_on TEXT,
+            PRIMARY KEY (application, started_on)
+        );
+
+        -- The pull feed: downlink records per outlet ('*' = every outlet); seq is the cursor.
+        CREATE TABLE feed (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            outlet TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            application TEXT,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX feed_outlet ON feed(outlet, seq);
+
+        CREATE TABLE catalogue (
+            version INTEGER PRIMARY KEY,
+            body TEXT NOT NULL,
+            imported_at INTEGER NOT NULL,
+            imported_by TEXT NOT NULL
+        );
+
+        CREATE TABLE region_overrides (
+            item TEXT NOT NULL,
+            region TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            PRIMARY KEY (item, region)
+        );
+
+        CREATE TABLE calendar_overrides (
+            day TEXT PRIMARY KEY,
+            workday INTEGER NOT NULL,
+            name TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE calendar_years (year INTEGER PRIMARY KEY, loaded_at INTEGER NOT NULL);
+
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('admin','operator','officer')),
+            unit TEXT,
+            password_hash TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0
+        );
+
+        -- Each read of decrypted personal data (PIPL): who, what, when, why.
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            user TEXT NOT NULL,
+            action TEXT NOT NULL,
+            application TEXT,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+
+        CREATE TABLE alarms (
+            key TEXT PRIMARY KEY,
+            level TEXT NOT NULL,
+            message TEXT NOT NULL,
+            raised_at INTEGER NOT NULL,
+            cleared_at INTEGER
+        );
+        """,
+    )

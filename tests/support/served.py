@@ -1,0 +1,106 @@
+"""A real hub served by waitress on 127.0.0.1 and an ephemeral port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import waitress
+from flask import Flask
+
+from hub import create_app
+from hub.admin import add_outlet, enrolment_code, init_data
+from hub.catalogue import sample_catalogue
+from hub.store import open_db, write
+from hub.users import create_user
+
+
+class Clock:
+    """A settable clock in Unix milliseconds, shared by the hub and the test."""
+
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
+
+    def __call__(self) -> int:
+        return self.ms
+
+    def advance(self, *, seconds: float = 0, days: float = 0) -> None:
+        self.ms += int((seconds + days * 86400) * 1000)
+
+
+@dataclass
+class ServedHub:
+    app: Flask
+    url: str
+    data: Path
+    clock: Clock
+
+    def db(self):  # type: ignore[no-untyped-def]
+        return open_db(self.data / "hub.db", migrate=False)
+
+    def outlet(self, code: str, *, kind: str = "postal", region: str = "510107") -> None:
+        db = self.db()
+        with write(db):
+            add_outlet(
+                db, code=code, kind=kind, name=f"{code} 代办点", region=region, now=self.clock()
+            )
+        db.close()
+
+    def enrolment_code(self, outlet: str, ttl_s: int = 3600) -> str:
+        db = self.db()
+        with write(db):
+            code = enrolment_code(db, outlet=outlet, now=self.clock(), ttl_s=ttl_s)["code"]
+        db.close()
+        return str(code)
+
+    def user(self, name: str, role: str, unit: str | None = None) -> str:
+        db = self.db()
+        with write(db):
+            units = set(sample_catalogue().units())
+            token = create_user(
+                db, name=name, role=role, unit=unit, known_units=units, now=self.clock()
+            ).token
+        db.close()
+        return token
+
+
+@contextmanager
+def served_hub(data: Path, clock: Clock, **config: object) -> Iterator[ServedHub]:
+    """Initialise ``data`` (if new) and serve a hub on loopback until the block ends."""
+    if not (data / "hub.db").exists():
+        init_data(data, sample_catalogue(), now=clock())
+    app = create_app(data, {"CLOCK": clock, **config})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    port = server.effective_port  # type: ignore[union-attr]
+    stopping = threading.Event()
+    thread = threading.Thread(target=_serve, args=(server, stopping), daemon=True)
+    thread.start()
+    try:
+        yield ServedHub(app=app, url=f"http://127.0.0.1:{port}", data=data, clock=clock)
+    finally:
+        stopping.set()
+        thread.join(timeout=5)
+
+
+def _serve(server, stopping: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    """waitress's loop, one turn at a time, so the same thread can stop it cleanly."""
+    while not stopping.is_set():
+        server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+    server.task_dispatcher.shutdown(timeout=0.5)
+    for channel in list(server._map.values()):
+        channel.close()
+
+
+def wait_for(predicate: Callable[[], bool], *, timeout: float = 5.0) -> bool:
+    """Poll ``predicate`` a bounded number of times."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
