@@ -35,6 +35,14 @@ def init_data(root: Path, catalogue: Catalogue, *, now: int) -> None:
     paths = data_paths(root)
     if paths["database"].exists():
         raise AdminError(f"{root} already holds a hub (hub.db exists); nothing changed")
+    leftovers = [
+        p.name for p in (paths["keys"] / "signing.pem", paths["keys"] / "sealing.pem") if p.exists()
+    ]
+    if leftovers:
+        raise AdminError(
+            f"{paths['keys']} already holds {', '.join(leftovers)} but there is no hub.db: "
+            "restore the database from backup, or move the old keys away to start a new hub"
+        )
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(root, 0o700)
     create_keys(paths["keys"])

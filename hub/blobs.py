@@ -87,6 +87,7 @@ class LocalBlobStore(BlobStore):
 
     def __init__(self, root: Path, *, max_bytes: int = 50 * 1024 * 1024) -> None:
         self.root = Path(root)
+        self._root_text = str(self.root)
         self.max_bytes = max_bytes
         self._partials = self.root / ".partial"
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -106,7 +107,9 @@ class LocalBlobStore(BlobStore):
         return self._partials / f"{check_digest(sha256)}.part"
 
     def has(self, sha256: str) -> bool:
-        return self._path(sha256).is_file()
+        # Called for every scan of every pushed record: plain strings, not pathlib.
+        check_digest(sha256)
+        return os.path.isfile(f"{self._root_text}/{sha256[:2]}/{sha256[2:4]}/{sha256}")
 
     def size(self, sha256: str) -> int | None:
         try:

@@ -214,15 +214,24 @@ def request_supplement(
 
 
 def refresh_clock(hub: Hub, app: dict[str, Any]) -> str | None:
-    """Recompute an application's time-limit state; the new state if it changed."""
+    """Recompute an application's time-limit state; the new state if anything changed.
+
+    A due date that moved (a calendar year loaded, an override corrected) is sent to the
+    outlet, so the date a clerk tells a citizen is never stale.
+    """
     if app["status"] != "accepted" or not app.get("accepted_on"):
         return None
     fields = _running_due(hub, app)
-    if fields.get("sla_state") == app.get("sla_state") and fields.get("due_date") == app.get(
-        "due_date"
-    ):
+    due_moved = fields.get("due_date") != app.get("due_date") or fields.get(
+        "due_provisional"
+    ) != app.get("due_provisional")
+    if not due_moved and fields.get("sla_state") == app.get("sla_state"):
         return None
     apps.update_application(hub.db, app["id"], **fields, updated_at=hub.now_ms)
+    if due_moved:
+        hub.emit(
+            app["outlet"], status_record(hub, {**app, **fields}, note="due date updated"), app["id"]
+        )
     return str(fields.get("sla_state"))
 
 

@@ -190,7 +190,7 @@ def outlet_list(data: Data, as_json: bool) -> None:
     show_default=True,
     help="Address devices reach the hub at (goes into the QR code).",
 )
-@click.option("--ttl-hours", default=24, show_default=True, type=int)
+@click.option("--ttl-hours", default=24, show_default=True, type=click.IntRange(min=1))
 @json_option
 @pass_data
 def enroll(data: Data, outlet_code: str, hub_url: str, ttl_hours: int, as_json: bool) -> None:
@@ -399,12 +399,16 @@ def calendar_load(data: Data, file: str, year: int | None, as_json: bool) -> Non
     """Load holiday / working-day overrides from a CSV (date,workday,name)."""
     from .calendar import CalendarError
 
+    try:
+        text = Path(file).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(
+            f"{file} is not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
     db = data.db()
     try:
         with write(db):
-            count = setup.load_calendar(
-                db, Path(file).read_text(encoding="utf-8-sig"), year=year, now=now_ms()
-            )
+            count = setup.load_calendar(db, text, year=year, now=now_ms())
     except (CalendarError, setup.AdminError) as exc:
         raise refuse(exc) from None
     emit({"ok": True, "days": count, "year": year}, as_json, f"{count} days loaded")

@@ -29,17 +29,29 @@ def now_ms() -> int:
     return clock()
 
 
+_local = threading.local()
+
+
 def get_db() -> Database:
-    """The request's database connection, opened on first use and closed at teardown."""
-    if "db" not in g:
-        g.db = open_db(current_app.config["DATABASE"], migrate=False)
-    return g.db
+    """This thread's connection to the hub database.
+
+    Server threads live long, so each keeps one connection: opening and closing per request
+    would checkpoint the WAL every time (tens of milliseconds) for nothing.
+    """
+    path = current_app.config["DATABASE"]
+    connections: dict[str, Database] = _local.__dict__.setdefault("connections", {})
+    if path not in connections:
+        connections[path] = open_db(path, migrate=False)
+    return connections[path]
 
 
 def close_db(_exc: BaseException | None = None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    """After each request: never leave a transaction open on the kept connection."""
+    g.pop("hub", None)
+    connections: dict[str, Database] = _local.__dict__.get("connections", {})
+    db = connections.get(current_app.config["DATABASE"])
+    if db is not None and db.conn.in_transaction:
+        db.conn.rollback()
 
 
 def catalogue(db: Database) -> Catalogue:

@@ -14,14 +14,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from sync import records as r
 from sync.batch import DecodedBatch, Entry
 from sync.codec import canonical
 from sync.replies import Ack, RecordResult, encode_ack, new_ack
 
-from . import routing
+from . import routing, workflow
 from .blobs import BlobStore
-from .cases import CaseError, Hub, transition
+from .cases import CaseError, Hub, status_record, transition
 from .store import applications as apps
 from .store import batches, devices
 
@@ -81,11 +83,12 @@ def apply_batch(
     skew_ms = batch.sent_at - hub.now_ms
     results: list[RecordResult] = []
     applied: list[tuple[str, str, str, str, str, str, int]] = []
+    pending = _Pending(hub, batch)
     for entry in batch.entries:
-        result = _apply_entry(hub, device, outlet, batch, entry, skew_ms, blobs)
+        result = _apply_entry(hub, device, outlet, batch, entry, skew_ms, blobs, pending)
         results.append(result)
         if result.status == "accepted" and entry.record is not None:
-            body = canonical(entry.record).decode("utf-8")
+            body = entry.body.decode("utf-8")
             applied.append(
                 (
                     entry.record.id,
@@ -97,6 +100,7 @@ def apply_batch(
                     hub.now_ms,
                 )
             )
+    pending.flush()
     batches.save_records(hub.db, applied)
     ack = new_ack(
         device=device["id"],
@@ -137,6 +141,7 @@ def _apply_entry(
     entry: Entry,
     skew_ms: int,
     blobs: BlobStore,
+    pending: _Pending,
 ) -> RecordResult:
     try:
         if entry.error is not None:
@@ -151,7 +156,7 @@ def _apply_entry(
             )
         record = entry.record
         assert record is not None
-        previous = batches.record_digest(hub.db, record.id)
+        previous = pending.known_digests.get(record.id)
         if previous == entry.digest:
             return RecordResult(index=entry.index, id=record.id, status="duplicate")
         if previous is not None:
@@ -160,8 +165,14 @@ def _apply_entry(
                 "this record id was received before with other content; "
                 "a change to a sent record must be an amendment",
             )
-        with hub.db.atomic():  # a savepoint: a refused record leaves nothing behind
-            _APPLY[type(record)](hub, device, outlet, record, skew_ms, blobs)
+        if isinstance(record, r.ApplicationCreate):
+            # Checked in full before anything is written, then written in bulk.
+            _create(hub, device, outlet, record, skew_ms, blobs, pending)
+        else:
+            pending.flush()  # later records may act on applications created just before
+            with hub.db.atomic():  # a savepoint: a refused record leaves nothing behind
+                _APPLY[type(record)](hub, device, outlet, record, skew_ms, blobs)
+        pending.known_digests[record.id] = entry.digest
         return RecordResult(index=entry.index, id=record.id, status="accepted")
     except Refusal as refusal:
         _quarantine(hub, device, outlet, batch, entry, refusal)
@@ -277,9 +288,35 @@ def _check_create(hub: Hub, outlet: dict[str, Any], rec: r.ApplicationCreate) ->
         )
     if reasons:
         raise Refusal("rejected", tuple(reasons))
-    taken = apps.get_application(hub.db, rec.id)
-    if taken is not None:
-        raise _conflict("record.changed", "an application with this id already exists")
+
+
+def _json(value: Any) -> str:
+    return msgspec.json.encode(value).decode("utf-8")
+
+
+class _Pending:
+    """New applications of a batch, written together: one statement per table, not per row."""
+
+    def __init__(self, hub: Hub, batch: DecodedBatch) -> None:
+        self.hub = hub
+        ids = [e.id for e in batch.entries if e.id is not None]
+        self.known_digests = batches.record_digests(hub.db, ids)
+        self.existing = apps.existing_ids(hub.db, ids)
+        receipts = [
+            e.record.receipt for e in batch.entries if isinstance(e.record, r.ApplicationCreate)
+        ]
+        self.receipts = apps.taken_receipts(hub.db, receipts)
+        self.rows: list[dict[str, Any]] = []
+        self.scans: list[tuple[str, str, str, int]] = []
+        self.events: list[tuple[Any, ...]] = []
+        self.feed: list[tuple[str, str, str | None, str, int]] = []
+
+    def flush(self) -> None:
+        apps.insert_applications(self.hub.db, self.rows)
+        apps.add_scans_rows(self.hub.db, self.scans)
+        apps.add_events_many(self.hub.db, self.events)
+        apps.feed_extend(self.hub.db, self.feed)
+        self.rows, self.scans, self.events, self.feed = [], [], [], []
 
 
 def _create(
@@ -289,10 +326,23 @@ def _create(
     rec: r.ApplicationCreate,
     skew_ms: int,
     blobs: BlobStore,
+    pending: _Pending,
 ) -> None:
     _check_create(hub, outlet, rec)
-    scans = [(s.sha256, m.code, blobs.has(s.sha256)) for m in rec.materials for s in m.scans]
+    if rec.id in pending.existing:
+        raise _conflict("record.changed", "an application with this id already exists")
+    if rec.receipt in pending.receipts:
+        raise _reject(
+            "receipt.duplicate", f"receipt number {rec.receipt} is already used", "receipt"
+        )
+    item = hub.catalogue.item(rec.item)
+    unit = routing.route(item, rec.region, hub.overrides)
+    action = "route" if unit else "triage"
+    status = workflow.next_state("received", action, "system")
+    scans = {(s.sha256, m.code) for m in rec.materials for s in m.scans}
+    present = {sha: blobs.has(sha) for sha, _ in scans}
     mail = rec.delivery if isinstance(rec.delivery, r.Mail) else None
+    masked = rec.applicant.masked
     row = {
         "id": rec.id,
         "receipt": rec.receipt,
@@ -301,9 +351,9 @@ def _create(
         "staff": rec.staff,
         "item": rec.item,
         "region": rec.region,
-        "unit": None,
-        "status": "received",
-        "version": 1,
+        "unit": unit,
+        "status": status,
+        "version": 2,  # 1 received, 2 routed or in triage
         "captured_at": rec.captured_at,
         "captured_at_hub": rec.captured_at - skew_ms,
         "clock_flagged": int(abs(skew_ms) > SKEW_FLAG_MS),
@@ -312,57 +362,50 @@ def _create(
         "applicant_id_type": rec.applicant.id_type,
         "applicant_record": rec.id,
         "applicant_sealed": rec.applicant.sealed,
-        "applicant_masked": json.dumps(
-            {
-                "name": rec.applicant.masked.name,
-                "id_number": rec.applicant.masked.id_number,
-                "phone": rec.applicant.masked.phone,
-            },
-            ensure_ascii=False,
+        "applicant_masked": _json(
+            {"name": masked.name, "id_number": masked.id_number, "phone": masked.phone}
         ),
         "address_record": rec.id if mail else None,
         "address_sealed": mail.sealed if mail else None,
         "address_masked": mail.masked if mail else None,
-        "materials": json.dumps(
+        "materials": _json(
             [{"code": m.code, "scans": [s.sha256 for s in m.scans]} for m in rec.materials]
         ),
-        "promised": json.dumps(list(rec.promised)),
-        "missing_scans": len({sha for sha, _, present in scans if not present}),
+        "promised": _json(list(rec.promised)),
+        "missing_scans": sum(1 for sha in present if not present[sha]),
         "note": rec.note,
+        "accepted_on": None,
+        "limit_days": None,
+        "due_date": None,
+        "due_provisional": 0,
+        "sla_state": None,
         "updated_at": hub.now_ms,
     }
-    try:
-        apps.insert_application(hub.db, row)
-    except Exception as exc:  # the UNIQUE receipt constraint
-        if "receipt" in str(exc):
-            raise _reject(
-                "receipt.duplicate", f"receipt number {rec.receipt} is already used", "receipt"
-            ) from None
-        raise
-    apps.add_scans(hub.db, rec.id, scans)
-    apps.add_event(
-        hub.db,
-        application=rec.id,
-        at=row["captured_at_hub"],
-        actor=f"{rec.staff}@{rec.outlet}",
-        action="capture",
-        from_status=None,
-        to_status="received",
-        note=f"device clock off by {skew_ms // 1000:+d} s" if row["clock_flagged"] else "",
-    )
-    item = hub.catalogue.item(rec.item)
-    unit = routing.route(item, rec.region, hub.overrides)
-    if unit:
-        transition(hub, row, "route", role="system", actor="router", unit=unit)
-    else:
-        transition(
-            hub,
-            row,
-            "triage",
-            role="system",
-            actor="router",
-            note=f"no unit handles {rec.item} for region {rec.region}",
+    pending.rows.append(row)
+    pending.receipts.add(rec.receipt)
+    pending.existing.add(rec.id)
+    pending.scans.extend((rec.id, sha, code, int(present[sha])) for sha, code in sorted(scans))
+    flagged = f"device clock off by {skew_ms // 1000:+d} s" if row["clock_flagged"] else ""
+    route_note = "" if unit else f"no unit handles {rec.item} for region {rec.region}"
+    pending.events.append(
+        (
+            rec.id,
+            row["captured_at_hub"],
+            f"{rec.staff}@{rec.outlet}",
+            "capture",
+            None,
+            "received",
+            flagged,
+            None,
         )
+    )
+    pending.events.append(
+        (rec.id, hub.now_ms, "router", action, "received", status, route_note, None)
+    )
+    change = status_record(hub, row, note=route_note)
+    pending.feed.append(
+        (rec.outlet, "status.changed", rec.id, canonical(change).decode("utf-8"), hub.now_ms)
+    )
 
 
 def _own_application(hub: Hub, outlet: dict[str, Any], app_id: str) -> dict[str, Any]:
@@ -462,8 +505,6 @@ def _amend(
         note=rec.note,
         data={"record": rec.id},
     )
-    from .cases import status_record
-
     hub.emit(outlet["code"], status_record(hub, {**app, **fields}, note="corrected"), app["id"])
 
 

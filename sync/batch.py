@@ -77,6 +77,7 @@ class Entry:
     digest: str  # SHA-256 of the record's canonical bytes; same content, same digest
     record: UplinkRecord | None = None
     error: InvalidValue | None = None
+    body: bytes = b""  # the record's canonical bytes, when it is valid
 
 
 @dataclass(frozen=True)
@@ -140,20 +141,25 @@ def encode_batch(batch: Batch) -> bytes:
     return encode_frame(canonical(batch), version=batch.v)
 
 
-def _entry(index: int, raw: msgspec.Raw, seen: set[str]) -> Entry:
-    data = bytes(raw)
+def _peek(data: bytes) -> tuple[str | None, str | None]:
+    """The id and kind of a record that failed validation, if they can be read at all."""
     try:
         peek = _peek_decoder.decode(data)
-        rid = peek.id if isinstance(peek.id, str) and len(peek.id) <= 64 else None
-        kind = peek.kind if isinstance(peek.kind, str) and len(peek.kind) <= 64 else None
     except msgspec.DecodeError:
-        rid = kind = None
+        return None, None
+    rid = peek.id if isinstance(peek.id, str) and len(peek.id) <= 64 else None
+    kind = peek.kind if isinstance(peek.kind, str) and len(peek.kind) <= 64 else None
+    return rid, kind
+
+
+def _entry(index: int, raw: msgspec.Raw, seen: set[str]) -> Entry:
+    data = bytes(raw)
     path = f"$.records[{index}]"
     if len(data) > MAX_RECORD_BYTES:
         error = InvalidValue(
             f"record is {len(data)} bytes, over {MAX_RECORD_BYTES}", field=path, reason="too_large"
         )
-        return Entry(index, rid, kind, digest_hex(data), error=error)
+        return Entry(index, *_peek(data), digest_hex(data), error=error)
     try:
         record = _record_decoder.decode(data)
     except msgspec.DecodeError as exc:
@@ -161,7 +167,8 @@ def _entry(index: int, raw: msgspec.Raw, seen: set[str]) -> Entry:
         where = field_from_error(text)
         field = path + where[1:] if where else path
         error = InvalidValue(strip_path(text), field=field, reason="schema")
-        return Entry(index, rid, kind, digest_hex(data), error=error)
+        return Entry(index, *_peek(data), digest_hex(data), error=error)
+    kind = str(record.__struct_config__.tag)
     if record.id in seen:
         error = InvalidValue(
             f"record id {record.id} appears twice in this batch",
@@ -170,7 +177,8 @@ def _entry(index: int, raw: msgspec.Raw, seen: set[str]) -> Entry:
         )
         return Entry(index, record.id, kind, record_digest(record), error=error)
     seen.add(record.id)
-    return Entry(index, record.id, kind, record_digest(record), record=record)
+    body = canonical(record)
+    return Entry(index, record.id, kind, digest_hex(body), record=record, body=body)
 
 
 def decode_batch(frame: bytes) -> DecodedBatch:

@@ -38,6 +38,56 @@ def insert_application(db: Database, row: dict[str, Any]) -> None:
     db.execute(f"INSERT INTO applications ({columns}) VALUES ({marks})", row)
 
 
+def insert_applications(db: Database, rows: list[dict[str, Any]]) -> None:
+    """Insert many new applications (all rows with the same keys)."""
+    if not rows:
+        return
+    columns = ", ".join(rows[0])
+    marks = ", ".join(f":{k}" for k in rows[0])
+    db.conn.executemany(f"INSERT INTO applications ({columns}) VALUES ({marks})", rows)
+
+
+def taken_receipts(db: Database, receipts: list[str]) -> set[str]:
+    """Which of these receipt numbers the hub already holds (one query)."""
+    if not receipts:
+        return set()
+    marks = ", ".join("?" * len(receipts))
+    rows = db.execute(f"SELECT receipt FROM applications WHERE receipt IN ({marks})", receipts)
+    return {r[0] for r in rows}
+
+
+def existing_ids(db: Database, ids: list[str]) -> set[str]:
+    if not ids:
+        return set()
+    marks = ", ".join("?" * len(ids))
+    return {r[0] for r in db.execute(f"SELECT id FROM applications WHERE id IN ({marks})", ids)}
+
+
+def add_events_many(db: Database, rows: list[tuple[Any, ...]]) -> None:
+    """Rows of (application, at, actor, action, from_status, to_status, note, data)."""
+    db.conn.executemany(
+        "INSERT INTO events (application, at, actor, action, from_status, to_status, note, data)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def feed_extend(db: Database, rows: list[tuple[str, str, str | None, str, int]]) -> None:
+    """Rows of (outlet, kind, application, body, created_at), in feed order."""
+    db.conn.executemany(
+        "INSERT INTO feed (outlet, kind, application, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def add_scans_rows(db: Database, rows: list[tuple[str, str, str, int]]) -> None:
+    """Rows of (application, sha256, material, present)."""
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO scans (application, sha256, material, present) VALUES (?, ?, ?, ?)",
+        rows,
+    )
+
+
 def get_application(db: Database, app_id: str) -> dict[str, Any] | None:
     rows = list(db.query("SELECT * FROM applications WHERE id = ?", [app_id]))
     return rows[0] if rows else None

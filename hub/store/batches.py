@@ -27,6 +27,16 @@ def record_digest(db: Database, record_id: str) -> str | None:
     return rows[0]["digest"] if rows else None
 
 
+def record_digests(db: Database, ids: list[str]) -> dict[str, str]:
+    """Digests of the records the hub already holds among ``ids`` (one query)."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    return {
+        r[0]: r[1] for r in db.execute(f"SELECT id, digest FROM records WHERE id IN ({marks})", ids)
+    }
+
+
 def save_records(db: Database, rows: list[tuple[str, str, str, str, str, str, int]]) -> None:
     """Rows of (id, kind, device, batch, digest, body, received_at)."""
     db.conn.executemany(

@@ -15,24 +15,9 @@ from sync.replies import state_digest
 from sync.sealing import Applicant, unseal_applicant
 from tests import factories
 from tests.support.device import Device
-from tests.support.served import Clock, ServedHub, served_hub
+from tests.support.served import ServedHub
 
 CAT = sample_catalogue()
-# Monday 2026-09-21, 10:00 in China.
-MONDAY_10AM = 1_789_956_000_000
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(MONDAY_10AM)
-
-
-@pytest.fixture
-def hub(tmp_path, clock):
-    with served_hub(tmp_path / "hub", clock) as served:
-        served.outlet("PO-WUHOU-01", kind="postal", region="510107")
-        served.outlet("VL-JINTANG-01", kind="village", region="510121")
-        yield served
 
 
 def enrolled(hub: ServedHub, outlet: str = "PO-WUHOU-01") -> Device:

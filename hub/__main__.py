@@ -1,0 +1,5 @@
+"""python -m hub: the daiban-hub command line."""
+
+from .cli import cli
+
+cli()

@@ -1,0 +1,76 @@
+"""A loopback TCP proxy that loses answers: the request reaches the hub, the reply never
+comes back. This is the failure that makes a naive client send a batch twice."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+def _read_http_message(sock: socket.socket, limit: int = 64 * 1024 * 1024) -> bytes:
+    """Read one HTTP/1.1 message framed by Content-Length (enough for our API)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+        if len(data) > limit:
+            raise ValueError("message too large")
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+@contextmanager
+def answer_dropping_proxy(upstream_port: int, *, drops: int = 1) -> Iterator[str]:
+    """Forward requests to 127.0.0.1:upstream_port; swallow the first ``drops`` answers."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    state = {"dropped": 0}
+    stopping = threading.Event()
+
+    def handle(client: socket.socket) -> None:
+        with client, socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as up:
+            client.settimeout(10)
+            request = _read_http_message(client)
+            # One request per connection keeps the framing simple.
+            request = request.replace(b"Connection: keep-alive", b"Connection: close", 1)
+            up.sendall(request)
+            answer = _read_http_message(up)
+            if state["dropped"] < drops:
+                state["dropped"] += 1
+                return  # the hub answered; the client never hears it
+            client.sendall(answer)
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(client,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stopping.set()
+        thread.join(timeout=2)
+        listener.close()
