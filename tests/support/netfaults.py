@@ -34,13 +34,17 @@ def _read_http_message(sock: socket.socket, limit: int = 64 * 1024 * 1024) -> by
 
 
 @contextmanager
-def answer_dropping_proxy(upstream_port: int, *, drops: int = 1) -> Iterator[str]:
-    """Forward requests to 127.0.0.1:upstream_port; swallow the first ``drops`` answers."""
+def answer_dropping_proxy(
+    upstream_port: int, *, drops: int = 1, drop: set[int] | None = None
+) -> Iterator[str]:
+    """Forward requests to 127.0.0.1:upstream_port; swallow the first ``drops`` answers, or
+    (with ``drop``) the answers to the requests with those 0-based numbers."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
     listener.settimeout(0.2)
-    state = {"dropped": 0}
+    state = {"dropped": 0, "seen": 0}
+    lock = threading.Lock()
     stopping = threading.Event()
 
     def handle(client: socket.socket) -> None:
@@ -51,8 +55,13 @@ def answer_dropping_proxy(upstream_port: int, *, drops: int = 1) -> Iterator[str
             request = request.replace(b"Connection: keep-alive", b"Connection: close", 1)
             up.sendall(request)
             answer = _read_http_message(up)
-            if state["dropped"] < drops:
-                state["dropped"] += 1
+            with lock:
+                number = state["seen"]
+                state["seen"] += 1
+                lose = number in drop if drop is not None else state["dropped"] < drops
+                if lose:
+                    state["dropped"] += 1
+            if lose:
                 return  # the hub answered; the client never hears it
             client.sendall(answer)
 

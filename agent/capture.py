@@ -1,0 +1,413 @@
+"""Capture at the counter: new applications, amendments, pickups and ratings.
+
+Everything is checked before anything is stored: the item against the catalogue and this
+outlet's kind, the materials against the item, the ID number, phone and address against the
+validators. Personal data is sealed to the hub's key before it touches the disk; only masked
+copies are kept in clear. A record and its outbox entry commit in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from sqlite_utils import Database
+
+from sync import records as r
+from sync import validators
+from sync.catalogue import CatalogueItem
+from sync.codec import canonical
+from sync.errors import InvalidValue
+from sync.ids import receipt_number, uuid7
+from sync.masking import mask_address, mask_id_number, mask_name, mask_phone
+from sync.sealing import Address, Applicant, seal_address, seal_applicant, sealing_key_from_text
+
+from .home import Home
+from .store import local, meta, outbox, write
+
+
+class CaptureError(ValueError):
+    """Input refused at the counter: ``code`` picks the words, ``field`` the input to fix."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, **params: Any):
+        super().__init__(message)
+        self.code, self.message, self.field, self.params = code, message, field, params
+
+
+@dataclass
+class NewApplication:
+    """What the clerk entered."""
+
+    item: str
+    name: str
+    id_number: str
+    phone: str
+    staff: str
+    id_type: str = "resident_id"
+    mail_to: str | None = None  # None: pickup at the outlet
+    recipient: str | None = None
+    recipient_phone: str | None = None
+    postcode: str = ""
+    region: str | None = None  # the applicant's county; default: the outlet's
+    scans: dict[str, list[Path]] = field(default_factory=dict)  # material -> files
+    paper: list[str] = field(default_factory=list)  # materials seen on paper, no scan
+    promised: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def identity(db: Database) -> dict[str, Any]:
+    """The enrolled device's identity, or CaptureError if the device is not enrolled."""
+    device = meta.get(db, "device")
+    if not device:
+        raise CaptureError("not_enrolled", "this device is not enrolled yet")
+    return dict(device)
+
+
+def catalogue_items(db: Database) -> dict[str, CatalogueItem]:
+    row = local.catalogue(db)
+    if row is None:
+        return {}
+    record = msgspec.json.decode(row["body"], type=r.CatalogueUpdated)
+    return {item.code: item for item in record.items}
+
+
+def _validate(value: str, check: Any, field_name: str) -> str:
+    try:
+        return str(check(value))
+    except InvalidValue as exc:
+        raise CaptureError(f"{field_name}.{exc.reason}", exc.message, field=field_name) from None
+
+
+def _check_materials(item: CatalogueItem, provided: set[str], promised: set[str]) -> None:
+    specs = {m.code: m for m in item.materials}
+    for code in sorted((provided | promised) - set(specs)):
+        raise CaptureError(
+            "material.unknown",
+            f"{item.code} asks for no material {code}",
+            field="materials",
+            name=item.name,
+            material=code,
+        )
+    for code, spec in specs.items():
+        if code in promised and not spec.may_promise:
+            raise CaptureError(
+                "material.not_promisable",
+                f"{spec.name} cannot be promised",
+                field="promised",
+                material_name=spec.name,
+            )
+        if spec.required and code not in provided | promised:
+            raise CaptureError(
+                "material.missing",
+                f"required material missing: {spec.name}",
+                field="materials",
+                material_name=spec.name,
+            )
+
+
+def _new_id(now_ms: int) -> str:
+    return uuid7(now_ms, os.urandom(10))
+
+
+def _checked(record: r.UplinkRecord) -> bytes:
+    """Canonical bytes of a record after the same strict decoding the hub will do."""
+    body = canonical(record)
+    try:
+        msgspec.json.decode(body, type=r.UplinkRecord)
+    except msgspec.ValidationError as exc:
+        raise CaptureError("record.invalid", str(exc)) from None
+    return body
+
+
+def _store_scans(home: Home, scans: dict[str, list[Path]]) -> dict[str, list[r.Scan]]:
+    stored: dict[str, list[r.Scan]] = {}
+    for code, files in scans.items():
+        for path in files:
+            try:
+                sha, size = home.store_scan(Path(path))
+            except OSError:
+                raise CaptureError(
+                    "material.file", f"cannot read {path}", field="materials", path=str(path)
+                ) from None
+            media = "application/pdf" if str(path).lower().endswith(".pdf") else "image/jpeg"
+            if str(path).lower().endswith(".png"):
+                media = "image/png"
+            stored.setdefault(code, []).append(r.Scan(sha256=sha, size=size, media_type=media))
+    return stored
+
+
+def capture(db: Database, home: Home, new: NewApplication, *, now_ms: int) -> dict[str, str]:
+    """Check, seal and store a new application with its outbox entry; its id and receipt."""
+    device = identity(db)
+    items = catalogue_items(db)
+    item = items.get(new.item)
+    if item is None:
+        raise CaptureError(
+            "item.unknown", f"no service item {new.item}", field="item", item=new.item
+        )
+    if device["outlet"]["kind"] not in item.outlet_kinds:
+        raise CaptureError(
+            "item.outlet_kind",
+            f"{item.name} is not accepted at this outlet",
+            field="item",
+            name=item.name,
+        )
+    name = new.name.strip()
+    if not name:
+        raise CaptureError("name.empty", "the applicant's name is required", field="name")
+    if new.id_type == "resident_id":
+        id_number = _validate(new.id_number, validators.resident_id, "id_number")
+    else:
+        id_number = new.id_number.strip().upper()
+        if not 5 <= len(id_number) <= 30:
+            raise CaptureError("id_number.length", "document number length", field="id_number")
+    phone = _validate(new.phone, validators.mobile, "phone")
+    region = new.region or device["outlet"]["region"]
+    if not (len(region) == 6 and region.isdigit()):
+        raise CaptureError("region.format", "region is a 6-digit division code", field="region")
+    provided = set(new.scans) | set(new.paper)
+    _check_materials(item, provided, set(new.promised))
+    if new.mail_to is not None:
+        if not item.mailable:
+            raise CaptureError(
+                "delivery.not_mailable",
+                f"{item.name} cannot be mailed",
+                field="mail_to",
+                name=item.name,
+            )
+        if len(new.mail_to.strip()) < 6:
+            raise CaptureError(
+                "delivery.address", "a full mail address is required", field="mail_to"
+            )
+    recipient_phone = phone
+    if new.recipient_phone:
+        recipient_phone = _validate(new.recipient_phone, validators.mobile, "phone")
+    scans = _store_scans(home, new.scans)
+    hub_key = sealing_key_from_text(device["hub_sealing_key"])
+    record_id = _new_id(now_ms)
+    person = Applicant(name=name, id_type=new.id_type, id_number=id_number, phone=phone)
+    delivery: r.Delivery = r.Pickup()
+    if new.mail_to is not None:
+        where = Address(
+            recipient=(new.recipient or name).strip(),
+            phone=recipient_phone,
+            address=new.mail_to.strip(),
+            postcode=new.postcode.strip(),
+        )
+        delivery = r.Mail(
+            sealed=seal_address(where, hub_key, record_id=record_id),
+            masked=mask_address(where.address),
+        )
+    masked = r.MaskedApplicant(
+        name=mask_name(name), id_number=mask_id_number(id_number), phone=mask_phone(phone)
+    )
+    materials = tuple(
+        r.MaterialProvided(code=code, scans=tuple(scans.get(code, ()))) for code in sorted(provided)
+    )
+    with write(db):
+        seq = meta.next_counter(db, "receipt_seq")
+        record = r.ApplicationCreate(
+            id=record_id,
+            receipt=receipt_number(device["tag"], seq),
+            outlet=device["outlet"]["code"],
+            staff=new.staff,
+            item=item.code,
+            region=region,
+            captured_at=now_ms,
+            applicant=r.SealedApplicant(
+                id_type=new.id_type,  # type: ignore[arg-type]
+                sealed=seal_applicant(person, hub_key, record_id=record_id),
+                masked=masked,
+            ),
+            materials=materials,
+            promised=tuple(sorted(new.promised)),
+            delivery=delivery,
+            note=new.note,
+        )
+        body = _checked(record)
+        for code_scans in scans.values():
+            for scan in code_scans:
+                local.add_scan(
+                    db, sha256=scan.sha256, size=scan.size, media_type=scan.media_type, now=now_ms
+                )
+        local.add_application(
+            db,
+            {
+                "id": record.id,
+                "receipt": record.receipt,
+                "item": item.code,
+                "item_name": item.name,
+                "staff": new.staff,
+                "region": region,
+                "captured_at": now_ms,
+                "applicant_masked": json.dumps(msgspec.to_builtins(masked), ensure_ascii=False),
+                "delivery": "mail" if new.mail_to is not None else "pickup",
+                "address_masked": delivery.masked if isinstance(delivery, r.Mail) else None,
+                "materials": json.dumps([m.code for m in materials]),
+                "promised": json.dumps(sorted(new.promised)),
+                "sync_state": "queued",
+                "updated_at": now_ms,
+            },
+        )
+        outbox.add(
+            db,
+            record_id=record.id,
+            kind="application.create",
+            application=record.id,
+            body=body,
+            now=now_ms,
+        )
+        local.add_timeline(
+            db,
+            application=record.id,
+            at=now_ms,
+            source="local",
+            event="captured",
+            detail=f"{item.name} · {masked.name}",
+        )
+    return {"id": record.id, "receipt": record.receipt}
+
+
+def _own(db: Database, key: str) -> dict[str, Any]:
+    app = local.find_application(db, key)
+    if app is None:
+        raise CaptureError("application.unknown", f"no application {key}", key=key)
+    return app
+
+
+def amend(
+    db: Database,
+    home: Home,
+    key: str,
+    *,
+    staff: str,
+    reason: str,
+    scans: dict[str, list[Path]],
+    paper: list[str],
+    note: str,
+    now_ms: int,
+) -> dict[str, str]:
+    """Supplement materials the hub asked for, or correct an application (as a new record)."""
+    identity(db)
+    app = _own(db, key)
+    if app["hub_version"] is None:
+        raise CaptureError("application.not_known_to_hub", "the hub has not confirmed it yet")
+    if reason == "supplement" and app["hub_status"] != "supplement_requested":
+        raise CaptureError("supplement.not_requested", "no supplement was requested")
+    stored = _store_scans(home, scans)
+    codes = sorted(set(stored) | set(paper))
+    record = r.ApplicationAmend(
+        id=_new_id(now_ms),
+        application=app["id"],
+        base_version=app["hub_version"],
+        reason=reason,  # type: ignore[arg-type]
+        staff=staff,
+        captured_at=now_ms,
+        materials=tuple(r.MaterialProvided(code=c, scans=tuple(stored.get(c, ()))) for c in codes),
+        note=note,
+    )
+    body = _checked(record)
+    with write(db):
+        for code_scans in stored.values():
+            for scan in code_scans:
+                local.add_scan(
+                    db, sha256=scan.sha256, size=scan.size, media_type=scan.media_type, now=now_ms
+                )
+        outbox.add(
+            db,
+            record_id=record.id,
+            kind="application.amend",
+            application=app["id"],
+            body=body,
+            now=now_ms,
+        )
+        local.add_timeline(
+            db,
+            application=app["id"],
+            at=now_ms,
+            source="local",
+            event=f"amended ({reason})",
+            detail=", ".join(codes),
+        )
+        local.resolve_attention(db, application=app["id"], kind="supplement", now=now_ms)
+    return {"id": record.id, "application": app["id"]}
+
+
+def pickup(db: Database, key: str, *, staff: str, collector: str, now_ms: int) -> dict[str, str]:
+    """The citizen collected the result (their ID checked by the clerk)."""
+    identity(db)
+    app = _own(db, key)
+    if app["hub_status"] != "ready_for_pickup":
+        raise CaptureError(
+            "pickup.not_ready", "the result is not ready for pickup", status=app["hub_status"]
+        )
+    record = r.PickupConfirm(
+        id=_new_id(now_ms),
+        application=app["id"],
+        staff=staff,
+        at=now_ms,
+        collector=collector,
+        id_checked=True,
+    )  # type: ignore[arg-type]
+    body = _checked(record)
+    with write(db):
+        outbox.add(
+            db,
+            record_id=record.id,
+            kind="pickup.confirm",
+            application=app["id"],
+            body=body,
+            now=now_ms,
+        )
+        local.add_timeline(
+            db,
+            application=app["id"],
+            at=now_ms,
+            source="local",
+            event="picked up",
+            detail=collector,
+        )
+    return {"id": record.id, "application": app["id"]}
+
+
+def rate(db: Database, key: str, *, staff: str, level: str, comment: str, now_ms: int) -> dict:
+    """Record the citizen's rating (好差评) once the result is in their hands."""
+    identity(db)
+    app = _own(db, key)
+    if level not in r.RATING_LEVELS:
+        raise CaptureError("rating.level", f"level must be one of {', '.join(r.RATING_LEVELS)}")
+    if app["hub_status"] not in ("delivered", "closed"):
+        raise CaptureError(
+            "rating.too_early", "rate once the result is delivered", status=app["hub_status"]
+        )
+    record = r.RatingCreate(
+        id=_new_id(now_ms),
+        application=app["id"],
+        staff=staff,
+        at=now_ms,
+        level=level,
+        comment=comment,
+    )  # type: ignore[arg-type]
+    body = _checked(record)
+    with write(db):
+        outbox.add(
+            db,
+            record_id=record.id,
+            kind="rating.create",
+            application=app["id"],
+            body=body,
+            now=now_ms,
+        )
+        local.add_timeline(
+            db,
+            application=app["id"],
+            at=now_ms,
+            source="local",
+            event="rated",
+            detail=r.RATING_LABELS[level],
+        )
+    return {"id": record.id, "application": app["id"]}

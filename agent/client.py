@@ -1,0 +1,230 @@
+"""The agent's HTTP client for the hub: signs every request, trusts only signed answers.
+
+Errors:
+* HubUnavailable   the hub could not be reached or did not answer as the hub: no network,
+                   timeout, a 5xx, or an answer whose hub signature does not verify (a
+                   captive portal, a proxy). Work is kept; try again later.
+* HubRefused       the hub answered (signed) and refused: ``code``, ``status``, ``message``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from sync import signing
+from sync.errors import ProtocolError
+from sync.replies import Ack, FeedPage, decode_ack, decode_page
+
+FRAME_TYPE = "application/vnd.daiban.frame"
+
+
+class HubUnavailable(Exception):
+    """The hub was not reached, or what answered was not the hub."""
+
+
+class HubRefused(Exception):
+    """The hub refused the request; ``code`` is its stable error code."""
+
+    def __init__(self, status: int, code: str, message: str, body: dict[str, Any]) -> None:
+        super().__init__(f"{message} ({code})")
+        self.status, self.code, self.message, self.body = status, code, message, body
+
+
+def enroll(
+    url: str, code: str, public_key: str, *, label: str, agent_version: str, timeout: float = 20
+) -> dict[str, Any]:
+    """Enrol with a one-time code (unsigned: the code is the credential)."""
+    try:
+        response = requests.post(
+            f"{url.rstrip('/')}/api/v1/enroll",
+            json={
+                "code": code,
+                "public_key": public_key,
+                "label": label,
+                "agent_version": agent_version,
+            },
+            timeout=timeout,
+        )
+    except requests.RequestException as exc:
+        raise HubUnavailable(f"cannot reach {url}: {exc.__class__.__name__}") from None
+    try:
+        body = response.json()
+    except ValueError:
+        raise HubUnavailable(
+            f"{url} did not answer as a Daiban hub (HTTP {response.status_code})"
+        ) from None
+    if response.status_code != 200 or not body.get("ok"):
+        raise HubRefused(response.status_code, str(body.get("code")), str(body.get("error")), body)
+    return body
+
+
+class HubClient:
+    """Signed requests to one hub as one device, with bounded retries."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        key: ed25519.Ed25519PrivateKey,
+        device_id: str,
+        hub_key: ed25519.Ed25519PublicKey,
+        clock_ms: Callable[[], int],
+        offset_ms: int = 0,
+        heartbeat: Callable[[], dict[str, Any]] | None = None,
+        timeout: tuple[float, float] = (5.0, 60.0),
+        attempts: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.hub_key = hub_key
+        self.clock_ms = clock_ms
+        self.offset_ms = offset_ms  # hub clock minus device clock, learnt from signed answers
+        self.heartbeat = heartbeat or (lambda: {})
+        self.timeout, self.attempts = timeout, attempts
+        self.backoff, self.max_backoff = backoff, max_backoff
+        self.requests = 0
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self.session = requests.Session()
+        self.session.auth = signing.RequestAuth(
+            key=key,
+            key_id=device_id,
+            clock=lambda: (self.clock_ms() + self.offset_ms) // 1000,
+            nonces=lambda: secrets.token_urlsafe(16),
+        )
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _verify(self, response: requests.Response) -> None:
+        prepared = response.request
+        try:
+            signing.verify_response(
+                status=response.status_code,
+                headers=list(response.headers.items()),
+                body=response.content,
+                key=self.hub_key,
+                key_id="hub",
+                request_method=str(prepared.method),
+                request_target=str(prepared.path_url),
+                request_headers=list(prepared.headers.items()),
+            )
+        except ProtocolError as exc:
+            raise HubUnavailable(
+                f"the answer (HTTP {response.status_code}) is not signed by the hub: "
+                "a captive portal or proxy may be in the way"
+            ) from exc
+
+    def _learn_clock(self, hub_time: Any) -> None:
+        if isinstance(hub_time, int):
+            self.offset_ms = hub_time - self.clock_ms()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Send, retrying network failures and 5xx with capped exponential backoff."""
+        params = {**self.heartbeat(), **kwargs.pop("params", {})}
+        last: Exception | None = None
+        resigned = False
+        for attempt in range(self.attempts):
+            if attempt:
+                delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+                time.sleep(delay * random.uniform(0.5, 1.0))  # jitter: outlets don't stampede
+            try:
+                response = self.session.request(
+                    method, self.url + path, params=params, timeout=self.timeout, **kwargs
+                )
+            except requests.RequestException as exc:
+                last = HubUnavailable(f"cannot reach the hub: {exc.__class__.__name__}")
+                continue
+            self.requests += 1
+            self.bytes_received += len(response.content) + sum(
+                len(k) + len(v) + 4 for k, v in response.headers.items()
+            )
+            body = response.request.body
+            self.bytes_sent += len(body or b"") + sum(
+                len(k) + len(v) + 4 for k, v in response.request.headers.items()
+            )
+            if response.status_code >= 500:
+                last = HubUnavailable(f"the hub failed (HTTP {response.status_code})")
+                continue
+            self._verify(response)
+            if response.status_code < 400:
+                return response
+            error = self._error_body(response)
+            if error.get("code") == "stale_signature" and not resigned:
+                # The device clock is off: take the hub's time (signed answer) and re-sign once.
+                self._learn_clock(error.get("hub_time"))
+                resigned = True
+                continue
+            raise HubRefused(
+                response.status_code, str(error.get("code")), str(error.get("error")), error
+            )
+        assert last is not None
+        raise last
+
+    @staticmethod
+    def _error_body(response: requests.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            return {"code": "http_error", "error": f"HTTP {response.status_code}"}
+        return body if isinstance(body, dict) else {"code": "http_error", "error": str(body)}
+
+    # --- the protocol -------------------------------------------------------------------------
+
+    def push(self, frame: bytes) -> Ack:
+        response = self.request(
+            "POST", "/api/v1/sync/push", data=frame, headers={"Content-Type": FRAME_TYPE}
+        )
+        try:
+            ack = decode_ack(response.content)
+        except ProtocolError as exc:
+            raise HubUnavailable(f"the hub's acknowledgement is unreadable: {exc}") from None
+        self._learn_clock(ack.hub_time)
+        return ack
+
+    def pull(self, cursor: int, *, state: str | None = None, limit: int = 500) -> FeedPage:
+        params: dict[str, Any] = {"cursor": cursor, "limit": limit}
+        if state:
+            params["state"] = state
+        response = self.request("GET", "/api/v1/sync/pull", params=params)
+        try:
+            page = decode_page(response.content)
+        except ProtocolError as exc:
+            raise HubUnavailable(f"the hub's feed page is unreadable: {exc}") from None
+        self._learn_clock(page.hub_time)
+        return page
+
+    def missing_scans(self, digests: list[str]) -> dict[str, int]:
+        """The digests the hub lacks, each with the offset its partial upload reached."""
+        response = self.request(
+            "POST",
+            "/api/v1/blobs/query",
+            data=json.dumps({"sha256": digests}),
+            headers={"Content-Type": "application/json"},
+        )
+        missing = response.json().get("missing", {})
+        return {k: int(v) for k, v in missing.items()}
+
+    def upload_chunk(self, sha256: str, offset: int, total: int, data: bytes) -> int:
+        """Append a chunk; the hub's offset after it (a mismatch gives the offset to resume)."""
+        try:
+            response = self.request(
+                "PATCH",
+                f"/api/v1/blobs/{sha256}",
+                data=data,
+                params={"offset": offset, "total": total},
+                headers={"Content-Type": "application/octet-stream"},
+            )
+        except HubRefused as exc:
+            if exc.code == "blob.offset_mismatch" and isinstance(exc.body.get("expected"), int):
+                return int(exc.body["expected"])
+            raise
+        return int(response.json()["offset"])

@@ -1,0 +1,109 @@
+"""The agent's home folder: database, device key, scans, and the sync lock.
+
+HOME/agent.db        SQLite (WAL): applications, outbox, feed view, settings
+HOME/keys/device.pem the device's Ed25519 key, owner-only
+HOME/scans/ab/<sha>  scanned pages, content-addressed
+HOME/sync.lock       held during a sync round, so two rounds never run at once,
+                     whether from `sync`, `serve` or a second terminal
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from sqlite_utils import Database
+
+from .store import open_db
+
+
+class SyncBusy(Exception):
+    """Another sync round holds this home folder's lock."""
+
+
+class Home:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def database(self) -> Path:
+        return self.root / "agent.db"
+
+    @property
+    def key_file(self) -> Path:
+        return self.root / "keys" / "device.pem"
+
+    def ensure(self) -> None:
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (self.root / "keys").mkdir(mode=0o700, exist_ok=True)
+        (self.root / "scans").mkdir(mode=0o700, exist_ok=True)
+
+    def open(self) -> Database:
+        self.ensure()
+        return open_db(self.database)
+
+    def save_device_key(self, key: ed25519.Ed25519PrivateKey) -> None:
+        """Write the device key owner-only (after enrolment succeeded); keep the old one."""
+        self.ensure()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        tmp = self.key_file.with_suffix(".new")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+            out.flush()
+            os.fsync(out.fileno())
+        if self.key_file.exists():
+            os.replace(self.key_file, self.key_file.with_suffix(".old"))
+        os.replace(tmp, self.key_file)
+
+    def device_key(self) -> ed25519.Ed25519PrivateKey:
+        key = serialization.load_pem_private_key(self.key_file.read_bytes(), None)
+        if not isinstance(key, ed25519.Ed25519PrivateKey):
+            raise ValueError(f"{self.key_file} is not an Ed25519 key")
+        return key
+
+    # --- scans ----------------------------------------------------------------------------
+
+    def scan_path(self, sha256: str) -> Path:
+        return self.root / "scans" / sha256[:2] / sha256
+
+    def store_scan(self, source: Path) -> tuple[str, int]:
+        """Copy a scanned file into the home folder under its SHA-256; (digest, size)."""
+        data = source.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.scan_path(sha)
+        if not target.exists():
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = target.with_suffix(".part")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        return sha, len(data)
+
+    # --- one sync round at a time -----------------------------------------------------------
+
+    @contextmanager
+    def sync_lock(self) -> Iterator[None]:
+        self.ensure()
+        with open(self.root / "sync.lock", "a+") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SyncBusy("another sync round is running on this home folder") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

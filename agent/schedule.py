@@ -1,0 +1,97 @@
+"""Background sync for ``daiban-agent serve`` (APScheduler 3).
+
+Two jobs: a round every few minutes, and a watcher every ten seconds that starts a round
+soon after new work is captured. After a failed round the watcher backs off (capped
+exponential, with jitter), so an outlet offline for a day neither hammers the network nor
+stalls: the next round after the network returns is at most ``interval`` away. Rounds never
+overlap: one at a time in this process (max_instances=1) and across processes (the home
+folder's lock).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from .home import Home
+from .store import outbox
+
+log = logging.getLogger("daiban.agent")
+
+SyncFn = Callable[[], tuple[int, dict[str, Any]]]
+
+
+class SyncLoop:
+    """Decides when to run a round; knows how the last ones went."""
+
+    def __init__(self, home: Home, sync: SyncFn, *, interval_s: float) -> None:
+        self.home, self.sync, self.interval_s = home, sync, interval_s
+        self.failures = 0
+        self.next_try = 0.0
+        self.last: tuple[int, dict[str, Any]] | None = None
+        self._lock = threading.Lock()
+
+    def backoff_s(self) -> float:
+        base = min(self.interval_s, 15 * 2 ** min(self.failures, 10))
+        return base * random.uniform(0.7, 1.0)
+
+    def run(self, reason: str) -> None:
+        if not self._lock.acquire(blocking=False):
+            return  # a round is already running in this process
+        try:
+            code, summary = self.sync()
+            self.last = (code, summary)
+            if code == 0:
+                self.failures = 0
+                self.next_try = 0.0
+                log.info("sync (%s): %s", reason, summary)
+            else:
+                self.failures += 1
+                self.next_try = time.monotonic() + self.backoff_s()
+                log.warning("sync (%s) failed with exit %s: %s", reason, code, summary.get("error"))
+        finally:
+            self._lock.release()
+
+    def watch(self) -> None:
+        """Start a round when work is waiting, unless backing off after a failure."""
+        if time.monotonic() < self.next_try:
+            return
+        db = self.home.open()
+        try:
+            waiting = outbox.count(db)
+        finally:
+            db.close()
+        if waiting:
+            self.run("new work")
+
+
+def run_forever(home: Home, sync: SyncFn, *, interval_minutes: float, once: bool = False) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    loop = SyncLoop(home, sync, interval_s=interval_minutes * 60)
+    loop.run("start")
+    if once:
+        return
+    scheduler = BlockingScheduler()
+    scheduler.add_job(
+        loop.run,
+        "interval",
+        args=["timer"],
+        minutes=interval_minutes,
+        id="sync",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        loop.watch, "interval", seconds=10, id="watch", max_instances=1, coalesce=True
+    )
+    log.info("background sync every %s min; watching for new work", interval_minutes)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)

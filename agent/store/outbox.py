@@ -1,0 +1,79 @@
+"""The outbox, the batch in flight, and the log of sync rounds."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+
+def add(
+    db: Database, *, record_id: str, kind: str, application: str | None, body: bytes, now: int
+) -> None:
+    db.execute(
+        "INSERT INTO outbox (record_id, kind, application, body, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [record_id, kind, application, body, now],
+    )
+
+
+def pending(db: Database, *, exclude: set[str] | None = None, limit: int = 100_000) -> list[dict]:
+    rows = list(db.query("SELECT * FROM outbox ORDER BY seq LIMIT ?", [limit]))
+    return [r for r in rows if not exclude or r["record_id"] not in exclude]
+
+
+def count(db: Database) -> int:
+    return int(db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+
+
+def remove(db: Database, record_ids: list[str]) -> None:
+    db.conn.executemany("DELETE FROM outbox WHERE record_id = ?", [(i,) for i in record_ids])
+
+
+def get(db: Database, record_id: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM outbox WHERE record_id = ?", [record_id]))
+    return rows[0] if rows else None
+
+
+def note_attempt(db: Database, record_ids: list[str], error: str) -> None:
+    db.conn.executemany(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE record_id = ?",
+        [(error, i) for i in record_ids],
+    )
+
+
+def inflight(db: Database) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM inflight ORDER BY seq LIMIT 1"))
+    if not rows:
+        return None
+    row = rows[0]
+    row["records"] = json.loads(row["records"])
+    return row
+
+
+def set_inflight(
+    db: Database, *, batch: str, seq: int, frame: bytes, records: list[str], now: int
+) -> None:
+    db.execute(
+        "INSERT INTO inflight (batch, seq, frame, records, created_at) VALUES (?, ?, ?, ?, ?)",
+        [batch, seq, frame, json.dumps(records), now],
+    )
+
+
+def clear_inflight(db: Database, batch: str) -> None:
+    db.execute("DELETE FROM inflight WHERE batch = ?", [batch])
+
+
+def log_round(db: Database, **row: Any) -> None:
+    db.execute(
+        "INSERT INTO sync_log (started_at, finished_at, outcome, pushed, pulled, uploaded, message)"
+        " VALUES (:started_at, :finished_at, :outcome, :pushed, :pulled, :uploaded, :message)",
+        row,
+    )
+
+
+def last_round(db: Database, outcome: str | None = None) -> dict[str, Any] | None:
+    where, args = ("WHERE outcome = ?", [outcome]) if outcome else ("", [])
+    rows = list(db.query(f"SELECT * FROM sync_log {where} ORDER BY id DESC LIMIT 1", args))
+    return rows[0] if rows else None

@@ -1,0 +1,406 @@
+"""One sync round: push the outbox, upload scans, pull the outlet's feed.
+
+Rules that keep a citizen's data safe on a bad network:
+* A batch is written to ``inflight`` before it is sent and re-sent byte for byte until an
+  acknowledgement whose hub signature verifies comes back; only then are its outbox entries
+  forgotten, and only those the hub reports accepted or duplicate.
+* A refused record leaves the outbox for the attention list, with the hub's reasons; it never
+  blocks the records behind it.
+* Each pulled page is applied in one transaction together with the cursor it moves to, so a
+  cut between pages loses nothing and applies nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from sqlite_utils import Database
+
+from sync import records as r
+from sync.batch import TARGET_BATCH_BYTES, encode_batch, new_batch, plan_batches
+from sync.ids import uuid7
+from sync.replies import SETTLED, Ack, FeedPage, state_digest
+
+from .client import HubClient
+from .home import Home
+from .store import local, meta, outbox, write
+
+CHUNK = 256 * 1024  # scan upload chunk: small enough to finish on a weak 3G link
+MAX_PAGES = 10_000  # bounded pull loop: a feed longer than this is a bug, not a backlog
+
+Progress = Callable[[str, int, int], None]
+_uplink = msgspec.json.Decoder(r.UplinkRecord)
+
+
+@dataclass
+class SyncResult:
+    pushed: int = 0
+    settled: int = 0
+    refused: int = 0
+    pulled: int = 0
+    uploaded: int = 0
+    resynced: bool = False
+    attention: int = 0
+    requests: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def heartbeat(db: Database, version: str) -> dict[str, Any]:
+    """What every request reports to the hub: agent version, backlog, refused count."""
+    return {
+        "agent": version,
+        "unsent": outbox.count(db),
+        "quarantined": len(local.open_attention(db)),
+    }
+
+
+# --- push ---------------------------------------------------------------------------------
+
+
+def _apply_ack(
+    db: Database, ack: Ack, record_ids: list[str], now_ms: int, result: SyncResult
+) -> None:
+    """Forget settled outbox entries; move refused ones to the attention list."""
+    by_index = {res.index: res for res in ack.results}
+    settled, refused = [], []
+    for index, record_id in enumerate(record_ids):
+        res = by_index.get(index)
+        if res is None or res.id not in (record_id, None):
+            continue  # not reported: it stays in the outbox and goes again
+        if res.status in SETTLED:
+            settled.append(record_id)
+        else:
+            refused.append((record_id, res))
+    with write(db):
+        for record_id in settled:
+            row = outbox.get(db, record_id)
+            if row and row["kind"] == "application.create":
+                local.update_application(db, record_id, sync_state="sent", updated_at=now_ms)
+                local.add_timeline(
+                    db, application=record_id, at=now_ms, source="local", event="accepted by hub"
+                )
+        for record_id, res in refused:
+            row = outbox.get(db, record_id)
+            reasons = [msgspec.to_builtins(x) for x in res.reasons]
+            application = row["application"] if row else None
+            local.add_attention(
+                db,
+                application=application,
+                record_id=record_id,
+                kind=res.status,
+                reasons=reasons,
+                body=row["body"] if row else None,
+                now=now_ms,
+            )
+            if row and row["kind"] == "application.create":
+                local.update_application(db, record_id, sync_state=res.status, updated_at=now_ms)
+            if application:
+                local.add_timeline(
+                    db,
+                    application=application,
+                    at=now_ms,
+                    source="hub",
+                    event=f"{res.status} by hub",
+                    detail="; ".join(x.message for x in res.reasons),
+                )
+        outbox.remove(db, settled + [x[0] for x in refused])
+        outbox.clear_inflight(db, ack.batch)
+    result.settled += len(settled)
+    result.refused += len(refused)
+
+
+def _send(
+    db: Database,
+    client: HubClient,
+    batch_id: str,
+    frame: bytes,
+    record_ids: list[str],
+    now_ms: Callable[[], int],
+    result: SyncResult,
+) -> None:
+    ack = client.push(frame)
+    if ack.batch != batch_id:
+        raise ValueError("the hub acknowledged another batch")  # signed, so a hub bug
+    _apply_ack(db, ack, record_ids, now_ms(), result)
+    result.pushed += len(record_ids)
+
+
+def push(
+    db: Database,
+    client: HubClient,
+    result: SyncResult,
+    *,
+    now_ms: Callable[[], int],
+    progress: Progress,
+    max_bytes: int = TARGET_BATCH_BYTES,
+) -> None:
+    """Send the outbox, oldest first, in bounded batches (a batch in flight goes first)."""
+    inflight = outbox.inflight(db)
+    if inflight is not None:
+        _send(db, client, inflight["batch"], inflight["frame"], inflight["records"], now_ms, result)
+    total = outbox.count(db)
+    done = 0
+    for _ in range(total + 1):  # bounded: each turn settles or refuses at least one batch
+        rows = outbox.pending(db, limit=2000)
+        if not rows:
+            return
+        records = [_uplink.decode(row["body"]) for row in rows]
+        group = plan_batches(records, max_bytes=max_bytes)[0]
+        device = meta.get(db, "device")
+        with write(db):
+            seq = meta.next_counter(db, "batch_seq")
+            batch = new_batch(
+                device=device["device_id"],
+                batch_id=uuid7(now_ms(), os.urandom(10)),
+                seq=seq,
+                sent_at=now_ms(),
+                records=group,
+            )
+            frame = encode_batch(batch)
+            ids = [x.id for x in group]
+            outbox.set_inflight(
+                db, batch=batch.batch, seq=seq, frame=frame, records=ids, now=now_ms()
+            )
+        _send(db, client, batch.batch, frame, ids, now_ms, result)
+        done += len(group)
+        progress("push", min(done, total), total)
+
+
+# --- scans --------------------------------------------------------------------------------
+
+
+def upload_scans(
+    db: Database, home: Home, client: HubClient, result: SyncResult, *, progress: Progress
+) -> None:
+    """Upload the scans the hub lacks, resuming each where the hub's copy stopped."""
+    waiting = local.scans_to_upload(db)
+    if not waiting:
+        return
+    missing = client.missing_scans([s["sha256"] for s in waiting])
+    for done, scan in enumerate(waiting, 1):
+        sha = scan["sha256"]
+        if sha in missing:
+            path = home.scan_path(sha)
+            total = scan["size"]
+            offset = missing[sha]
+            with open(path, "rb") as source:
+                for _ in range(total // CHUNK + 3):  # bounded: one turn per chunk, plus resumes
+                    if offset >= total:
+                        break
+                    source.seek(offset)
+                    offset = client.upload_chunk(sha, offset, total, source.read(CHUNK))
+            result.uploaded += 1
+        with write(db):
+            local.scan_uploaded(db, sha)
+        progress("scans", done, len(waiting))
+
+
+# --- pull ---------------------------------------------------------------------------------
+
+
+def _apply_record(db: Database, record: r.DownlinkRecord, now_ms: int) -> None:
+    if isinstance(record, r.StatusChanged):
+        local.note_version(db, record.application, record.version)
+        app = local.get_application(db, record.application)
+        if app is None:
+            return  # captured on another device of this outlet
+        if app["hub_version"] is not None and app["hub_version"] > record.version:
+            return  # an older change arriving late changes nothing
+        local.update_application(
+            db,
+            record.application,
+            hub_status=record.status,
+            hub_version=record.version,
+            unit=record.unit,
+            due_date=record.due_date,
+            due_provisional=int(record.due_provisional),
+            sync_state="sent",
+            updated_at=now_ms,
+        )
+        detail = " ".join(
+            x
+            for x in (
+                record.unit or "",
+                f"due {record.due_date}" if record.due_date else "",
+                record.note,
+            )
+            if x
+        )
+        local.add_timeline(
+            db,
+            application=record.application,
+            at=record.at,
+            source="hub",
+            event=record.status,
+            detail=detail,
+        )
+        if record.status != "supplement_requested":
+            local.resolve_attention(
+                db, application=record.application, kind="supplement", now=now_ms
+            )
+    elif isinstance(record, r.SupplementRequested):
+        if local.get_application(db, record.application) is None:
+            return
+        local.add_attention(
+            db,
+            application=record.application,
+            record_id=record.id,
+            kind="supplement",
+            reasons=[
+                {
+                    "code": "supplement",
+                    "message": record.message,
+                    "field": "materials",
+                    "materials": list(record.materials),
+                }
+            ],
+            body=None,
+            now=now_ms,
+        )
+        local.add_timeline(
+            db,
+            application=record.application,
+            at=record.at,
+            source="hub",
+            event="supplement requested",
+            detail=f"{', '.join(record.materials)} {record.message}".strip(),
+        )
+    elif isinstance(record, r.ShipmentEvent):
+        if local.get_application(db, record.application) is None:
+            return
+        local.update_application(
+            db,
+            record.application,
+            tracking=record.tracking,
+            last_mail_event=record.event,
+            updated_at=now_ms,
+        )
+        local.add_timeline(
+            db,
+            application=record.application,
+            at=record.at,
+            source="hub",
+            event=f"mail {record.event}",
+            detail=f"{record.carrier} {record.tracking} {record.location}".strip(),
+        )
+    elif isinstance(record, r.CatalogueUpdated):
+        current = local.catalogue(db)
+        if current is None or current["version"] < record.version:
+            local.save_catalogue(
+                db,
+                version=record.version,
+                body=msgspec.json.encode(record).decode("utf-8"),
+                now=now_ms,
+            )
+    elif isinstance(record, r.RecordRejected):
+        known = {a["record_id"] for a in local.open_attention(db)}
+        if record.record in known or outbox.get(db, record.record) is not None:
+            return  # already shown from the acknowledgement, or still to be sent
+        reasons = [msgspec.to_builtins(x) for x in record.reasons]
+        local.add_attention(
+            db,
+            application=None,
+            record_id=record.record,
+            kind="rejected",
+            reasons=reasons,
+            body=None,
+            now=now_ms,
+        )
+        if local.get_application(db, record.record) is not None:
+            local.update_application(db, record.record, sync_state="rejected", updated_at=now_ms)
+
+
+def _apply_page(db: Database, page: FeedPage, now_ms: int) -> None:
+    with write(db):
+        for record in page.records:
+            _apply_record(db, record, now_ms)
+        meta.put(db, "cursor", page.next_cursor)
+        meta.put(db, "last_pull_at", now_ms)
+
+
+def pull(
+    db: Database,
+    client: HubClient,
+    result: SyncResult,
+    *,
+    now_ms: Callable[[], int],
+    progress: Progress,
+) -> None:
+    """Pull pages until current; rebuild from cursor 0 if the hub says our view drifted."""
+    cursor = int(meta.get(db, "cursor", 0))
+    for _ in range(MAX_PAGES):
+        page = client.pull(cursor, state=state_digest(local.versions(db)))
+        if page.resync and not result.resynced:
+            with write(db):  # self-healing: forget the hub's view, keep every local record
+                local.clear_hub_view(db)
+                meta.put(db, "cursor", 0)
+            result.resynced = True
+            cursor = 0
+            continue
+        _apply_page(db, page, now_ms())
+        result.pulled += len(page.records)
+        progress("pull", result.pulled, result.pulled + (1 if page.more else 0))
+        cursor = page.next_cursor
+        if not page.more:
+            return
+
+
+# --- the round ----------------------------------------------------------------------------
+
+
+def sync_once(
+    db: Database,
+    home: Home,
+    client: HubClient,
+    *,
+    now_ms: Callable[[], int],
+    progress: Progress | None = None,
+) -> SyncResult:
+    """One full round. Raises HubUnavailable / HubRefused; what was done before stays done."""
+    result = SyncResult()
+    progress = progress or _noop
+    started = now_ms()
+    outcome, message = "error", ""
+    try:
+        push(db, client, result, now_ms=now_ms, progress=progress)
+        upload_scans(db, home, client, result, progress=progress)
+        pull(db, client, result, now_ms=now_ms, progress=progress)
+        outcome = "ok"
+        return result
+    except Exception as exc:
+        message = str(exc)[:500]
+        outcome = exc.__class__.__name__
+        raise
+    finally:
+        result.attention = len(local.open_attention(db))
+        result.requests, result.bytes_sent = client.requests, client.bytes_sent
+        result.bytes_received = client.bytes_received
+        with write(db):
+            meta.put(db, "clock_offset_ms", client.offset_ms)
+            outbox.log_round(
+                db,
+                started_at=started,
+                finished_at=now_ms(),
+                outcome=outcome,
+                pushed=result.pushed,
+                pulled=result.pulled,
+                uploaded=result.uploaded,
+                message=message,
+            )
+            if outcome == "ok":
+                meta.put(db, "last_sync_at", now_ms())
+
+
+def summary(result: SyncResult) -> dict[str, Any]:
+    return json.loads(msgspec.json.encode(result))
