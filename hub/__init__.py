@@ -14,11 +14,9 @@ from flask import Flask, jsonify
 
 DEFAULTS: dict[str, Any] = {
     "SIGNATURE_WINDOW": 300,  # seconds a request signature's created time may be off
-    "ENROL_CODE_TTL": 24 * 3600,  # seconds an enrolment code stays valid
     "WARN_DAYS": 2,  # working days before the due date that count as "due soon"
     "MAX_BLOB_BYTES": 50 * 1024 * 1024,
-    "FEED_PAGE": 500,
-    "JSON_AS_ASCII": False,
+    "FEED_PAGE": 500,  # records per pull page when the device does not ask for a limit
 }
 
 

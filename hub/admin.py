@@ -48,6 +48,8 @@ def init_data(root: Path, catalogue: Catalogue, *, now: int) -> None:
     create_keys(paths["keys"])
     paths["blobs"].mkdir(mode=0o700, exist_ok=True)
     db = open_db(paths["database"])
+    for path in paths["root"].glob("hub.db*"):
+        os.chmod(path, 0o600)  # holds sealed personal data and masked copies: owner only
     try:
         with write(db):
             publish_catalogue(db, catalogue, now=now, by="init")
@@ -109,14 +111,15 @@ def load_calendar(db: Database, text: str, *, year: int | None, now: int) -> int
     return len(rows)
 
 
-def sweep(hub: Hub, *, horizon_days: int = 120) -> dict[str, Any]:
+def sweep(hub: Hub, *, horizon_days: int = 120, signature_window: int = 300) -> dict[str, Any]:
     """The periodic job: refresh time-limit states, forget old nonces, raise calendar alarms."""
     changed: dict[str, int] = {}
     for app in apps.with_running_clock(hub.db):
         state = refresh_clock(hub, app)
         if state:
             changed[state] = changed.get(state, 0) + 1
-    devices.forget_nonces(hub.db, older_than=hub.now_ms // 1000 - 3600)
+    # A nonce must outlive every signature that could still pass the window check.
+    devices.forget_nonces(hub.db, older_than=hub.now_ms // 1000 - 2 * signature_window)
     missing = workdays.years_needing_schedule(hub.calendar, local_date(hub.now_ms), horizon_days)
     for year in range(local_date(hub.now_ms).year, local_date(hub.now_ms).year + 2):
         key = f"calendar.{year}"

@@ -26,15 +26,6 @@ from .users import REVEAL_ROLES, user_for_token
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
 
-OFFICER_ACTIONS = (
-    "accept",
-    "refuse",
-    "return_to_triage",
-    "request_supplement",
-    "approve",
-    "reject",
-    "issue_result",
-)
 
 
 def requires(*roles: str):  # type: ignore[no-untyped-def]
@@ -50,7 +41,7 @@ def requires(*roles: str):  # type: ignore[no-untyped-def]
             if user is None:
                 raise ApiError(401, "unauthenticated", "unknown or disabled API token")
             if user["role"] not in roles:
-                raise ApiError(403, "forbidden", f"a {user['role']} may not do this")
+                raise ApiError(403, "forbidden", f"the {user['role']} role may not do this")
             g.user = user
             return view(*args, **kwargs)
 
@@ -270,7 +261,7 @@ def triage():  # type: ignore[no-untyped-def]
 def list_devices():  # type: ignore[no-untyped-def]
     """Every device: last seen, last batch, clock skew, backlog and version it reported."""
     now = context.now_ms()
-    stale_after = int(request.args.get("stale_hours", "24")) * 3600 * 1000
+    stale_after = _int("stale_hours", 24, 1, 24 * 365) * 3600 * 1000
     out = []
     for d in devices.list_devices(context.get_db(), request.args.get("outlet")):
         row = {k: v for k, v in d.items() if k != "public_key"}
@@ -316,4 +307,4 @@ def alarms():  # type: ignore[no-untyped-def]
     return jsonify({"ok": True, "alarms": admin.active_alarms(context.get_db())})
 
 
-__all__ = ["OFFICER_ACTIONS", "CaseError", "bp"]
+__all__ = ["CaseError", "bp"]

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from sync import signing
 from sync.batch import decode_batch
 from sync.codec import MAX_FRAME_BYTES
-from sync.errors import BadSignature, ReplayedSignature
+from sync.errors import DeviceRevoked, ReplayedSignature
 from sync.ids import device_tag
 from sync.replies import FeedPage, encode_page, state_digest
 from sync.signing import public_key_from_text
@@ -33,11 +33,6 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 
 FRAME_TYPE = "application/vnd.daiban.frame"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class DeviceRevoked(BadSignature):
-    code = "device_revoked"
-    status = 403
 
 
 def _hash_code(code: str) -> str:
@@ -249,7 +244,8 @@ def pull():  # type: ignore[no-untyped-def]
     """The outlet's changes after a cursor, a page at a time."""
     device, outlet = authenticate()
     cursor = _int_arg("cursor", default=0) or 0
-    limit = _int_arg("limit", default=500, low=1, high=2000) or 500
+    default_limit = current_app.config["FEED_PAGE"]
+    limit = _int_arg("limit", default=default_limit, low=1, high=2000) or default_limit
     state = request.args.get("state")
     if state is not None and not _HEX64.match(state):
         raise ApiError(400, "invalid", "state must be a SHA-256 in lowercase hex", field="state")

@@ -91,7 +91,8 @@ def _sla_fields(hub: Hub, app: dict[str, Any], action: str) -> dict[str, Any]:
         }
     if action == "request_supplement":
         apps.open_pause(hub.db, app["id"], today.isoformat())
-        return {"sla_state": "paused"}
+        # No running due date while the citizen is asked for more: it is set again on resume.
+        return {"sla_state": "paused", "due_date": None, "due_provisional": 0}
     if action == "supplement":
         apps.close_pause(hub.db, app["id"], today.isoformat())
         return _running_due(hub, app)
@@ -143,6 +144,8 @@ def transition(
     }
     if unit is not None:
         fields["unit"] = unit
+    if action == "return_to_triage":
+        fields["unit"] = None  # out of the unit's queue until an operator routes it again
     fields.update(_sla_fields(hub, app, action))
     apps.update_application(hub.db, app["id"], **fields)
     apps.add_event(
@@ -187,7 +190,9 @@ def request_supplement(
 ) -> dict[str, Any]:
     """Ask the citizen, through the outlet, for more materials; the clock pauses."""
     if not materials and not message.strip():
-        raise CaseError("name the materials needed or say what is needed", code="invalid")
+        raise CaseError(
+            "name the materials needed or say what is needed", code="invalid", status=400
+        )
     updated = transition(
         hub,
         app,

@@ -419,13 +419,11 @@ def calendar_load(data: Data, file: str, year: int | None, as_json: bool) -> Non
 @pass_data
 def sweep(data: Data, as_json: bool) -> None:
     """Run the periodic job once: time-limit states, nonce clean-up, calendar alarms."""
-    from .catalogue import load_catalogue
-    from .context import build_hub
+    from .scheduler import run_sweep
 
-    db = data.db()
-    with write(db):
-        hub = build_hub(db, at_ms=now_ms(), cat=load_catalogue(admin.current_catalogue(db)["body"]))
-        result = setup.sweep(hub)
+    data.db().close()  # refuses a folder that is not a hub
+    # The same settings (DAIBAN_HUB_*) as the served hub's scheduled sweep.
+    result = run_sweep(create_app(data.root, {"CLOCK": now_ms}))
     emit(result, as_json, json.dumps(result, ensure_ascii=False))
 
 

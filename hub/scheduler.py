@@ -27,7 +27,7 @@ def run_sweep(app: Flask) -> dict:
                 cat=load_catalogue(row["body"]),
                 warn_days=app.config["WARN_DAYS"],
             )
-            result = sweep(hub)
+            result = sweep(hub, signature_window=app.config["SIGNATURE_WINDOW"])
         log.info("sweep: %s", result)
         return result
     except Exception:

@@ -9,6 +9,7 @@
   - BadSignature                        401  missing, malformed or wrong HTTP message signature
     - StaleSignature                    401  created time outside the accepted window
     - ReplayedSignature                 401  a nonce already seen for this key
+    - DeviceRevoked                     403  a device the hub has revoked
   - SealError                           400  sealed personal data that cannot be opened
 
 Codes are stable strings, documented in docs/protocol.md; a retired code is never reused.
@@ -84,6 +85,11 @@ class ReplayedSignature(BadSignature):
     code = "replayed_signature"
 
 
+class DeviceRevoked(BadSignature):
+    code = "device_revoked"
+    status = 403
+
+
 class SealError(ProtocolError):
     code = "unseal_failed"
 
@@ -100,6 +106,7 @@ ERROR_CODES: dict[str, type[ProtocolError]] = {
         BadSignature,
         StaleSignature,
         ReplayedSignature,
+        DeviceRevoked,
         SealError,
     )
 }
