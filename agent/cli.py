@@ -12,6 +12,7 @@ Exit codes (scripts rely on them):
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from importlib.metadata import version as package_version
@@ -128,7 +129,7 @@ def enroll_cmd(ctx: Ctx, hub_url: str, code: str, label: str, as_json: bool) -> 
             agent_version=agent_version(),
         )
     except HubUnavailable as exc:
-        ctx.fail("sync.offline", str(exc), EXIT_OFFLINE, reason=str(exc))
+        ctx.fail("enroll.offline", str(exc), EXIT_OFFLINE, reason=str(exc))
     except HubRefused as exc:
         ctx.fail(f"enroll.{exc.code}", exc.message, EXIT_HUB_REFUSED)
     db = ctx.db
@@ -186,9 +187,17 @@ def _material_files(values: tuple[str, ...], ctx: Ctx) -> dict[str, list[Path]]:
     for value in values:
         code, sep, path = value.partition("=")
         if not sep or not code or not path:
-            ctx.fail("material.file", f"--material takes CODE=FILE, got {value!r}", path=value)
+            ctx.fail("material.format", f"--material takes CODE=FILE, got {value!r}", path=value)
         files.setdefault(code.strip(), []).append(Path(path))
     return files
+
+
+def _check_readable(files: dict[str, list[Path]], ctx: Ctx) -> None:
+    """Refuse before anything is copied: a missing file must not leave the others stored."""
+    for paths in files.values():
+        for path in paths:
+            if not path.is_file() or not os.access(path, os.R_OK):
+                ctx.fail("material.file", f"cannot read {path}", path=str(path))
 
 
 @cli.command("new")
@@ -279,6 +288,7 @@ def new(
     missing = [k for k, v in required.items() if not v]
     if missing:
         raise click.UsageError(f"missing: {', '.join('--' + m.replace('_', '-') for m in missing)}")
+    _check_readable(scans, ctx)
     application = cap.NewApplication(
         item=str(required["item"]),
         name=str(required["name"]),
@@ -328,6 +338,8 @@ def supplement(
     as_json: bool,
 ) -> None:
     """Hand in materials the hub asked for (or correct an application)."""
+    files = _material_files(materials, ctx)
+    _check_readable(files, ctx)
     try:
         made = cap.amend(
             ctx.db,
@@ -335,7 +347,7 @@ def supplement(
             application,
             staff=staff,
             reason="correction" if correction else "supplement",
-            scans=_material_files(materials, ctx),
+            scans=files,
             paper=list(paper),
             note=note,
             now_ms=now_ms(),

@@ -29,6 +29,7 @@ ZH: dict[str, str] = {
     "material.missing": "缺少必需材料：{material_name}（可补交的材料可选择“容缺承诺”）",
     "material.not_promisable": "“{material_name}”不能容缺后补，须当场提交",
     "material.file": "材料文件读不到：{path}",
+    "material.format": "--material 的写法是 材料代码=文件，例如 ID-CARD=scan.jpg（收到：{path}）",
     "delivery.not_mailable": "“{name}”的结果不能邮寄，请选择网点领取",
     "delivery.address": "请填写完整的邮寄地址",
     "name.empty": "请填写申请人姓名",
@@ -40,6 +41,11 @@ ZH: dict[str, str] = {
     "pickup.not_ready": "这件申请的结果还不能领取（当前状态：{status}）",
     "rating.too_early": "结果送达或领取后才能评价（当前状态：{status}）",
     "rating.level": "评价等级应为：非常满意、满意、基本满意、不满意、非常不满意",
+    "enroll.enrol_code_unknown": "中心不认识这个注册码，请核对后重新输入",
+    "enroll.enrol_code_used": "这个注册码已经用过了，请向中心管理员索取新的注册码",
+    "enroll.enrol_code_expired": "这个注册码已过期，请向中心管理员索取新的注册码",
+    "enroll.key_enrolled": "本机的密钥已经注册过了",
+    "enroll.offline": "连不上中心（{reason}）；请检查网络和中心地址后重试",
     "enroll.outlet_change": "本机还有 {count} 条未同步的记录属于网点 {outlet}，请先同步再换网点",
     # sync
     "sync.done": "同步完成：上传 {pushed} 条，下载 {pulled} 条，扫描件 {uploaded} 个",
@@ -58,6 +64,7 @@ EN: dict[str, str] = {
     "not_enrolled": "this device is not enrolled yet: run daiban-agent enroll",
     "application.unknown": "no application {key}",
     "application.not_known_to_hub": "the hub has not confirmed this application yet: sync first",
+    "enroll.offline": "cannot reach the hub ({reason}); check the network and the hub address",
     "enroll.outlet_change": "{count} unsynced records belong to outlet {outlet}: sync them first",
 }
 

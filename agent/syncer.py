@@ -22,7 +22,7 @@ import msgspec
 from sqlite_utils import Database
 
 from sync import records as r
-from sync.batch import TARGET_BATCH_BYTES, encode_batch, new_batch, plan_batches
+from sync.batch import MAX_RECORDS, TARGET_BATCH_BYTES, encode_raw_batch
 from sync.ids import uuid7
 from sync.replies import SETTLED, Ack, FeedPage, state_digest
 
@@ -34,7 +34,6 @@ CHUNK = 256 * 1024  # scan upload chunk: small enough to finish on a weak 3G lin
 MAX_PAGES = 10_000  # bounded pull loop: a feed longer than this is a bug, not a backlog
 
 Progress = Callable[[str, int, int], None]
-_uplink = msgspec.json.Decoder(r.UplinkRecord)
 
 
 @dataclass
@@ -83,15 +82,11 @@ def _apply_ack(
         else:
             refused.append((record_id, res))
     with write(db):
-        for record_id in settled:
-            row = outbox.get(db, record_id)
-            if row and row["kind"] == "application.create":
-                local.update_application(db, record_id, sync_state="sent", updated_at=now_ms)
-                local.add_timeline(
-                    db, application=record_id, at=now_ms, source="local", event="accepted by hub"
-                )
+        rows = outbox.rows(db, record_ids)
+        created = [i for i in settled if rows.get(i, {}).get("kind") == "application.create"]
+        local.mark_sent(db, created, now=now_ms)
         for record_id, res in refused:
-            row = outbox.get(db, record_id)
+            row = rows.get(record_id)
             reasons = [msgspec.to_builtins(x) for x in res.reasons]
             application = row["application"] if row else None
             local.add_attention(
@@ -152,27 +147,30 @@ def push(
     total = outbox.count(db)
     done = 0
     for _ in range(total + 1):  # bounded: each turn settles or refuses at least one batch
-        rows = outbox.pending(db, limit=2000)
+        rows = outbox.pending(db, limit=MAX_RECORDS)
         if not rows:
             return
-        records = [_uplink.decode(row["body"]) for row in rows]
-        group = plan_batches(records, max_bytes=max_bytes)[0]
+        group, size = [], 0
+        for row in rows:  # oldest first, within the byte bound
+            if group and size + len(row["body"]) > max_bytes:
+                break
+            group.append(row)
+            size += len(row["body"])
         device = meta.get(db, "device")
+        batch_id = uuid7(now_ms(), os.urandom(10))
+        ids = [row["record_id"] for row in group]
         with write(db):
             seq = meta.next_counter(db, "batch_seq")
-            batch = new_batch(
+            # Outbox bodies are canonical already: framed as they are, never re-encoded.
+            frame = encode_raw_batch(
                 device=device["device_id"],
-                batch_id=uuid7(now_ms(), os.urandom(10)),
+                batch_id=batch_id,
                 seq=seq,
                 sent_at=now_ms(),
-                records=group,
+                bodies=[row["body"] for row in group],
             )
-            frame = encode_batch(batch)
-            ids = [x.id for x in group]
-            outbox.set_inflight(
-                db, batch=batch.batch, seq=seq, frame=frame, records=ids, now=now_ms()
-            )
-        _send(db, client, batch.batch, frame, ids, now_ms, result)
+            outbox.set_inflight(db, batch=batch_id, seq=seq, frame=frame, records=ids, now=now_ms())
+        _send(db, client, batch_id, frame, ids, now_ms, result)
         done += len(group)
         progress("push", min(done, total), total)
 
@@ -321,10 +319,63 @@ def _apply_record(db: Database, record: r.DownlinkRecord, now_ms: int) -> None:
             local.update_application(db, record.record, sync_state="rejected", updated_at=now_ms)
 
 
+class _StatusBatch:
+    """Status changes of one page, written with one statement per table."""
+
+    def __init__(self, db: Database, now_ms: int) -> None:
+        self.db, self.now_ms = db, now_ms
+        self.pending: list[r.StatusChanged] = []
+
+    def add(self, record: r.StatusChanged) -> None:
+        self.pending.append(record)
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        db, changes = self.db, self.pending
+        self.pending = []
+        known = local.hub_versions_of(db, list({c.application for c in changes}))
+        waiting = local.open_supplements(db)
+        updates, lines, resolved = [], [], []
+        for c in changes:
+            local.note_version(db, c.application, c.version)
+            if c.application not in known:
+                continue  # captured on another device of this outlet
+            current = known[c.application]
+            if current is not None and current > c.version:
+                continue  # an older change arriving late changes nothing
+            known[c.application] = c.version
+            updates.append(
+                (
+                    c.status,
+                    c.version,
+                    c.unit,
+                    c.due_date,
+                    int(c.due_provisional),
+                    self.now_ms,
+                    c.application,
+                )
+            )
+            due = f"due {c.due_date}" if c.due_date else ""
+            detail = " ".join(x for x in (c.unit or "", due, c.note) if x)
+            lines.append((c.application, c.at, "hub", c.status, detail))
+            if c.status != "supplement_requested" and c.application in waiting:
+                resolved.append(c.application)
+        local.apply_statuses(db, updates, lines)
+        for app_id in resolved:
+            local.resolve_attention(db, application=app_id, kind="supplement", now=self.now_ms)
+
+
 def _apply_page(db: Database, page: FeedPage, now_ms: int) -> None:
     with write(db):
+        statuses = _StatusBatch(db, now_ms)
         for record in page.records:
-            _apply_record(db, record, now_ms)
+            if isinstance(record, r.StatusChanged):
+                statuses.add(record)
+            else:
+                statuses.flush()  # keep the feed's order around other kinds of record
+                _apply_record(db, record, now_ms)
+        statuses.flush()
         meta.put(db, "cursor", page.next_cursor)
         meta.put(db, "last_pull_at", now_ms)
 

@@ -27,7 +27,6 @@ from .users import REVEAL_ROLES, user_for_token
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
 
 
-
 def requires(*roles: str):  # type: ignore[no-untyped-def]
     """Bearer-token authentication and a role check."""
 

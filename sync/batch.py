@@ -141,6 +141,43 @@ def encode_batch(batch: Batch) -> bytes:
     return encode_frame(canonical(batch), version=batch.v)
 
 
+class _RawBatch(msgspec.Struct, **_STRUCT):
+    v: int
+    device: str
+    batch: str
+    seq: int
+    sent_at: int
+    records: list[msgspec.Raw]
+
+
+def encode_raw_batch(
+    *, device: str, batch_id: str, seq: int, sent_at: int, bodies: Sequence[bytes]
+) -> bytes:
+    """Frame a batch from records already in canonical form (as an outbox keeps them).
+
+    The same bytes as ``encode_batch`` on the decoded records, without decoding them again.
+    """
+    if not bodies:
+        raise InvalidValue("a batch carries at least one record", field="records")
+    if len(bodies) > MAX_RECORDS:
+        raise TooLarge(f"{len(bodies)} records exceed the {MAX_RECORDS} a batch may carry")
+    for index, body in enumerate(bodies):
+        if len(body) > MAX_RECORD_BYTES:
+            raise TooLarge(
+                f"record {index} is {len(body)} bytes, over {MAX_RECORD_BYTES}",
+                field=f"records[{index}]",
+            )
+    envelope = _RawBatch(
+        v=PROTOCOL_VERSION,
+        device=device,
+        batch=batch_id,
+        seq=seq,
+        sent_at=sent_at,
+        records=[msgspec.Raw(b) for b in bodies],
+    )
+    return encode_frame(canonical(envelope), version=PROTOCOL_VERSION)
+
+
 def _peek(data: bytes) -> tuple[str | None, str | None]:
     """The id and kind of a record that failed validation, if they can be read at all."""
     try:
@@ -246,6 +283,7 @@ __all__ = [
     "Entry",
     "decode_batch",
     "encode_batch",
+    "encode_raw_batch",
     "new_batch",
     "plan_batches",
     "record_digest",

@@ -59,6 +59,52 @@ def update_application(db: Database, app_id: str, **fields: Any) -> None:
     db.execute(f"UPDATE applications SET {sets} WHERE id = :_id", {**fields, "_id": app_id})
 
 
+def mark_sent(db: Database, app_ids: list[str], *, now: int) -> None:
+    """Applications the hub acknowledged: state 'sent' and a line in their timeline."""
+    db.conn.executemany(
+        "UPDATE applications SET sync_state = 'sent', updated_at = ? WHERE id = ?"
+        " AND sync_state = 'queued'",
+        [(now, i) for i in app_ids],
+    )
+    db.conn.executemany(
+        "INSERT INTO timeline (application, at, source, event, detail)"
+        " VALUES (?, ?, 'local', 'accepted by hub', '')",
+        [(i, now) for i in app_ids],
+    )
+
+
+def hub_versions_of(db: Database, app_ids: list[str]) -> dict[str, int | None]:
+    """Local applications among ``app_ids`` with the hub version each has (one query)."""
+    if not app_ids:
+        return {}
+    marks = ", ".join("?" * len(app_ids))
+    rows = db.execute(f"SELECT id, hub_version FROM applications WHERE id IN ({marks})", app_ids)
+    return {row[0]: row[1] for row in rows}
+
+
+def open_supplements(db: Database) -> set[str]:
+    rows = db.execute(
+        "SELECT application FROM attention WHERE kind = 'supplement' AND resolved_at IS NULL"
+    )
+    return {row[0] for row in rows}
+
+
+def apply_statuses(
+    db: Database, updates: list[tuple[Any, ...]], lines: list[tuple[Any, ...]]
+) -> None:
+    """Bulk status updates (status, version, unit, due, provisional, now, id) and timeline
+    lines (application, at, source, event, detail)."""
+    db.conn.executemany(
+        "UPDATE applications SET hub_status = ?, hub_version = ?, unit = ?, due_date = ?,"
+        " due_provisional = ?, sync_state = 'sent', updated_at = ? WHERE id = ?",
+        updates,
+    )
+    db.conn.executemany(
+        "INSERT INTO timeline (application, at, source, event, detail) VALUES (?, ?, ?, ?, ?)",
+        lines,
+    )
+
+
 def list_applications(
     db: Database,
     *,

@@ -23,6 +23,17 @@ def pending(db: Database, *, exclude: set[str] | None = None, limit: int = 100_0
     return [r for r in rows if not exclude or r["record_id"] not in exclude]
 
 
+def rows(db: Database, record_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Outbox entries by record id (one query)."""
+    if not record_ids:
+        return {}
+    marks = ", ".join("?" * len(record_ids))
+    return {
+        r["record_id"]: r
+        for r in db.query(f"SELECT * FROM outbox WHERE record_id IN ({marks})", record_ids)
+    }
+
+
 def count(db: Database) -> int:
     return int(db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 

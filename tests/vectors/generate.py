@@ -17,13 +17,13 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from cryptography.hazmat.primitives.asymmetric import ed25519, x25519  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
-from sync import codec, signing  # noqa: E402
-from sync.batch import encode_batch, new_batch  # noqa: E402
-from sync.ids import device_tag, receipt_number, uuid7  # noqa: E402
-from sync.sealing import Address, Applicant, seal, seal_address, seal_applicant  # noqa: E402
-from tests import factories  # noqa: E402
+from sync import codec, signing
+from sync.batch import encode_batch, new_batch
+from sync.ids import device_tag, receipt_number, uuid7
+from sync.sealing import Address, Applicant, seal, seal_address, seal_applicant
+from tests import factories
 
 HUB_SEAL_SEED = bytes(range(32))
 DEVICE_SEED = bytes(range(1, 33))
