@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/daiban-hub --data $(DATA)/hub protocol
+	$(BIN)/python -m hub.quickstart --data $(DATA)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,6 +32,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_protocol.py
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_sync.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

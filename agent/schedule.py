@@ -73,6 +73,7 @@ class SyncLoop:
 
 def run_forever(home: Home, sync: SyncFn, *, interval_minutes: float, once: bool = False) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what matters
     loop = SyncLoop(home, sync, interval_s=interval_minutes * 60)
     loop.run("start")
     if once:
