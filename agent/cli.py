@@ -159,6 +159,10 @@ def enroll_cmd(ctx: Ctx, hub_url: str, code: str, label: str, as_json: bool) -> 
             },
         )
         meta.put(db, "clock_offset_ms", int(body["hub_time"]) - now_ms())
+        # A batch in flight names the old device, and the hub refuses it from the new one:
+        # its records stay in the outbox and go afresh (the hub knows applied ones by id).
+        while (stale := outbox.inflight(db)) is not None:
+            outbox.clear_inflight(db, stale["batch"])
         if not previous or previous["outlet"]["code"] != body["outlet"]["code"]:
             local.clear_hub_view(db)
             meta.put(db, "cursor", 0)
