@@ -24,7 +24,14 @@ from sync.codec import canonical
 from sync.errors import InvalidValue
 from sync.ids import receipt_number, uuid7
 from sync.masking import mask_address, mask_id_number, mask_name, mask_phone
-from sync.sealing import Address, Applicant, seal_address, seal_applicant, sealing_key_from_text
+from sync.sealing import (
+    Address,
+    Applicant,
+    seal_address,
+    seal_applicant,
+    seal_bytes,
+    sealing_key_from_text,
+)
 
 from .home import Home
 from .store import local, meta, outbox, write
@@ -123,12 +130,20 @@ def _checked(record: r.UplinkRecord) -> bytes:
     return body
 
 
-def _store_scans(home: Home, scans: dict[str, list[Path]]) -> dict[str, list[r.Scan]]:
+def _store_scans(
+    home: Home, scans: dict[str, list[Path]], hub_key: Any, application: str
+) -> dict[str, list[r.Scan]]:
+    """Seal each scanned page to the hub (purpose ``scan``, bound to the application) and keep
+    only the sealed bytes: an ID card's image is personal data too."""
     stored: dict[str, list[r.Scan]] = {}
+
+    def seal(data: bytes) -> bytes:
+        return seal_bytes(data, hub_key, record_id=application, purpose="scan")
+
     for code, files in scans.items():
         for path in files:
             try:
-                sha, size = home.store_scan(Path(path))
+                sha, size = home.store_scan(Path(path), seal=seal)
             except OSError:
                 raise CaptureError(
                     "material.file", f"cannot read {path}", field="materials", path=str(path)
@@ -186,9 +201,9 @@ def capture(db: Database, home: Home, new: NewApplication, *, now_ms: int) -> di
     recipient_phone = phone
     if new.recipient_phone:
         recipient_phone = _validate(new.recipient_phone, validators.mobile, "phone")
-    scans = _store_scans(home, new.scans)
     hub_key = sealing_key_from_text(device["hub_sealing_key"])
     record_id = _new_id(now_ms)
+    scans = _store_scans(home, new.scans, hub_key, record_id)
     person = Applicant(name=name, id_type=new.id_type, id_number=id_number, phone=phone)
     delivery: r.Delivery = r.Pickup()
     if new.mail_to is not None:
@@ -298,7 +313,9 @@ def amend(
         raise CaptureError("application.not_known_to_hub", "the hub has not confirmed it yet")
     if reason == "supplement" and app["hub_status"] != "supplement_requested":
         raise CaptureError("supplement.not_requested", "no supplement was requested")
-    stored = _store_scans(home, scans)
+    device = meta.get(db, "device")
+    hub_key = sealing_key_from_text(device["hub_sealing_key"])
+    stored = _store_scans(home, scans, hub_key, app["id"])
     codes = sorted(set(stored) | set(paper))
     record = r.ApplicationAmend(
         id=_new_id(now_ms),

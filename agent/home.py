@@ -2,7 +2,7 @@
 
 HOME/agent.db        SQLite (WAL): applications, outbox, feed view, settings
 HOME/keys/device.pem the device's Ed25519 key, owner-only
-HOME/scans/ab/<sha>  scanned pages, content-addressed
+HOME/scans/ab/<sha>  scanned pages, sealed to the hub's key, until the hub has them
 HOME/sync.lock       held during a sync round, so two rounds never run at once,
                      whether from `sync`, `serve` or a second terminal
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -77,9 +77,13 @@ class Home:
     def scan_path(self, sha256: str) -> Path:
         return self.root / "scans" / sha256[:2] / sha256
 
-    def store_scan(self, source: Path) -> tuple[str, int]:
-        """Copy a scanned file into the home folder under its SHA-256; (digest, size)."""
+    def store_scan(
+        self, source: Path, *, seal: Callable[[bytes], bytes] | None = None
+    ) -> tuple[str, int]:
+        """Keep a scanned file (sealed by ``seal`` first) under its SHA-256; (digest, size)."""
         data = source.read_bytes()
+        if seal is not None:
+            data = seal(data)
         sha = hashlib.sha256(data).hexdigest()
         target = self.scan_path(sha)
         if not target.exists():

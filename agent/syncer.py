@@ -201,6 +201,8 @@ def upload_scans(
             result.uploaded += 1
         with write(db):
             local.scan_uploaded(db, sha)
+        # The hub holds it now; the laptop keeps nothing it does not need.
+        home.scan_path(sha).unlink(missing_ok=True)
         progress("scans", done, len(waiting))
 
 

@@ -43,6 +43,27 @@ def seal(
     return SEAL_PREFIX + base64.urlsafe_b64encode(blob).rstrip(b"=").decode("ascii")
 
 
+def seal_bytes(
+    data: bytes, recipient: x25519.X25519PublicKey, *, record_id: str, purpose: str
+) -> bytes:
+    """Seal binary data (a scanned page) as raw ``enc || ciphertext || tag``."""
+    return _SUITE.encrypt(data, recipient, info=seal_context(record_id, purpose))
+
+
+def unseal_bytes(
+    blob: bytes, private_key: x25519.X25519PrivateKey, *, record_id: str, purpose: str
+) -> bytes:
+    """Open what ``seal_bytes`` sealed; SealError on any failure."""
+    if len(blob) < _ENC_LEN + _TAG_LEN:
+        raise SealError("sealed data is too short", field="sealed")
+    try:
+        return _SUITE.decrypt(blob, private_key, info=seal_context(record_id, purpose))
+    except (InvalidTag, ValueError) as exc:
+        raise SealError(
+            "sealed data does not open with this key for this record", field="sealed"
+        ) from exc
+
+
 def _decode_token(token: str) -> bytes:
     if not isinstance(token, str) or not token.startswith(SEAL_PREFIX):
         raise SealError("sealed value does not start with 's1.'", field="sealed")

@@ -91,6 +91,33 @@ def test_personal_data_is_sealed_on_disk(hub, tmp_path):
     assert b"1101**********002X" in raw
 
 
+def test_scans_are_sealed_on_the_laptop_and_open_only_at_the_hub(hub, tmp_path):
+    from hub.keys import load_keys
+    from sync.sealing import unseal_bytes
+
+    agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
+    page = tmp_path / "id-card.jpg"
+    page.write_bytes(b"\xff\xd8 ID card of 11010519491231002X " * 50)
+    new = cap.NewApplication(
+        item="SS-CARD-ACT",
+        name="张三",
+        id_number=IDS[0],
+        phone="13812345678",
+        staff="clerk",
+        paper=["SS-CARD"],
+        scans={"ID-CARD": [page]},
+    )
+    made = cap.capture(agent.db, agent.home, new, now_ms=hub.clock())
+    [scan] = local.scans_to_upload(agent.db)
+    kept = agent.home.scan_path(scan["sha256"]).read_bytes()
+    assert b"11010519491231002X" not in kept and kept != page.read_bytes()
+    sync(agent)
+    blob = hub.data / "blobs" / scan["sha256"][:2] / scan["sha256"][2:4] / scan["sha256"]
+    keys = load_keys(hub.data / "keys")
+    opened = unseal_bytes(blob.read_bytes(), keys.sealing, record_id=made["id"], purpose="scan")
+    assert opened == page.read_bytes()
+
+
 def test_an_answer_lost_after_the_hub_applied_the_batch(hub, tmp_path):
     agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
     for i in range(4):
@@ -132,10 +159,12 @@ def test_a_scan_upload_cut_mid_file_resumes_where_it_stopped(hub, tmp_path, monk
     client = agent.client()
     sha = local.scans_to_upload(agent.db)[0]["sha256"]
     assert client.missing_scans([sha])[sha] == 2000  # chunk@1000 arrived; the answer did not
+    sealed = agent.home.scan_path(sha).read_bytes()
     result = sync(agent)
     assert result.uploaded == 1 and not local.scans_to_upload(agent.db)
     blob = hub.data / "blobs" / sha[:2] / sha[2:4] / sha
-    assert blob.read_bytes() == agent.home.scan_path(sha).read_bytes()
+    assert blob.read_bytes() == sealed
+    assert not agent.home.scan_path(sha).exists()  # the hub has it: the laptop lets it go
 
 
 def test_a_captive_portal_is_not_taken_for_the_hub(hub, tmp_path):
