@@ -360,7 +360,9 @@ def pickup(db: Database, key: str, *, staff: str, collector: str, now_ms: int) -
     app = _own(db, key)
     if app["hub_status"] != "ready_for_pickup":
         raise CaptureError(
-            "pickup.not_ready", "the result is not ready for pickup", status=app["hub_status"]
+            "pickup.not_ready",
+            "the result is not ready for pickup",
+            status=app["hub_status"] or "-",
         )
     record = r.PickupConfirm(
         id=_new_id(now_ms),
@@ -399,7 +401,7 @@ def rate(db: Database, key: str, *, staff: str, level: str, comment: str, now_ms
         raise CaptureError("rating.level", f"level must be one of {', '.join(r.RATING_LEVELS)}")
     if app["hub_status"] not in ("delivered", "closed"):
         raise CaptureError(
-            "rating.too_early", "rate once the result is delivered", status=app["hub_status"]
+            "rating.too_early", "rate once the result is delivered", status=app["hub_status"] or "-"
         )
     record = r.RatingCreate(
         id=_new_id(now_ms),

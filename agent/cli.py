@@ -358,7 +358,7 @@ def supplement(
         )
     except cap.CaptureError as exc:
         refuse_capture(ctx, exc)
-    emit(made, as_json, f"queued {made['id']}")
+    emit(made, as_json, ctx.say("queued", f"queued {made['id']}", id=made["id"]))
 
 
 @cli.command()
@@ -373,7 +373,7 @@ def pickup(ctx: Ctx, application: str, collector: str, staff: str, as_json: bool
         made = cap.pickup(ctx.db, application, staff=staff, collector=collector, now_ms=now_ms())
     except cap.CaptureError as exc:
         refuse_capture(ctx, exc)
-    emit(made, as_json, f"queued {made['id']}")
+    emit(made, as_json, ctx.say("queued", f"queued {made['id']}", id=made["id"]))
 
 
 @cli.command()
@@ -391,7 +391,7 @@ def rate(ctx: Ctx, application: str, level: str, comment: str, staff: str, as_js
         )
     except cap.CaptureError as exc:
         refuse_capture(ctx, exc)
-    emit(made, as_json, f"queued {made['id']}")
+    emit(made, as_json, ctx.say("queued", f"queued {made['id']}", id=made["id"]))
 
 
 # --- sync ---------------------------------------------------------------------------------

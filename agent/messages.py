@@ -47,6 +47,7 @@ ZH: dict[str, str] = {
     "enroll.key_enrolled": "本机的密钥已经注册过了",
     "enroll.offline": "连不上中心（{reason}）；请检查网络和中心地址后重试",
     "enroll.outlet_change": "本机还有 {count} 条未同步的记录属于网点 {outlet}，请先同步再换网点",
+    "queued": "已保存，等待同步（{id}）",
     # sync
     "sync.done": "同步完成：上传 {pushed} 条，下载 {pulled} 条，扫描件 {uploaded} 个",
     "sync.offline": "连不上中心（{reason}）；数据已保存在本机，联网后会自动同步",
@@ -56,6 +57,7 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "queued": "saved, waiting to sync ({id})",
     "sync.done": "synced: {pushed} records sent, {pulled} received, {uploaded} scans uploaded",
     "sync.offline": "hub unreachable ({reason}); everything is kept here and will sync later",
     "sync.refused": "the hub refused the request: {reason}",
