@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from sync.records import STATUSES
+
 __all__ = [
     "ACTIONS",
     "CLOCK_PAUSED",
@@ -30,21 +32,8 @@ __all__ = [
     "next_state",
 ]
 
-STATES: tuple[str, ...] = (
-    "received",
-    "triage",
-    "routed",
-    "accepted",
-    "supplement_requested",
-    "approved",
-    "rejected",
-    "result_issued",
-    "ready_for_pickup",
-    "mailed",
-    "delivered",
-    "returned",
-    "closed",
-)
+# The states are the protocol's statuses: one list, owned by sync/.
+STATES: tuple[str, ...] = STATUSES
 
 LABELS: Mapping[str, str] = MappingProxyType(
     {
