@@ -294,6 +294,28 @@ def _own(db: Database, key: str) -> dict[str, Any]:
     return app
 
 
+def _queue(
+    db: Database, record: r.UplinkRecord, app_id: str, *, event: str, detail: str, now_ms: int
+) -> dict[str, str]:
+    """Queue a record about an existing application, with its line in the timeline."""
+    body = _checked(record)
+    with write(db):
+        outbox.add(
+            db,
+            record_id=record.id,
+            kind=str(record.__struct_config__.tag),
+            application=app_id,
+            body=body,
+            now=now_ms,
+        )
+        local.add_timeline(
+            db, application=app_id, at=now_ms, source="local", event=event, detail=detail
+        )
+        if isinstance(record, r.ApplicationAmend):
+            local.resolve_attention(db, application=app_id, kind="supplement", now=now_ms)
+    return {"id": record.id, "application": app_id}
+
+
 def amend(
     db: Database,
     home: Home,
@@ -327,31 +349,20 @@ def amend(
         materials=tuple(r.MaterialProvided(code=c, scans=tuple(stored.get(c, ()))) for c in codes),
         note=note,
     )
-    body = _checked(record)
     with write(db):
         for code_scans in stored.values():
             for scan in code_scans:
                 local.add_scan(
                     db, sha256=scan.sha256, size=scan.size, media_type=scan.media_type, now=now_ms
                 )
-        outbox.add(
+        return _queue(
             db,
-            record_id=record.id,
-            kind="application.amend",
-            application=app["id"],
-            body=body,
-            now=now_ms,
-        )
-        local.add_timeline(
-            db,
-            application=app["id"],
-            at=now_ms,
-            source="local",
+            record,
+            app["id"],
             event=f"amended ({reason})",
             detail=", ".join(codes),
+            now_ms=now_ms,
         )
-        local.resolve_attention(db, application=app["id"], kind="supplement", now=now_ms)
-    return {"id": record.id, "application": app["id"]}
 
 
 def pickup(db: Database, key: str, *, staff: str, collector: str, now_ms: int) -> dict[str, str]:
@@ -372,25 +383,7 @@ def pickup(db: Database, key: str, *, staff: str, collector: str, now_ms: int) -
         collector=collector,
         id_checked=True,
     )  # type: ignore[arg-type]
-    body = _checked(record)
-    with write(db):
-        outbox.add(
-            db,
-            record_id=record.id,
-            kind="pickup.confirm",
-            application=app["id"],
-            body=body,
-            now=now_ms,
-        )
-        local.add_timeline(
-            db,
-            application=app["id"],
-            at=now_ms,
-            source="local",
-            event="picked up",
-            detail=collector,
-        )
-    return {"id": record.id, "application": app["id"]}
+    return _queue(db, record, app["id"], event="picked up", detail=collector, now_ms=now_ms)
 
 
 def rate(db: Database, key: str, *, staff: str, level: str, comment: str, now_ms: int) -> dict:
@@ -411,22 +404,6 @@ def rate(db: Database, key: str, *, staff: str, level: str, comment: str, now_ms
         level=level,
         comment=comment,
     )  # type: ignore[arg-type]
-    body = _checked(record)
-    with write(db):
-        outbox.add(
-            db,
-            record_id=record.id,
-            kind="rating.create",
-            application=app["id"],
-            body=body,
-            now=now_ms,
-        )
-        local.add_timeline(
-            db,
-            application=app["id"],
-            at=now_ms,
-            source="local",
-            event="rated",
-            detail=r.RATING_LABELS[level],
-        )
-    return {"id": record.id, "application": app["id"]}
+    return _queue(
+        db, record, app["id"], event="rated", detail=r.RATING_LABELS[level], now_ms=now_ms
+    )

@@ -416,7 +416,6 @@ def make_client(ctx: Ctx) -> HubClient:
 def run_sync(ctx: Ctx, *, show_progress: bool) -> tuple[int, dict[str, Any]]:
     """One locked round; (exit code, summary)."""
     client = make_client(ctx)
-    bars: dict[str, Any] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         if show_progress and total > 1:
@@ -436,8 +435,8 @@ def run_sync(ctx: Ctx, *, show_progress: bool) -> tuple[int, dict[str, Any]]:
             "error": ctx.say("sync.refused", reason=exc.message),
         }
     finally:
-        if show_progress and bars is not None:
-            click.echo("", err=True, nl=False)
+        if show_progress:
+            click.echo(err=True)  # end the progress line
     summary = {
         "ok": True,
         "pushed": result.pushed,

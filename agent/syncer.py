@@ -12,7 +12,6 @@ Rules that keep a citizen's data safe on a bad network:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -453,7 +452,3 @@ def sync_once(
             )
             if outcome == "ok":
                 meta.put(db, "last_sync_at", now_ms())
-
-
-def summary(result: SyncResult) -> dict[str, Any]:
-    return json.loads(msgspec.json.encode(result))

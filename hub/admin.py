@@ -7,7 +7,6 @@ import dataclasses
 import hashlib
 import os
 import secrets
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +119,9 @@ def sweep(hub: Hub, *, horizon_days: int = 120, signature_window: int = 300) -> 
             changed[state] = changed.get(state, 0) + 1
     # A nonce must outlive every signature that could still pass the window check.
     devices.forget_nonces(hub.db, older_than=hub.now_ms // 1000 - 2 * signature_window)
-    missing = workdays.years_needing_schedule(hub.calendar, local_date(hub.now_ms), horizon_days)
-    for year in range(local_date(hub.now_ms).year, local_date(hub.now_ms).year + 2):
+    today = local_date(hub.now_ms)
+    missing = workdays.years_needing_schedule(hub.calendar, today, horizon_days)
+    for year in range(today.year, today.year + 2):
         key = f"calendar.{year}"
         if year in missing:
             admin.raise_alarm(
@@ -135,7 +135,3 @@ def sweep(hub: Hub, *, horizon_days: int = 120, signature_window: int = 300) -> 
         else:
             admin.clear_alarm(hub.db, key=key, now=hub.now_ms)
     return {"sla_changes": changed, "calendar_missing": missing}
-
-
-def today(now_ms: int) -> date:
-    return local_date(now_ms)

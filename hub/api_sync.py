@@ -8,16 +8,19 @@ can tell the hub's answer from a captive portal's.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+import msgspec
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from sync import signing
 from sync.batch import decode_batch
-from sync.codec import MAX_FRAME_BYTES
+from sync.codec import MAX_FRAME_BYTES, canonical
 from sync.errors import DeviceRevoked, ReplayedSignature
 from sync.ids import device_tag
+from sync.records import DownlinkRecord
 from sync.replies import FeedPage, encode_page, state_digest
 from sync.signing import public_key_from_text
 from sync.version import PROTOCOL_VERSION
@@ -33,6 +36,7 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 
 FRAME_TYPE = "application/vnd.daiban.frame"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_DOWNLINK = msgspec.json.Decoder(DownlinkRecord)
 
 
 def _hash_code(code: str) -> str:
@@ -46,9 +50,10 @@ def authenticate() -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify the request's signature; the device and its outlet, or a 401/403."""
     db = context.get_db()
     now = context.now_ms()
+    found: dict[str, Any] = {}
 
     def lookup(key_id: str):  # type: ignore[no-untyped-def]
-        device = devices.get_device(db, key_id)
+        device = found["device"] = devices.get_device(db, key_id)
         if device is None:
             return None
         if device["revoked_at"] is not None:
@@ -70,11 +75,9 @@ def authenticate() -> tuple[dict[str, Any], dict[str, Any]]:
         ):
             raise ReplayedSignature(f"nonce {signed.nonce!r} was already used by this device")
         devices.seen(db, signed.key_id, now=now, heartbeat=_heartbeat())
-    device = devices.get_device(db, signed.key_id)
-    assert device is not None
+    device = found["device"]  # read once, by the signature check
     outlet = devices.get_outlet(db, device["outlet"])
     assert outlet is not None
-    g.signed_request = True
     return device, outlet
 
 
@@ -189,8 +192,6 @@ def enroll():  # type: ignore[no-untyped-def]
         outlet = devices.get_outlet(db, row["outlet"])
     hub = context.hub()
     keys = current_app.config["KEYS"]
-    from sync.codec import canonical
-
     catalogue_record = hub.catalogue.to_record(hub.new_id())
     return jsonify(
         {
@@ -203,17 +204,11 @@ def enroll():  # type: ignore[no-untyped-def]
                 "signing_key": keys.signing_public_text,
                 "sealing_key": keys.sealing_public_text,
             },
-            "catalogue": _json_of(canonical(catalogue_record)),
+            "catalogue": json.loads(canonical(catalogue_record)),
             "protocol_version": PROTOCOL_VERSION,
             "hub_time": now,
         }
     )
-
-
-def _json_of(data: bytes) -> Any:
-    import json
-
-    return json.loads(data)
 
 
 # --- push and pull ----------------------------------------------------------------------
@@ -257,7 +252,7 @@ def pull():  # type: ignore[no-untyped-def]
     if state is not None and not rows:
         # Only a device that believes it is current can be compared with the hub's view.
         resync = state != state_digest(apps.outlet_versions(db, outlet["code"]))
-    records = tuple(_downlink_decoder().decode(row["body"]) for row in rows)
+    records = tuple(_DOWNLINK.decode(row["body"]) for row in rows)
     page = FeedPage(
         v=PROTOCOL_VERSION,
         outlet=outlet["code"],
@@ -271,19 +266,6 @@ def pull():  # type: ignore[no-untyped-def]
     with write(db):
         devices.seen(db, device["id"], now=now, heartbeat={"last_pull_at": now})
     return Response(encode_page(page), status=200, mimetype=FRAME_TYPE)
-
-
-def _downlink_decoder():  # type: ignore[no-untyped-def]
-    import msgspec
-
-    from sync.records import DownlinkRecord
-
-    if "_downlink" not in _cache:
-        _cache["_downlink"] = msgspec.json.Decoder(DownlinkRecord)
-    return _cache["_downlink"]
-
-
-_cache: dict[str, Any] = {}
 
 
 # --- scans ------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ import msgspec
 from sync import records as r
 from sync.batch import DecodedBatch, Entry
 from sync.codec import canonical
-from sync.replies import Ack, RecordResult, encode_ack, new_ack
+from sync.ids import is_uuid7
+from sync.replies import Ack, RecordResult, decode_ack, encode_ack, new_ack
 
 from . import routing, workflow
 from .blobs import BlobStore
@@ -77,8 +78,6 @@ def apply_batch(
                 f"batch {batch.batch} was already received with other content; "
                 "a new batch needs a new id"
             )
-        from sync.replies import decode_ack
-
         return BatchResult(decode_ack(known["ack"]), known["ack"], replayed=True)
     skew_ms = batch.sent_at - hub.now_ms
     results: list[RecordResult] = []
@@ -209,7 +208,7 @@ def _quarantine(
         body=body,
         now=hub.now_ms,
     )
-    if entry.id is not None and _is_uuid7(entry.id):
+    if entry.id is not None and is_uuid7(entry.id):
         hub.emit(
             outlet["code"],
             r.RecordRejected(
@@ -222,12 +221,6 @@ def _quarantine(
             ),
             None,
         )
-
-
-def _is_uuid7(text: str) -> bool:
-    from sync.ids import is_uuid7
-
-    return is_uuid7(text)
 
 
 # --- per kind -------------------------------------------------------------------------------
@@ -569,8 +562,7 @@ def _rating(
     )
 
 
-_APPLY: dict[type, Any] = {
-    r.ApplicationCreate: _create,
+_APPLY: dict[type, Any] = {  # application.create is checked and written in bulk (_Pending)
     r.ApplicationAmend: _amend,
     r.PickupConfirm: _pickup,
     r.RatingCreate: _rating,

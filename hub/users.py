@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from .store import admin
 
@@ -80,10 +80,3 @@ def create_user(
 
 def user_for_token(db: Database, token: str) -> dict[str, Any] | None:
     return admin.user_by_token(db, token_hash(token))
-
-
-def check_password(db: Database, name: str, password: str) -> dict[str, Any] | None:
-    user = admin.user_by_name(db, name)
-    if user is None or user["disabled"] or not check_password_hash(user["password_hash"], password):
-        return None
-    return user

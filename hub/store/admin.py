@@ -116,10 +116,5 @@ def active_alarms(db: Database) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM alarms WHERE cleared_at IS NULL ORDER BY raised_at"))
 
 
-def get_meta(db: Database, key: str) -> str | None:
-    rows = list(db.query("SELECT value FROM meta WHERE key = ?", [key]))
-    return rows[0]["value"] if rows else None
-
-
 def set_meta(db: Database, key: str, value: str) -> None:
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])

@@ -32,12 +32,6 @@ _UPDATABLE = {
 }
 
 
-def insert_application(db: Database, row: dict[str, Any]) -> None:
-    columns = ", ".join(row)
-    marks = ", ".join(f":{k}" for k in row)
-    db.execute(f"INSERT INTO applications ({columns}) VALUES ({marks})", row)
-
-
 def insert_applications(db: Database, rows: list[dict[str, Any]]) -> None:
     """Insert many new applications (all rows with the same keys)."""
     if not rows:
@@ -273,10 +267,6 @@ def feed_page(db: Database, *, outlet: str, after: int, limit: int) -> list[dict
             [after, outlet, limit],
         )
     )
-
-
-def feed_head(db: Database) -> int:
-    return int(next(db.query("SELECT COALESCE(MAX(seq), 0) AS n FROM feed"))["n"])
 
 
 def outlet_versions(db: Database, outlet: str) -> list[tuple[str, int]]:
