@@ -27,6 +27,7 @@ from sync.masking import mask_address, mask_id_number, mask_name, mask_phone
 from sync.sealing import (
     Address,
     Applicant,
+    seal,
     seal_address,
     seal_applicant,
     seal_bytes,
@@ -365,9 +366,19 @@ def amend(
         )
 
 
-def pickup(db: Database, key: str, *, staff: str, collector: str, now_ms: int) -> dict[str, str]:
-    """The citizen collected the result (their ID checked by the clerk)."""
-    identity(db)
+def pickup(
+    db: Database,
+    key: str,
+    *,
+    staff: str,
+    collector: str,
+    now_ms: int,
+    proxy_name: str = "",
+    proxy_id_number: str = "",
+) -> dict[str, str]:
+    """The citizen, or a proxy whose name and ID are recorded (sealed), collected the result
+    after the clerk checked the collector's ID."""
+    device = identity(db)
     app = _own(db, key)
     if app["hub_status"] != "ready_for_pickup":
         raise CaptureError(
@@ -375,15 +386,33 @@ def pickup(db: Database, key: str, *, staff: str, collector: str, now_ms: int) -
             "the result is not ready for pickup",
             status=app["hub_status"] or "-",
         )
+    record_id = _new_id(now_ms)
+    sealed, masked = None, ""
+    if collector == "proxy":
+        name = proxy_name.strip()
+        if not name:
+            raise CaptureError(
+                "pickup.proxy_name",
+                "name the person collecting on the applicant's behalf",
+                field="proxy_name",
+            )
+        number = _validate(proxy_id_number, validators.resident_id, "proxy_id_number")
+        person = canonical({"name": name, "id_number": number})
+        hub_key = sealing_key_from_text(device["hub_sealing_key"])
+        sealed = seal(person, hub_key, record_id=record_id, purpose="collector")
+        masked = f"{mask_name(name)} {mask_id_number(number)}"
     record = r.PickupConfirm(
-        id=_new_id(now_ms),
+        id=record_id,
         application=app["id"],
         staff=staff,
         at=now_ms,
         collector=collector,
         id_checked=True,
+        collector_masked=masked,
+        collector_sealed=sealed,
     )  # type: ignore[arg-type]
-    return _queue(db, record, app["id"], event="picked up", detail=collector, now_ms=now_ms)
+    detail = f"{collector} {masked}".strip()
+    return _queue(db, record, app["id"], event="picked up", detail=detail, now_ms=now_ms)
 
 
 def rate(db: Database, key: str, *, staff: str, level: str, comment: str, now_ms: int) -> dict:

@@ -30,6 +30,7 @@ from .client import HubClient, HubRefused, HubUnavailable, enroll
 from .home import Home, SyncBusy
 from .messages import text
 from .store import local, meta, outbox, write
+from .store import staff as staff_store
 from .syncer import heartbeat, sync_once
 
 EXIT_REFUSED, EXIT_OFFLINE, EXIT_HUB_REFUSED, EXIT_BUSY = 1, 3, 4, 5
@@ -364,13 +365,31 @@ def supplement(
 @cli.command()
 @click.argument("application")
 @click.option("--collector", type=click.Choice(["applicant", "proxy"]), default="applicant")
+@click.option("--proxy-name", default="", help="Who collected it on the applicant's behalf.")
+@click.option("--proxy-id-number", default="", help="The proxy's ID number (checked, sealed).")
 @click.option("--staff", default="clerk")
 @json_option
 @pass_ctx
-def pickup(ctx: Ctx, application: str, collector: str, staff: str, as_json: bool) -> None:
-    """Confirm the citizen collected the result (their ID checked)."""
+def pickup(
+    ctx: Ctx,
+    application: str,
+    collector: str,
+    proxy_name: str,
+    proxy_id_number: str,
+    staff: str,
+    as_json: bool,
+) -> None:
+    """Confirm the citizen (or a proxy, named) collected the result, their ID checked."""
     try:
-        made = cap.pickup(ctx.db, application, staff=staff, collector=collector, now_ms=now_ms())
+        made = cap.pickup(
+            ctx.db,
+            application,
+            staff=staff,
+            collector=collector,
+            now_ms=now_ms(),
+            proxy_name=proxy_name,
+            proxy_id_number=proxy_id_number,
+        )
     except cap.CaptureError as exc:
         refuse_capture(ctx, exc)
     emit(made, as_json, ctx.say("queued", f"queued {made['id']}", id=made["id"]))
@@ -596,16 +615,96 @@ def status(ctx: Ctx, as_json: bool) -> None:
 @click.option(
     "--interval", default=5.0, show_default=True, type=float, help="Minutes between sync rounds."
 )
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address of the pages (0.0.0.0 to reach them from phones on the outlet's Wi-Fi).",
+)
+@click.option("--port", default=8701, show_default=True, type=int, help="Port of the pages.")
+@click.option("--no-pages", is_flag=True, help="Only sync in the background; serve no pages.")
 @click.option("--once", is_flag=True, hidden=True)
 @pass_ctx
-def serve(ctx: Ctx, interval: float, once: bool) -> None:
-    """Sync in the background: every --interval minutes, and soon after new work."""
+def serve(ctx: Ctx, interval: float, host: str, port: int, no_pages: bool, once: bool) -> None:
+    """Serve the pages for staff and sync in the background (every --interval minutes, and
+    soon after new work). Stop with Ctrl-C."""
     from .schedule import run_forever
 
     make_client(ctx)  # fail fast when not enrolled
-    run_forever(
-        ctx.home,
-        lambda: run_sync(Ctx(str(ctx.home.root), ctx.lang), show_progress=False),
-        interval_minutes=interval,
-        once=once,
+
+    def sync() -> tuple[int, dict[str, Any]]:
+        return run_sync(Ctx(str(ctx.home.root), ctx.lang), show_progress=False)
+
+    if no_pages or once:
+        run_forever(ctx.home, sync, interval_minutes=interval, once=once)
+        return
+    from .web.server import serve_pages
+
+    try:
+        serve_pages(ctx.home, sync, interval_minutes=interval, host=host, port=port)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        ctx.fail("serve.listen", f"cannot listen on {host}:{port}: {exc}", host=host, port=port)
+
+
+# --- staff who sign in to the pages ---------------------------------------------------------
+
+
+@cli.group()
+def staff() -> None:
+    """Clerks and runners who sign in to the pages with a PIN."""
+
+
+@staff.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="The name shown on the pages.")
+@click.option("--role", type=click.Choice(list(staff_store.ROLES)), required=True)
+@click.option(
+    "--pin",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="4 to 8 digits (asked for when left out).",
+)
+@json_option
+@pass_ctx
+def staff_add(ctx: Ctx, code: str, name: str, role: str, pin: str, as_json: bool) -> None:
+    """Add a staff member (CODE is what capture records, e.g. runner-7)."""
+    try:
+        with write(ctx.db):
+            staff_store.add(ctx.db, code=code, name=name, role=role, pin=pin, now=now_ms())
+    except staff_store.StaffError as exc:
+        ctx.fail(exc.code, str(exc), who=code)
+    emit(
+        {"ok": True, "code": code, "name": name, "role": role},
+        as_json,
+        ctx.say("staff.added", f"added {code} ({name}, {role})", who=code, name=name, role=role),
+    )
+
+
+@staff.command("list")
+@json_option
+@pass_ctx
+def staff_list(ctx: Ctx, as_json: bool) -> None:
+    """List staff members (never their PINs)."""
+    rows = staff_store.listing(ctx.db)
+    lines = [
+        f"{s['code']}  {s['name']}  {s['role']}" + ("  disabled" if s["disabled_at"] else "")
+        for s in rows
+    ]
+    emit(rows, as_json, "\n".join(lines) or "-")
+
+
+@staff.command("disable")
+@click.argument("code")
+@json_option
+@pass_ctx
+def staff_disable(ctx: Ctx, code: str, as_json: bool) -> None:
+    """Disable a staff member: they can no longer sign in (their records stay)."""
+    try:
+        with write(ctx.db):
+            staff_store.disable(ctx.db, code, now=now_ms())
+    except staff_store.StaffError as exc:
+        ctx.fail(exc.code, str(exc), who=code)
+    emit(
+        {"ok": True, "code": code}, as_json, ctx.say("staff.disabled", f"disabled {code}", who=code)
     )

@@ -123,3 +123,25 @@ def m001_initial(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations()
+def m002_staff(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Clerks and runners who sign in to the pages. The PIN is kept only as a scrypt hash;
+        -- failures and the lock make guessing a PIN slow.
+        CREATE TABLE staff (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,            -- clerk or runner
+            pin_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            disabled_at INTEGER,
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until INTEGER,
+            last_sign_in_at INTEGER
+        )
+        """,
+    )

@@ -1,0 +1,137 @@
+"""The agent's pages for clerks and runners: ``create_app(home)``, served by ``serve``.
+
+Everything the pages show comes from the local store, so they work with the hub unreachable;
+only "sync now" talks to the hub, through the same locked round as ``daiban-agent sync``.
+
+    create_app(home, config=None, sync=None, on_new_work=None) -> Flask
+      sync(lang) -> (exit code, summary)   one round (default: the CLI's run_sync)
+      on_new_work()                        called after a record is queued (serve: sync soon)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from ..home import Home
+
+HERE = Path(__file__).parent
+TRANSLATIONS = HERE / "translations"
+LANGUAGES = ("zh", "en")
+DEFAULTS: dict[str, Any] = {
+    "SESSION_ABSOLUTE_S": 8 * 3600,  # signed in for at most a working day
+    "SESSION_IDLE_S": 30 * 60,  # signed out after half an hour without a page
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # a form with a few phone photos
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "daiban_agent",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "BABEL_DEFAULT_LOCALE": "zh",
+}
+
+log = logging.getLogger("daiban.agent.web")
+SyncNow = Callable[[str], tuple[int, dict[str, Any]]]
+
+
+def secret_key(home: Home) -> bytes:
+    """The pages' signing key: made once per home folder, kept owner-only (0600)."""
+    home.ensure()
+    path = home.root / "web-secret.key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+        raise RuntimeError(f"{path} is damaged: delete it and start again") from None
+    with os.fdopen(fd, "wb") as out:
+        out.write(secrets.token_bytes(32))
+        out.flush()
+        os.fsync(out.fileno())
+    return path.read_bytes()
+
+
+def default_sync(home: Home) -> SyncNow:
+    """One locked round, exactly as ``daiban-agent sync`` runs it."""
+
+    def sync(lang: str) -> tuple[int, dict[str, Any]]:
+        from ..cli import Ctx, run_sync
+
+        ctx = Ctx(str(home.root), lang)
+        try:
+            return run_sync(ctx, show_progress=False)
+        finally:
+            if ctx._db is not None:
+                ctx._db.close()
+
+    return sync
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "zh"
+
+
+def create_app(
+    home: Home | str | Path,
+    config: dict[str, Any] | None = None,
+    *,
+    sync: SyncNow | None = None,
+    on_new_work: Callable[[], None] | None = None,
+) -> Flask:
+    """The pages over one home folder."""
+    home = home if isinstance(home, Home) else Home(home)
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.update(
+        SECRET_KEY=secret_key(home),
+        HOME=home,
+        SYNC=sync or default_sync(home),
+        ON_NEW_WORK=on_new_work,
+    )
+    if config:
+        app.config.update(config)
+    Babel(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(TRANSLATIONS),
+    )
+    CSRFProtect(app)
+
+    from . import auth, db, errors, views
+
+    db.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
+
+    @app.after_request
+    def headers(response):  # type: ignore[no-untyped-def]
+        # Pages show personal data (masked) and receipts: never cache them, never frame them.
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
+            " form-action 'self'; frame-ancestors 'none'",
+        )
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.context_processor
+    def lang() -> dict[str, Any]:
+        return {"lang": select_locale(), "staff_member": g.get("staff")}
+
+    return app

@@ -1,0 +1,28 @@
+"""One agent database connection per request, closed at the end of it (flaskr's get_db)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlite_utils import Database
+
+from ..home import Home
+
+
+def home() -> Home:
+    return current_app.config["HOME"]  # type: ignore[no-any-return]
+
+
+def get_db() -> Database:
+    if "db" not in g:
+        g.db = home().open()
+    return g.db  # type: ignore[no-any-return]
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(close_db)

@@ -1,0 +1,490 @@
+"""The pages: today's work, a new application, its receipt, the lists, an application with
+its timeline and actions, and "sync now". Everything is read from the local store."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from markupsafe import Markup
+from pypinyin import Style, lazy_pinyin
+
+from sync.catalogue import CatalogueItem
+from sync.records import RATING_LEVELS
+
+from .. import capture as cap
+from ..messages import text
+from ..store import local, meta, outbox
+from . import forms, labels
+from .auth import login_required, role_required, safe_next
+from .db import get_db, home
+
+bp = Blueprint("pages", __name__)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@bp.app_template_filter("when")
+def when(ms: int | None) -> str:
+    if not ms:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ms / 1000))
+
+
+@bp.app_template_filter("day")
+def day(ms: int | None) -> str:
+    return time.strftime("%Y-%m-%d", time.localtime(ms / 1000)) if ms else "-"
+
+
+@bp.app_context_processor
+def words() -> dict[str, Any]:
+    return {"labels": labels, "status_bar": status_bar, "rating_levels": RATING_LEVELS}
+
+
+# --- what every page shows ------------------------------------------------------------------
+
+
+def status_bar() -> dict[str, Any] | None:
+    """Online or offline (the last round's outcome), last sync, backlog, attention."""
+    try:
+        db = get_db()
+        device = meta.get(db, "device")
+        last = outbox.last_round(db)
+        unsent = outbox.count(db)
+        scans = len(local.scans_to_upload(db))
+        attention = len(attention_items(db))
+        last_sync = meta.get(db, "last_sync_at")
+    except Exception:  # an error page must render even when the store cannot be read
+        current_app.logger.exception("status bar")
+        return None
+    if last is None:
+        state = "never"
+    elif last["outcome"] == "ok":
+        state = "online"
+    elif last["outcome"] == "HubUnavailable":
+        state = "offline"
+    else:
+        state = "problem"
+    return {
+        "enrolled": bool(device),
+        "outlet": device["outlet"] if device else None,
+        "state": state,
+        "last_round_at": last["finished_at"] if last else None,
+        "last_message": last["message"] if last and last["outcome"] != "ok" else "",
+        "last_sync_at": last_sync,
+        "unsent": unsent,
+        "scans": scans,
+        "attention": attention,
+    }
+
+
+def view(app: dict[str, Any]) -> dict[str, Any]:
+    row = dict(app)
+    row["applicant"] = json.loads(app["applicant_masked"])
+    row["materials"] = json.loads(app["materials"])
+    row["promised"] = json.loads(app["promised"])
+    return row
+
+
+def lookup(key: str) -> dict[str, Any]:
+    app = local.find_application(get_db(), key)
+    if app is None:
+        abort(404)
+    return view(app)
+
+
+def items_here() -> dict[str, CatalogueItem]:
+    """The catalogue's items this outlet's kind may accept."""
+    db = get_db()
+    device = meta.get(db, "device")
+    items = cap.catalogue_items(db)
+    if not device:
+        return items
+    kind = device["outlet"]["kind"]
+    return {code: item for code, item in items.items() if kind in item.outlet_kinds}
+
+
+@lru_cache(maxsize=4096)
+def initials(name: str) -> str:
+    """Pinyin initials of an item's name (社会保障卡申领 -> shbzksl), for search."""
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
+
+
+def matches(item: CatalogueItem, query: str) -> bool:
+    q = query.strip().lower()
+    return not q or q in item.name.lower() or q in item.code.lower() or q in initials(item.name)
+
+
+def promised_date(captured_ms: int, days: int) -> date | None:
+    """An estimate for the receipt: ``days`` working days after the capture day, on China's
+    official calendar; None when the calendar does not know a year it would need."""
+    import chinese_calendar
+
+    day = datetime.fromtimestamp(captured_ms / 1000).date()
+    try:
+        for _ in range(days):
+            day += timedelta(days=1)
+            while not chinese_calendar.is_workday(day):
+                day += timedelta(days=1)
+    except NotImplementedError:
+        return None
+    return day
+
+
+def attention_items(db: Any) -> list[dict[str, Any]]:
+    """What staff must act on: refused records and supplements (with the hub's reasons),
+    applications the department rejected, and mail that came back."""
+    out: list[dict[str, Any]] = []
+    for row in local.open_attention(db):
+        app = local.find_application(db, row["application"] or row["record_id"] or "")
+        out.append(
+            {
+                "kind": row["kind"],
+                "at": row["created_at"],
+                "app": view(app) if app else None,
+                "record_id": row["record_id"],
+                "reasons": [x.get("message", "") for x in row["reasons"]],
+                "materials": [m for x in row["reasons"] for m in x.get("materials", [])],
+            }
+        )
+    for app in local.list_applications(db, hub_status="rejected"):
+        reasons = [
+            e["detail"]
+            for e in local.timeline(db, app["id"])
+            if e["source"] == "hub" and e["event"] == "rejected" and e["detail"]
+        ]
+        out.append(
+            {
+                "kind": "dept_rejected",
+                "at": app["updated_at"],
+                "app": view(app),
+                "record_id": app["id"],
+                "reasons": reasons[-1:],
+                "materials": [],
+            }
+        )
+    covered = {x["app"]["id"] for x in out if x["app"] and x["kind"] == "returned"}
+    for app in local.list_applications(db, hub_status="returned"):
+        if app["id"] not in covered:  # the mail came back and the hub has not re-sent it yet
+            out.append(
+                {
+                    "kind": "returned",
+                    "at": app["updated_at"],
+                    "app": view(app),
+                    "record_id": app["id"],
+                    "reasons": [f"{app['tracking'] or ''}"],
+                    "materials": [],
+                }
+            )
+    return out
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def today() -> str:
+    db = get_db()
+    start = datetime.combine(date.today(), datetime.min.time()).timestamp() * 1000
+    rows = [view(a) for a in local.list_applications(db) if a["captured_at"] >= start]
+    return render_template(
+        "today.html",
+        rows=rows,
+        mine=sum(1 for r in rows if r["staff"] == g.staff["code"]),
+        pickup=len(local.list_applications(db, hub_status="ready_for_pickup")),
+    )
+
+
+@bp.get("/attention")
+@login_required
+def attention() -> str:
+    return render_template("attention.html", items=attention_items(get_db()))
+
+
+@bp.get("/pickup")
+@login_required
+def pickups() -> str:
+    rows = [view(a) for a in local.list_applications(get_db(), hub_status="ready_for_pickup")]
+    return render_template("pickup.html", rows=rows)
+
+
+@bp.get("/applications")
+@login_required
+def applications() -> Any:
+    db = get_db()
+    query = request.args.get("q", "").strip()
+    if query:
+        app = local.find_application(db, query)
+        if app is not None:
+            return redirect(url_for("pages.application", key=app["id"]))
+    sync_state = request.args.get("sync_state") or None
+    hub_status = request.args.get("hub_status") or None
+    if sync_state not in (None, *labels.SYNC_STATES):
+        sync_state = None
+    if hub_status not in (None, *labels.HUB_STATUSES):
+        hub_status = None
+    rows = [
+        view(a) for a in local.list_applications(db, sync_state=sync_state, hub_status=hub_status)
+    ]
+    return render_template(
+        "applications.html",
+        rows=rows,
+        query=query,
+        not_found=bool(query),
+        sync_state=sync_state or "",
+        hub_status=hub_status or "",
+    )
+
+
+# --- a new application ----------------------------------------------------------------------
+
+
+@bp.get("/new")
+@login_required
+def new_pick() -> str:
+    query = request.args.get("q", "")
+    items = sorted(items_here().values(), key=lambda i: i.code)
+    return render_template(
+        "new_pick.html",
+        items=[i for i in items if matches(i, query)],
+        initials={i.code: initials(i.name) for i in items},
+        query=query,
+        enrolled=bool(meta.get(get_db(), "device")),
+    )
+
+
+@bp.route("/new/<code>", methods=["GET", "POST"])
+@login_required
+def new_form(code: str) -> Any:
+    db = get_db()
+    item = items_here().get(code)
+    if item is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    values = request.form
+    if request.method == "POST":
+        made, errors = forms.capture_new(
+            db,
+            home(),
+            request.form,
+            request.files,
+            item,
+            staff=g.staff["code"],
+            now_ms=now_ms(),
+        )
+        if made is not None:
+            work_queued()
+            flash(_("Saved. Give the citizen the receipt number."), "ok")
+            return redirect(url_for("pages.receipt", key=made["id"]))
+    return (
+        render_template(
+            "new_form.html",
+            item=item,
+            values=values,
+            errors=errors,
+            region=(meta.get(db, "device") or {}).get("outlet", {}).get("region", ""),
+        ),
+        422 if errors else 200,
+    )
+
+
+def work_queued() -> None:
+    hook = current_app.config.get("ON_NEW_WORK")
+    if hook is not None:
+        try:
+            hook()
+        except Exception:  # syncing soon is a courtesy; the record is stored already
+            current_app.logger.exception("on_new_work")
+
+
+@bp.get("/applications/<key>/receipt")
+@login_required
+def receipt(key: str) -> str:
+    app = lookup(key)
+    item = cap.catalogue_items(get_db()).get(app["item"])
+    names = {m.code: m.name for m in item.materials} if item else {}
+    qr = segno.make(app["receipt"], error="m")
+    svg = qr.svg_inline(scale=5, border=2, title=app["receipt"])
+    return render_template(
+        "receipt.html",
+        app=app,
+        item=item,
+        promised_names=[names.get(c, c) for c in app["promised"]],
+        material_names=[names.get(c, c) for c in app["materials"]],
+        estimate=promised_date(app["captured_at"], item.promised_days) if item else None,
+        qr=Markup(svg),
+        device=meta.get(get_db(), "device"),
+    )
+
+
+# --- one application ------------------------------------------------------------------------
+
+
+def render_application(
+    app: dict[str, Any], *, form: str = "", errors: dict[str, str] | None = None
+) -> Any:
+    db = get_db()
+    item = cap.catalogue_items(db).get(app["item"])
+    names = {m.code: m.name for m in item.materials} if item else {}
+    mine = [a for a in attention_items(db) if a["app"] and a["app"]["id"] == app["id"]]
+    requested = [m for a in mine if a["kind"] == "supplement" for m in a["materials"]]
+    if app["hub_status"] == "supplement_requested" and not requested and item:
+        requested = [m.code for m in item.materials]
+    return (
+        render_template(
+            "application.html",
+            app=app,
+            item=item,
+            names=names,
+            timeline=local.timeline(db, app["id"]),
+            attention=mine,
+            requested=requested,
+            form=form,
+            errors=errors or {},
+            values=request.form if form else {},
+        ),
+        422 if errors else 200,
+    )
+
+
+@bp.get("/applications/<key>")
+@login_required
+def application(key: str) -> Any:
+    return render_application(lookup(key))
+
+
+def done(app: dict[str, Any], made: dict[str, str]) -> Any:
+    work_queued()
+    flash(text("queued", forms.lang(), f"queued {made['id']}", id=made["id"]), "ok")
+    return redirect(url_for("pages.application", key=app["id"]))
+
+
+@bp.post("/applications/<key>/supplement")
+@login_required
+def supplement(key: str) -> Any:
+    app = lookup(key)
+    codes = request.form.getlist("material")
+    scans = {c: forms.uploads(request.files, f"f-{c}") for c in codes}
+    scans = {c: files for c, files in scans.items() if files}
+    paper = [c for c in codes if c not in scans and request.form.get(f"paper-{c}")]
+    if not scans and not paper:
+        return render_application(
+            app,
+            form="supplement",
+            errors={"materials": _("Upload a scan or tick 'seen on paper' for a material.")},
+        )
+    with forms.saved(home(), scans) as files:
+        try:
+            made = cap.amend(
+                get_db(),
+                home(),
+                app["id"],
+                staff=g.staff["code"],
+                reason="supplement",
+                scans=files,
+                paper=paper,
+                note=request.form.get("note", "").strip(),
+                now_ms=now_ms(),
+            )
+        except cap.CaptureError as exc:
+            return render_application(app, form="supplement", errors={"form": forms.says(exc)})
+    return done(app, made)
+
+
+@bp.post("/applications/<key>/pickup")
+@role_required("clerk")
+def pickup(key: str) -> Any:
+    app = lookup(key)
+    errors = {}
+    collector = request.form.get("collector")
+    if collector not in labels.COLLECTORS:
+        errors["collector"] = _("Choose who collects the result.")
+    if not request.form.get("id_checked"):
+        errors["id_checked"] = _("Check the collector's ID card first, then tick the box.")
+    if errors:
+        return render_application(app, form="pickup", errors=errors)
+    try:
+        made = cap.pickup(
+            get_db(),
+            app["id"],
+            staff=g.staff["code"],
+            collector=str(collector),
+            now_ms=now_ms(),
+            proxy_name=request.form.get("proxy_name", ""),
+            proxy_id_number=request.form.get("proxy_id_number", ""),
+        )
+    except cap.CaptureError as exc:
+        where = exc.field if exc.field in ("proxy_name", "proxy_id_number") else "form"
+        return render_application(app, form="pickup", errors={where: forms.says(exc)})
+    return done(app, made)
+
+
+@bp.post("/applications/<key>/rate")
+@login_required
+def rate(key: str) -> Any:
+    app = lookup(key)
+    level = request.form.get("level", "")
+    if not level:
+        return render_application(
+            app, form="rate", errors={"level": _("Choose the citizen's rating.")}
+        )
+    try:
+        made = cap.rate(
+            get_db(),
+            app["id"],
+            staff=g.staff["code"],
+            level=level,
+            comment=request.form.get("comment", "").strip(),
+            now_ms=now_ms(),
+        )
+    except cap.CaptureError as exc:
+        field = "level" if exc.code == "rating.level" else "form"
+        return render_application(app, form="rate", errors={field: forms.says(exc)})
+    return done(app, made)
+
+
+# --- sync now -------------------------------------------------------------------------------
+
+
+@bp.post("/sync")
+@login_required
+def sync_now() -> Any:
+    back = safe_next(request.form.get("next"))
+    lang = forms.lang()
+    if not meta.get(get_db(), "device"):
+        flash(text("not_enrolled", lang), "error")
+        return redirect(back)
+    code, summary = current_app.config["SYNC"](lang)
+    if code == 0:
+        words = text(
+            "sync.done",
+            lang,
+            pushed=summary["pushed"],
+            pulled=summary["pulled"],
+            uploaded=summary["uploaded"],
+        )
+        if summary.get("attention"):
+            words += " " + _("%(count)s item(s) need attention.", count=summary["attention"])
+        flash(words, "ok")
+    else:
+        flash(summary.get("error") or str(code), "busy" if code == 5 else "error")
+    return redirect(back)
