@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DATA ?= daiban-data
+ARGS ?=
 
 .PHONY: run test lint format bench clean
 
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m hub.quickstart --data $(DATA)
+	$(BIN)/python -m hub.quickstart --data $(DATA) $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -278,21 +278,39 @@ def _apply_record(db: Database, record: r.DownlinkRecord, now_ms: int) -> None:
     elif isinstance(record, r.ShipmentEvent):
         if local.get_application(db, record.application) is None:
             return
-        local.update_application(
-            db,
-            record.application,
-            tracking=record.tracking,
-            last_mail_event=record.event,
-            updated_at=now_ms,
-        )
+        latest = local.latest_mail_at(db, record.application)
+        if latest is None or record.at >= latest:  # a late-arriving older event is history
+            local.update_application(
+                db,
+                record.application,
+                tracking=record.tracking,
+                last_mail_event=record.event,
+                updated_at=now_ms,
+            )
         local.add_timeline(
             db,
             application=record.application,
             at=record.at,
             source="hub",
             event=f"mail {record.event}",
-            detail=f"{record.carrier} {record.tracking} {record.location}".strip(),
+            detail=f"{record.carrier} {record.tracking} {record.location} {record.note}".strip(),
         )
+        if record.event == "returned":
+            local.add_attention(
+                db,
+                application=record.application,
+                record_id=record.id,
+                kind="returned",
+                reasons=[
+                    {
+                        "code": "mail.returned",
+                        "message": f"{record.carrier} {record.tracking} {record.note}".strip(),
+                        "field": None,
+                    }
+                ],
+                body=None,
+                now=now_ms,
+            )
     elif isinstance(record, r.CatalogueUpdated):
         current = local.catalogue(db)
         if current is None or current["version"] < record.version:
@@ -336,8 +354,9 @@ class _StatusBatch:
         db, changes = self.db, self.pending
         self.pending = []
         known = local.hub_versions_of(db, list({c.application for c in changes}))
-        waiting = local.open_supplements(db)
-        updates, lines, resolved = [], [], []
+        waiting = local.open_attention_apps(db, "supplement")
+        returned = local.open_attention_apps(db, "returned")
+        updates, lines, resolved, resent = [], [], [], []
         for c in changes:
             local.note_version(db, c.application, c.version)
             if c.application not in known:
@@ -362,9 +381,13 @@ class _StatusBatch:
             lines.append((c.application, c.at, "hub", c.status, detail))
             if c.status != "supplement_requested" and c.application in waiting:
                 resolved.append(c.application)
+            if c.status != "returned" and c.application in returned:
+                resent.append(c.application)  # mailed again, or waiting for pickup here
         local.apply_statuses(db, updates, lines)
         for app_id in resolved:
             local.resolve_attention(db, application=app_id, kind="supplement", now=self.now_ms)
+        for app_id in resent:
+            local.resolve_attention(db, application=app_id, kind="returned", now=self.now_ms)
 
 
 def _apply_page(db: Database, page: FeedPage, now_ms: int) -> None:

@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "WARN_DAYS": 2,  # working days before the due date that count as "due soon"
     "MAX_BLOB_BYTES": 50 * 1024 * 1024,
     "FEED_PAGE": 500,  # records per pull page when the device does not ask for a limit
+    "FOLLOWUP_DAYS": 5,  # working days to follow up a bad rating where no city rule is set
+    "SHIPMENT_STALE_DAYS": 3,  # days without carrier news before a shipment is flagged
 }
 
 
@@ -32,7 +34,7 @@ def data_paths(data: str | Path) -> dict[str, Path]:
 
 def create_app(data: str | Path, config: Mapping[str, Any] | None = None) -> Flask:
     """The hub app for an initialised data folder; ``config`` overrides defaults (tests)."""
-    from . import api_cases, api_sync, context, errors, openapi
+    from . import api_cases, api_delivery, api_sync, context, errors, openapi
     from .blobs import LocalBlobStore
     from .keys import load_keys
     from .store import open_db
@@ -57,6 +59,7 @@ def create_app(data: str | Path, config: Mapping[str, Any] | None = None) -> Fla
     errors.init_app(app)
     app.register_blueprint(api_sync.bp)
     app.register_blueprint(api_cases.bp)
+    app.register_blueprint(api_delivery.bp)
     app.register_blueprint(openapi.bp)
 
     @app.get("/healthz")

@@ -16,11 +16,13 @@ from sync.catalogue import OUTLET_KINDS
 from sync.ids import TAG_ALPHABET
 
 from . import calendar as workdays
+from . import delivery
 from .cases import Hub, local_date, refresh_clock
 from .catalogue import Catalogue, dump_catalogue
 from .keys import create_keys
 from .store import admin, devices, open_db, write
 from .store import applications as apps
+from .store import delivery as shipments
 
 
 class AdminError(ValueError):
@@ -110,8 +112,11 @@ def load_calendar(db: Database, text: str, *, year: int | None, now: int) -> int
     return len(rows)
 
 
-def sweep(hub: Hub, *, horizon_days: int = 120, signature_window: int = 300) -> dict[str, Any]:
-    """The periodic job: refresh time-limit states, forget old nonces, raise calendar alarms."""
+def sweep(
+    hub: Hub, *, horizon_days: int = 120, signature_window: int = 300, stale_days: int = 3
+) -> dict[str, Any]:
+    """The periodic job: refresh time-limit states, forget old nonces, raise calendar alarms,
+    flag shipments the carrier has said nothing about for ``stale_days``."""
     changed: dict[str, int] = {}
     for app in apps.with_running_clock(hub.db):
         state = refresh_clock(hub, app)
@@ -134,4 +139,17 @@ def sweep(hub: Hub, *, horizon_days: int = 120, signature_window: int = 300) -> 
             )
         else:
             admin.clear_alarm(hub.db, key=key, now=hub.now_ms)
-    return {"sla_changes": changed, "calendar_missing": missing}
+    stale = delivery.flag_stale(hub, days=stale_days)
+    quiet = len(shipments.list_shipments(hub.db, state="open", stale=True, limit=100_000))
+    if quiet:
+        admin.raise_alarm(
+            hub.db,
+            key="shipments.stale",
+            level="warning",
+            now=hub.now_ms,
+            message=f"{quiet} shipment(s) without carrier news for {stale_days} days or more: "
+            "see GET /api/v1/shipments?stale=1",
+        )
+    else:
+        admin.clear_alarm(hub.db, key="shipments.stale", now=hub.now_ms)
+    return {"sla_changes": changed, "calendar_missing": missing, "shipments_flagged": stale}

@@ -16,12 +16,13 @@ from flask import Blueprint, g, jsonify, request
 from sync.errors import ProtocolError
 from sync.sealing import unseal_address, unseal_applicant
 
-from . import context, workflow
+from . import context, delivery, workflow
 from .cases import CaseError, request_supplement, transition
 from .errors import ApiError
 from .store import admin, devices, write
 from .store import applications as apps
 from .store import batches as batch_store
+from .store import delivery as ship_store
 from .users import REVEAL_ROLES, user_for_token
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
@@ -142,7 +143,14 @@ def show_application(app_id: str):  # type: ignore[no-untyped-def]
         for e in apps.events(db, app_id)
     ]
     body["missing"] = apps.missing_scans(db, app_id)
-    body["allowed_actions"] = workflow.allowed_actions(app["status"], _role(g.user))
+    body["allowed_actions"] = [
+        a for a in workflow.allowed_actions(app["status"], _role(g.user)) if a not in BY_SHIPMENT
+    ]
+    hub = context.hub()
+    body["shipments"] = [
+        delivery.view(hub, s) for s in ship_store.application_shipments(db, app_id)
+    ]
+    body["rating"] = ship_store.rating_for(db, app_id)
     if request.args.get("reveal") in ("1", "true"):
         body["personal"] = _reveal(app, reason=request.args.get("reason", ""))
     return jsonify({"ok": True, "application": body})
@@ -234,18 +242,44 @@ def act(app_id: str):  # type: ignore[no-untyped-def]
             if unit not in hub.catalogue.units():
                 raise ApiError(400, "invalid", f"no department unit {unit!r}", field="unit")
             updated = transition(hub, app, "route", role=role, actor=actor, note=note, unit=unit)
+        elif action in BY_SHIPMENT:
+            raise ApiError(400, "invalid", BY_SHIPMENT[action], field="action")
         else:
             updated = transition(hub, app, action, role=role, actor=actor, note=note)
-            if action == "issue_result" and updated["delivery"] == "pickup":
-                updated = transition(
-                    hub,
-                    updated,
-                    "to_outlet",
-                    role="system",
-                    actor="hub",
-                    note="result sent to the outlet for pickup",
-                )
+            if action == "issue_result":
+                updated = _send_result(hub, updated, body, actor=actor, role=role)
     return jsonify({"ok": True, "application": public_view(updated)})
+
+
+# Mail moves by its shipment, so its timeline and the application's state always agree.
+BY_SHIPMENT = {
+    "ship": "post a result with POST /api/v1/applications/{id}/shipment {carrier, tracking}",
+    "deliver": "record delivery as a shipment event: POST /api/v1/shipments/{id}/events",
+    "return_mail": "record a return as a shipment event: POST /api/v1/shipments/{id}/events",
+}
+
+
+def _send_result(
+    hub: Any, app: dict[str, Any], body: dict[str, Any], *, actor: str, role: str
+) -> dict[str, Any]:
+    """A result just issued goes to the outlet for pickup, or into a shipment for mail
+    (posted at once when the officer gives the carrier and tracking number)."""
+    if app["delivery"] == "pickup":
+        return transition(
+            hub,
+            app,
+            "to_outlet",
+            role="system",
+            actor="hub",
+            note="result sent to the outlet for pickup",
+        )
+    delivery.open_pending(hub, app, actor=actor)
+    if body.get("tracking") is None:
+        return app
+    updated, _ = delivery.post(
+        hub, app, carrier=body.get("carrier"), tracking=body["tracking"], actor=actor, role=role
+    )
+    return updated
 
 
 @bp.get("/triage")

@@ -42,6 +42,7 @@ class Hub:
     now_ms: int
     overrides: dict[tuple[str, str], str] = field(default_factory=dict)
     warn_days: int = 2
+    followup_days: int = 5  # working days to follow up a bad rating, where no city rule is set
 
     @property
     def today(self) -> date:
@@ -61,6 +62,10 @@ class Hub:
             body=canonical(record).decode("utf-8"),
             now=self.now_ms,
         )
+
+
+# The department's decision (办结): what completion statistics count.
+COMPLETING = frozenset({"approve", "reject", "refuse"})
 
 
 class CaseError(ValueError):
@@ -96,9 +101,12 @@ def _sla_fields(hub: Hub, app: dict[str, Any], action: str) -> dict[str, Any]:
     if action == "supplement":
         apps.close_pause(hub.db, app["id"], today.isoformat())
         return _running_due(hub, app)
-    if action in ("approve", "reject", "refuse") and app.get("due_date"):
-        on_time = today <= date.fromisoformat(app["due_date"])
-        return {"sla_state": "met" if on_time else "late"}
+    if action in COMPLETING:
+        done: dict[str, Any] = {"completed_at": hub.now_ms}
+        if app.get("due_date"):
+            on_time = today <= date.fromisoformat(app["due_date"])
+            done["sla_state"] = "met" if on_time else "late"
+        return done
     return {}
 
 

@@ -18,6 +18,7 @@ import sync
 from . import admin as setup
 from . import create_app, data_paths
 from .catalogue import CatalogueError, export_items, load_catalogue_file, sample_catalogue
+from .cli_delivery import COMMANDS
 from .store import admin, devices, open_db, write
 from .users import UserError, create_user
 
@@ -425,6 +426,10 @@ def sweep(data: Data, as_json: bool) -> None:
     # The same settings (DAIBAN_HUB_*) as the served hub's scheduled sweep.
     result = run_sweep(create_app(data.root, {"CLOCK": now_ms}))
     emit(result, as_json, json.dumps(result, ensure_ascii=False))
+
+
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -71,7 +71,9 @@ def work_calendar(db: Database) -> WorkCalendar:
     return WorkCalendar({date.fromisoformat(d): w for d, w in days.items()}, years)
 
 
-def build_hub(db: Database, *, at_ms: int, cat: Catalogue, warn_days: int = 2) -> Hub:
+def build_hub(
+    db: Database, *, at_ms: int, cat: Catalogue, warn_days: int = 2, followup_days: int = 5
+) -> Hub:
     """A Hub for code outside a request (CLI, scheduler)."""
     return Hub(
         db=db,
@@ -80,6 +82,7 @@ def build_hub(db: Database, *, at_ms: int, cat: Catalogue, warn_days: int = 2) -
         now_ms=at_ms,
         overrides=admin.region_overrides(db),
         warn_days=warn_days,
+        followup_days=followup_days,
     )
 
 
@@ -88,7 +91,11 @@ def hub() -> Hub:
     if "hub" not in g:
         db = get_db()
         g.hub = build_hub(
-            db, at_ms=now_ms(), cat=catalogue(db), warn_days=current_app.config["WARN_DAYS"]
+            db,
+            at_ms=now_ms(),
+            cat=catalogue(db),
+            warn_days=current_app.config["WARN_DAYS"],
+            followup_days=current_app.config["FOLLOWUP_DAYS"],
         )
     hub_: Hub = g.hub
     return hub_

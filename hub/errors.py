@@ -11,8 +11,10 @@ from werkzeug.exceptions import HTTPException
 from sync.errors import ProtocolError
 
 from .blobs import BlobError, OffsetMismatch
+from .carriers import CarrierError
 from .cases import CaseError
 from .ingest import BatchConflict
+from .stats import StatsError
 
 log = logging.getLogger("daiban.hub")
 
@@ -70,6 +72,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CaseError)
     def case_error(e: CaseError):  # type: ignore[no-untyped-def]
         return _json(e.status, e.code, e.message)
+
+    @app.errorhandler(CarrierError)
+    def carrier_error(e: CarrierError):  # type: ignore[no-untyped-def]
+        return _json(e.status, e.code, e.message, field=e.field)
+
+    @app.errorhandler(StatsError)
+    def stats_error(e: StatsError):  # type: ignore[no-untyped-def]
+        return _json(400, "invalid", e.message, field=e.field)
 
     @app.errorhandler(BatchConflict)
     def batch_conflict(e: BatchConflict):  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from sync.codec import canonical
 from sync.ids import is_uuid7
 from sync.replies import Ack, RecordResult, decode_ack, encode_ack, new_ack
 
-from . import routing, workflow
+from . import ratings, routing, workflow
 from .blobs import BlobStore
 from .cases import CaseError, Hub, status_record, transition
 from .store import applications as apps
@@ -530,36 +530,19 @@ def _rating(
     blobs: BlobStore,
 ) -> None:
     app = _own_application(hub, outlet, rec.application)
-    if app["status"] not in ("delivered", "closed"):
-        raise _reject(
-            "rating.too_early",
-            f"a rating is recorded once the result is delivered (the application is "
-            f"{app['status']})",
-            "application",
+    try:
+        ratings.add(
+            hub,
+            app,
+            rating_id=rec.id,
+            outlet=outlet,
+            level=rec.level,
+            comment=rec.comment,
+            staff=rec.staff,
+            at_ms=rec.at - skew_ms,
         )
-    apps.add_rating(
-        hub.db,
-        {
-            "id": rec.id,
-            "application": app["id"],
-            "outlet": outlet["code"],
-            "level": rec.level,
-            "comment": rec.comment,
-            "staff": rec.staff,
-            "at": rec.at - skew_ms,
-            "bad": int(rec.level in r.BAD_RATINGS),
-        },
-    )
-    apps.add_event(
-        hub.db,
-        application=app["id"],
-        at=hub.now_ms,
-        actor=f"{rec.staff}@{outlet['code']}",
-        action="rate",
-        from_status=app["status"],
-        to_status=app["status"],
-        note=r.RATING_LABELS[rec.level],
-    )
+    except CaseError as exc:
+        raise _reject(exc.code, exc.message, "application") from None
 
 
 _APPLY: dict[type, Any] = {  # application.create is checked and written in bulk (_Pending)

@@ -65,6 +65,22 @@ def _p(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
 
+def _object(required: list[str], **properties: str) -> dict[str, Any]:
+    """A JSON request body of string properties, each with its description."""
+    schema = {
+        "type": "object",
+        "required": required,
+        "properties": {k: {"type": "string", "description": v} for k, v in properties.items()},
+    }
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+STATS_PARAMETERS = [
+    _q("by", "department (default), unit, outlet or item"),
+    _q("from", "first day, like 2026-11-01 (default: 30 days before to)"),
+    _q("to", "last day (default: today)"),
+]
+
 HEARTBEAT = [
     _q("agent", "agent version (heartbeat)"),
     _q("unsent", "records waiting in the device outbox (heartbeat)", {"type": "integer"}),
@@ -224,6 +240,14 @@ PATHS: dict[str, dict[str, Any]] = {
                                 "message": {"type": "string"},
                                 "unit": {"type": "string"},
                                 "version": {"type": "integer"},
+                                "carrier": {
+                                    "type": "string",
+                                    "description": "issue_result of a mailed result: post it",
+                                },
+                                "tracking": {
+                                    "type": "string",
+                                    "description": "issue_result: its tracking number",
+                                },
                             },
                         }
                     }
@@ -286,6 +310,138 @@ PATHS: dict[str, dict[str, Any]] = {
             responses={"200": _json_ok("alarms")},
         )
     },
+    "/api/v1/applications/{app_id}/shipment": {
+        "post": _op(
+            "Record that a result was posted (the application becomes mailed)",
+            security=BEARER,
+            tag="delivery",
+            parameters=[_p("app_id")],
+            body=_object(
+                ["carrier", "tracking"],
+                carrier="carrier code, like EMS",
+                tracking="UPU S10 (EA123456785CN, check digit checked) or 13 domestic characters",
+                at="when it was posted: ISO 8601 with offset (default now)",
+            ),
+            responses={"201": _json_ok("the application and its shipment")},
+        )
+    },
+    "/api/v1/shipments": {
+        "get": _op(
+            "Shipments, newest first",
+            security=BEARER,
+            tag="delivery",
+            parameters=[
+                _q("state", "pending, open, delivered or returned"),
+                _q("stale", "1 for open shipments with no carrier news for days"),
+            ],
+            responses={"200": _json_ok("shipments")},
+        )
+    },
+    "/api/v1/shipments/{shipment_id}": {
+        "get": _op(
+            "A shipment and its events in event-time order",
+            security=BEARER,
+            tag="delivery",
+            parameters=[_p("shipment_id")],
+            responses={"200": _json_ok("the shipment")},
+        )
+    },
+    "/api/v1/shipments/{shipment_id}/events": {
+        "post": _op(
+            "Manual entry of a carrier event",
+            security=BEARER,
+            tag="delivery",
+            parameters=[_p("shipment_id")],
+            body=_object(
+                ["event", "at"],
+                event="posted, in_transit, out_for_delivery, delivered, failed_attempt, returned",
+                at="when it happened: ISO 8601 with offset",
+                location="where",
+                note="anything else the tracking page says",
+            ),
+            responses={"200": _json_ok("stored or duplicate, and the shipment")},
+        )
+    },
+    "/api/v1/carriers/{code}/events": {
+        "post": _op(
+            "A carrier's push of one tracking event (docs/webhook.md)",
+            security=[{"webhookSignature": []}],
+            tag="carriers",
+            parameters=[_p("code")],
+            body=_object(
+                ["tracking", "event", "at"],
+                event_id="the carrier's id for the event (default: the webhook-id header); "
+                "a re-send with the same id and content is a no-op",
+                tracking="tracking number",
+                event="posted, in_transit, out_for_delivery, delivered, failed_attempt, returned",
+                at="when it happened: ISO 8601 with offset",
+                location="where",
+                note="free text",
+            ),
+            responses={"200": _json_ok("stored or duplicate")},
+        )
+    },
+    "/api/v1/followups": {
+        "get": _op(
+            "Follow-ups of bad ratings, soonest due first",
+            security=BEARER,
+            tag="ratings",
+            parameters=[_q("state", "open (default), resolved, excluded or all")],
+            responses={"200": _json_ok("follow-ups")},
+        )
+    },
+    "/api/v1/followups/{followup_id}/resolve": {
+        "post": _op(
+            "Close a follow-up with what was done",
+            security=BEARER,
+            tag="ratings",
+            parameters=[_p("followup_id")],
+            body=_object(["note"], note="what was done about the complaint"),
+            responses={"200": _json_ok("the follow-up")},
+        )
+    },
+    "/api/v1/ratings/{rating_id}/exclude": {
+        "post": _op(
+            "Exclude a mistaken or malicious rating from the figures",
+            security=BEARER,
+            tag="ratings",
+            parameters=[_p("rating_id")],
+            body=_object(["reason"], reason="why the rating does not count"),
+            responses={"200": _json_ok("the rating")},
+        )
+    },
+    "/api/v1/stats": {
+        "get": _op(
+            "Statistics per department, unit, outlet or item (docs/statistics.md)",
+            security=BEARER,
+            tag="statistics",
+            parameters=STATS_PARAMETERS,
+            responses={"200": _json_ok("rows and their total")},
+        )
+    },
+    "/api/v1/stats.csv": {
+        "get": _op(
+            "The same statistics as CSV (UTF-8 with BOM)",
+            security=BEARER,
+            tag="statistics",
+            parameters=STATS_PARAMETERS,
+            responses={
+                "200": {
+                    "description": "CSV",
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                }
+            },
+        )
+    },
+    "/api/v1/stats/daily": {
+        "get": _op(
+            "Applications received and completed per day",
+            security=BEARER,
+            tag="statistics",
+            parameters=STATS_PARAMETERS[1:],
+            responses={"200": _json_ok("days")},
+        )
+    },
 }
 
 DOCUMENT: dict[str, Any] = {
@@ -306,6 +462,13 @@ DOCUMENT: dict[str, Any] = {
                 "description": "RFC 9421 signature by an enrolled device key",
             },
             "bearerToken": {"type": "http", "scheme": "bearer"},
+            "webhookSignature": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "webhook-signature",
+                "description": "Standard Webhooks HMAC-SHA256 with the carrier's secret, "
+                "with webhook-id and webhook-timestamp (docs/webhook.md)",
+            },
         },
         "schemas": {
             "Error": {

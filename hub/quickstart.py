@@ -1,11 +1,15 @@
 """``make run``: a hub with the sample catalogue and an enrolled outlet agent, both running.
 
     python -m hub.quickstart [--data daiban-data] [--host 127.0.0.1] [--port 8700]
+                             [--agent-port 8701] [--demo]
 
-First run: initialises the hub (sample catalogue, one sample outlet, three users whose API
-tokens are saved owner-only in DATA/credentials.json), serves it, enrols a local agent at the
-sample outlet, and starts the agent's background sync. Later runs reuse everything. Stop with
-Ctrl-C; all data stays in DATA. It drives the two console scripts, as an operator would.
+First run: initialises the hub (sample catalogue, one sample outlet, the EMS carrier, three
+users whose passwords and API tokens are saved owner-only in DATA/credentials.json), serves it,
+enrols a local agent at the sample outlet with one clerk (PIN in the same file), and serves the
+agent's pages with background sync. ``--demo`` adds sample traffic once: applications captured
+and decided, one result mailed and delivered and one returned by the simulated carrier. Later
+runs reuse everything. Stop with Ctrl-C; all data stays in DATA. It drives the two console
+scripts, as an operator would.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -23,6 +28,7 @@ from pathlib import Path
 import requests
 
 OUTLET = ("PO-510107-01", "postal", "武侯区邮政代办点", "510107")
+CLERK = ("clerk-01", "王小芳")
 USERS = (
     ("admin", "admin", None),
     ("operator", "operator", None),
@@ -56,9 +62,44 @@ def set_up_hub(data: Path) -> dict:
             users[user] = json.loads(
                 run(*hub, "user", "add", user, "--role", role, *extra, "--json")
             )
-        credentials.write_text(json.dumps(users, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.chmod(credentials, 0o600)
+        run(*hub, "carrier", "add", "EMS", "--name", "中国邮政EMS")
+        save(credentials, users)
     return json.loads(credentials.read_text(encoding="utf-8")) if credentials.exists() else {}
+
+
+def save(credentials: Path, values: dict) -> None:
+    credentials.write_text(json.dumps(values, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.chmod(credentials, 0o600)
+
+
+def set_up_agent(data: Path, url: str, users: dict) -> dict:
+    """Enrol the local agent at the sample outlet and give it one clerk with a PIN."""
+    home = data / "agent"
+    if not enrolled(home):
+        code = json.loads(
+            run(tool("daiban-hub"), "--data", str(data / "hub"), "enroll", OUTLET[0], "--json")
+        )["code"]
+        run(tool("daiban-agent"), "--home", str(home), "enroll", url, code, "--label", "demo")
+    if "clerk" not in users:
+        pin = f"{secrets.randbelow(10**6):06d}"
+        code, name = CLERK
+        run(
+            tool("daiban-agent"),
+            "--home",
+            str(home),
+            "staff",
+            "add",
+            code,
+            "--name",
+            name,
+            "--role",
+            "clerk",
+            "--pin",
+            pin,
+        )
+        users["clerk"] = {"code": code, "name": name, "pin": pin}
+        save(data / "credentials.json", users)
+    return users
 
 
 def wait_up(url: str, proc: subprocess.Popen) -> None:
@@ -88,7 +129,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="daiban-data")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8700)
+    parser.add_argument("--port", type=int, default=8700, help="the hub's port")
+    parser.add_argument("--agent-port", type=int, default=8701, help="the agent pages' port")
+    parser.add_argument("--demo", action="store_true", help="add sample traffic (first run)")
     args = parser.parse_args()
     data = Path(args.data)
     data.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -110,29 +153,46 @@ def main() -> None:
     try:
         wait_up(url, hub)
         home = data / "agent"
-        if not enrolled(home):
-            code = json.loads(
-                run(tool("daiban-hub"), "--data", str(data / "hub"), "enroll", OUTLET[0], "--json")
-            )["code"]
-            run(tool("daiban-agent"), "--home", str(home), "enroll", url, code, "--label", "demo")
+        users = set_up_agent(data, url, users)
+        if args.demo and not (data / "demo-done").exists():
+            from .demo import add_traffic
+
+            print(add_traffic(data, url, users), flush=True)
+            (data / "demo-done").touch()
         agent = subprocess.Popen(
-            [tool("daiban-agent"), "--home", str(home), "serve", "--interval", "1"]
+            [
+                tool("daiban-agent"),
+                "--home",
+                str(home),
+                "serve",
+                "--interval",
+                "1",
+                "--host",
+                args.host,
+                "--port",
+                str(args.agent_port),
+            ]
         )
         agent_cmd = f"daiban-agent --home {home}"
+        pages = f"http://{args.host}:{args.agent_port}"
+        clerk = users.get("clerk", {})
+        sign_in = f"sign in as {clerk.get('code')} ({clerk.get('name')}), PIN {clerk.get('pin')}"
         token = users.get("wuhou-hrss", {}).get("token", "(see credentials.json)")
         print(
             f"""
 Daiban is running.
-  hub:    {url}  (API description: {url}/api/v1/openapi.json)
-  agent:  home {home}, enrolled at {OUTLET[2]} ({OUTLET[0]}), syncing in the background
-  logins: {data / "credentials.json"} (API tokens for admin, operator, and the officer of
-          武侯区人社局 HRSS-510107; passwords for the pages)
+  outlet pages: {pages}  {sign_in}
+  hub:          {url}  (API description: {url}/api/v1/openapi.json)
+  logins:       {data / "credentials.json"} (the clerk's PIN; passwords and API tokens of
+                admin, operator, and the officer of 武侯区人社局 HRSS-510107)
+  agent:        home {home}, enrolled at {OUTLET[2]} ({OUTLET[0]}), syncing every minute
 
 Try it (in another terminal, with .venv/bin on your PATH):
   {agent_cmd} new --item SS-CARD-ACT --name 张三 --id-number 11010519491231002X \\
       --phone 13812345678 --pickup --paper ID-CARD --paper SS-CARD --json
   {agent_cmd} sync && {agent_cmd} list
   curl -H 'Authorization: Bearer {token}' {url}/api/v1/applications
+  curl -H 'Authorization: Bearer {token}' '{url}/api/v1/stats?by=outlet'
 
 Stop with Ctrl-C; everything is kept in {data}/.
 """,

@@ -1,4 +1,5 @@
-"""The hub's background job: the time-limit sweep, on an APScheduler 3 interval."""
+"""The hub's background job: the sweep (time limits, calendar alarms, quiet shipments), on an
+APScheduler 3 interval."""
 
 from __future__ import annotations
 
@@ -27,7 +28,11 @@ def run_sweep(app: Flask) -> dict:
                 cat=load_catalogue(row["body"]),
                 warn_days=app.config["WARN_DAYS"],
             )
-            result = sweep(hub, signature_window=app.config["SIGNATURE_WINDOW"])
+            result = sweep(
+                hub,
+                signature_window=app.config["SIGNATURE_WINDOW"],
+                stale_days=app.config["SHIPMENT_STALE_DAYS"],
+            )
         log.info("sweep: %s", result)
         return result
     except Exception:

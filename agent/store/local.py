@@ -82,11 +82,21 @@ def hub_versions_of(db: Database, app_ids: list[str]) -> dict[str, int | None]:
     return {row[0]: row[1] for row in rows}
 
 
-def open_supplements(db: Database) -> set[str]:
+def open_attention_apps(db: Database, kind: str) -> set[str]:
+    """Applications with an open attention item of this kind (supplement, returned)."""
     rows = db.execute(
-        "SELECT application FROM attention WHERE kind = 'supplement' AND resolved_at IS NULL"
+        "SELECT application FROM attention WHERE kind = ? AND resolved_at IS NULL", [kind]
     )
     return {row[0] for row in rows}
+
+
+def latest_mail_at(db: Database, app_id: str) -> int | None:
+    """When the latest mail event known for an application happened (events come in any
+    order)."""
+    row = db.execute(
+        "SELECT MAX(at) FROM timeline WHERE application = ? AND event LIKE 'mail %'", [app_id]
+    ).fetchone()
+    return row[0] if row else None
 
 
 def apply_statuses(

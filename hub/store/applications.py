@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 _UPDATABLE = {
     "unit",
+    "completed_at",
     "status",
     "version",
     "materials",
@@ -84,6 +85,12 @@ def add_scans_rows(db: Database, rows: list[tuple[str, str, str, int]]) -> None:
 
 def get_application(db: Database, app_id: str) -> dict[str, Any] | None:
     rows = list(db.query("SELECT * FROM applications WHERE id = ?", [app_id]))
+    return rows[0] if rows else None
+
+
+def find_application(db: Database, key: str) -> dict[str, Any] | None:
+    """By id or by receipt number (what a clerk reads off the citizen's slip)."""
+    rows = list(db.query("SELECT * FROM applications WHERE id = ? OR receipt = ?", [key, key]))
     return rows[0] if rows else None
 
 

@@ -253,3 +253,90 @@ def m001_initial(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations()
+def m002_delivery(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- When the department decided (approve, reject, refuse): what statistics count from.
+        ALTER TABLE applications ADD COLUMN completed_at INTEGER;
+        CREATE INDEX applications_completed ON applications(completed_at);
+
+        ALTER TABLE ratings ADD COLUMN excluded_by TEXT;
+        ALTER TABLE ratings ADD COLUMN excluded_at INTEGER;
+        CREATE UNIQUE INDEX ratings_application ON ratings(application);
+
+        -- Carriers that may push tracking events; the secret signs their webhooks (HMAC).
+        CREATE TABLE carriers (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0
+        );
+
+        -- A result on its way to the citizen. 'pending' until its tracking number is known;
+        -- 'open' while in the post; 'delivered' or 'returned' when the carrier says so.
+        CREATE TABLE shipments (
+            id TEXT PRIMARY KEY,
+            application TEXT NOT NULL REFERENCES applications(id),
+            state TEXT NOT NULL CHECK (state IN ('pending','open','delivered','returned')),
+            carrier TEXT,
+            tracking TEXT,
+            address_record TEXT,
+            address_sealed TEXT,
+            address_masked TEXT,
+            opened_at INTEGER NOT NULL,
+            opened_by TEXT NOT NULL,
+            posted_at INTEGER,
+            last_event TEXT,
+            last_event_at INTEGER,
+            closed_at INTEGER,
+            stale_since INTEGER,
+            UNIQUE (carrier, tracking)
+        );
+        CREATE INDEX shipments_application ON shipments(application);
+        CREATE INDEX shipments_state ON shipments(state);
+
+        -- Carrier events, idempotent by the carrier's event id; read in event-time order.
+        CREATE TABLE shipment_events (
+            id INTEGER PRIMARY KEY,
+            shipment TEXT NOT NULL REFERENCES shipments(id),
+            carrier TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            location TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            UNIQUE (carrier, event_id)
+        );
+        CREATE INDEX shipment_events_order ON shipment_events(shipment, at, id);
+
+        -- A bad rating's follow-up: due in working days, closed with a resolution note.
+        CREATE TABLE followups (
+            id INTEGER PRIMARY KEY,
+            rating TEXT NOT NULL UNIQUE REFERENCES ratings(id),
+            application TEXT NOT NULL REFERENCES applications(id),
+            outlet TEXT NOT NULL,
+            opened_at INTEGER NOT NULL,
+            due_date TEXT NOT NULL,
+            due_provisional INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL CHECK (state IN ('open','resolved','excluded')),
+            resolution TEXT,
+            resolved_by TEXT,
+            resolved_at INTEGER
+        );
+        CREATE INDEX followups_state ON followups(state, due_date);
+
+        -- Per-city rules (a city is the 4-digit prefix of a division code, as 510100).
+        CREATE TABLE city_settings (
+            city TEXT PRIMARY KEY,
+            followup_days INTEGER NOT NULL CHECK (followup_days BETWEEN 1 AND 30)
+        );
+        """,
+    )

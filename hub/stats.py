@@ -1,0 +1,196 @@
+"""The published figures: per department, unit, outlet or item, over a period of local days.
+
+Definitions (docs/statistics.md says the same for readers):
+
+- received: applications the hub received in the period.
+- completed: applications the department decided (approved, rejected, or refused) in the
+  period — 办结. on_time: of those, decided on or before the due date, or decided before the
+  clock started (refused at acceptance); on_time_rate = on_time / completed (按时办结率).
+- overdue_now: accepted applications past their due date today, whatever the period.
+- avg_days_to_completion: mean calendar days from capture at the outlet to the decision,
+  over the completed ones.
+- mailed / delivered / returned: shipments posted, delivered, returned in the period.
+- ratings, satisfied, bad: ratings given in the period, not counting excluded ones;
+  satisfied is 非常满意 + 满意 + 基本满意; satisfaction_rate = satisfied / ratings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from .cases import CHINA
+from .catalogue import Catalogue
+from .ratings import SATISFIED
+from .store import devices
+from .store import stats as store
+
+GROUPINGS = ("department", "unit", "outlet", "item")
+COUNTS = (
+    "received",
+    "completed",
+    "on_time",
+    "overdue_now",
+    "mailed",
+    "delivered",
+    "returned",
+    "ratings",
+    "satisfied",
+    "bad",
+    "excluded",
+)
+COLUMNS = (
+    "key",
+    "name",
+    *COUNTS[:3],
+    "on_time_rate",
+    "overdue_now",
+    "avg_days_to_completion",
+    *COUNTS[4:],
+    "satisfaction_rate",
+)
+NONE = "-"  # the group of applications with no unit yet (in triage)
+_DAY_MS = 86_400_000
+
+
+class StatsError(ValueError):
+    """A statistics request that cannot be answered; ``field`` names the parameter."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
+    """The period [start, end] in local days; the last 30 days by default."""
+    try:
+        last = date.fromisoformat(end) if end else today
+    except ValueError:
+        raise StatsError(f"to: {end!r} is not a date like 2026-11-23", "to") from None
+    try:
+        first = date.fromisoformat(start) if start else last - timedelta(days=29)
+    except ValueError:
+        raise StatsError(f"from: {start!r} is not a date like 2026-11-01", "from") from None
+    if first > last:
+        raise StatsError("from: the period starts after it ends", "from")
+    if (last - first).days > 3660:
+        raise StatsError("from: a period is at most ten years", "from")
+    return first, last
+
+
+def _bounds(first: date, last: date) -> tuple[int, int]:
+    start = datetime.combine(first, time(), CHINA)
+    end = datetime.combine(last + timedelta(days=1), time(), CHINA)
+    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+
+
+def _group_key(by: str, catalogue: Catalogue, row: dict[str, Any]) -> str:
+    if by == "department":
+        unit = row["unit"]
+        for department in catalogue.departments:
+            if any(u.code == unit for u in department.units):
+                return department.code
+        return NONE
+    return row[by] or NONE
+
+
+def _names(by: str, db: Database, catalogue: Catalogue) -> dict[str, str]:
+    if by == "department":
+        return {d.code: d.name for d in catalogue.departments}
+    if by == "unit":
+        return catalogue.units()
+    if by == "outlet":
+        return {o["code"]: o["name"] for o in devices.list_outlets(db)}
+    return {i.code: i.name for i in catalogue.items}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _finish(key: str, name: str, sums: dict[str, int]) -> dict[str, Any]:
+    row: dict[str, Any] = {"key": key, "name": name}
+    row.update({c: sums.get(c, 0) for c in COUNTS})
+    row["on_time_rate"] = _rate(row["on_time"], row["completed"])
+    row["satisfaction_rate"] = _rate(row["satisfied"], row["ratings"])
+    ms = sums.get("completion_ms", 0)
+    row["avg_days_to_completion"] = (
+        round(ms / row["completed"] / _DAY_MS, 2) if row["completed"] else None
+    )
+    return row
+
+
+def statistics(
+    db: Database,
+    catalogue: Catalogue,
+    *,
+    by: str,
+    start: str | None = None,
+    end: str | None = None,
+    today: date,
+) -> dict[str, Any]:
+    """The figures per group, and their total, for the period."""
+    if by not in GROUPINGS:
+        raise StatsError(f"by: one of {', '.join(GROUPINGS)}", "by")
+    first, last = period(start, end, today)
+    lo, hi = _bounds(first, last)
+    parts: Iterable[dict[str, Any]] = [
+        *store.received(db, lo, hi),
+        *store.completed(db, lo, hi),
+        *store.overdue_now(db),
+        *store.mail(db, lo, hi),
+        *store.ratings(db, lo, hi, SATISFIED),
+    ]
+    groups: dict[str, dict[str, int]] = {}
+    total: dict[str, int] = {}
+    for part in parts:
+        sums = groups.setdefault(_group_key(by, catalogue, part), {})
+        for name, value in part.items():
+            if name in ("unit", "outlet", "item") or value is None:
+                continue
+            sums[name] = sums.get(name, 0) + int(value)
+            total[name] = total.get(name, 0) + int(value)
+    names = _names(by, db, catalogue)
+    rows = [_finish(key, names.get(key, ""), groups[key]) for key in sorted(groups)]
+    return {
+        "by": by,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "rows": rows,
+        "total": _finish("total", "", total),
+    }
+
+
+def daily(db: Database, *, start: str | None, end: str | None, today: date) -> dict[str, Any]:
+    """Received and completed per local day of the period (throughput)."""
+    first, last = period(start, end, today)
+    lo, hi = _bounds(first, last)
+    offset = 8 * 3600 * 1000
+    seen = {
+        int(row["d"]): (row["received"], row["completed"])
+        for row in store.daily_received(db, lo, hi, offset)
+    }
+    days = []
+    day = first
+    while day <= last:
+        number = (int(datetime.combine(day, time(), CHINA).timestamp() * 1000) + offset) // _DAY_MS
+        received, completed = seen.get(number, (0, 0))
+        days.append({"day": day.isoformat(), "received": received, "completed": completed})
+        day += timedelta(days=1)
+    return {"from": first.isoformat(), "to": last.isoformat(), "days": days}
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    """The report as CSV (with a byte-order mark, so spreadsheet programs read the Chinese)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([report["by"] if c == "key" else c for c in COLUMNS])
+    for row in [*report["rows"], report["total"]]:
+        writer.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+    return out.getvalue()

@@ -1,0 +1,234 @@
+"""SQL for getting results back to citizens: carriers, shipments and their events, ratings
+and their follow-ups, and the per-city settings those follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+# --- carriers --------------------------------------------------------------------------------
+
+
+def add_carrier(db: Database, *, code: str, name: str, secret: str, now: int) -> None:
+    db.execute(
+        "INSERT INTO carriers (code, name, secret, created_at) VALUES (?, ?, ?, ?)",
+        [code, name, secret, now],
+    )
+
+
+def get_carrier(db: Database, code: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM carriers WHERE code = ?", [code]))
+    return rows[0] if rows else None
+
+
+def list_carriers(db: Database) -> list[dict[str, Any]]:
+    return list(db.query("SELECT code, name, created_at, disabled FROM carriers ORDER BY code"))
+
+
+def set_carrier_secret(db: Database, code: str, secret: str) -> None:
+    db.execute("UPDATE carriers SET secret = ? WHERE code = ?", [secret, code])
+
+
+# --- shipments -------------------------------------------------------------------------------
+
+
+def add_shipment(db: Database, row: dict[str, Any]) -> None:
+    db.table("shipments").insert(row)
+
+
+def get_shipment(db: Database, shipment_id: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM shipments WHERE id = ?", [shipment_id]))
+    return rows[0] if rows else None
+
+
+def shipment_by_tracking(db: Database, carrier: str, tracking: str) -> dict[str, Any] | None:
+    rows = list(
+        db.query("SELECT * FROM shipments WHERE carrier = ? AND tracking = ?", [carrier, tracking])
+    )
+    return rows[0] if rows else None
+
+
+def shipments_with_tracking(db: Database, tracking: str) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM shipments WHERE tracking = ?", [tracking]))
+
+
+def current_shipment(db: Database, application: str) -> dict[str, Any] | None:
+    """The application's shipment still under way (pending or open), if any."""
+    rows = list(
+        db.query(
+            "SELECT * FROM shipments WHERE application = ? AND state IN ('pending','open')"
+            " ORDER BY opened_at DESC LIMIT 1",
+            [application],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def application_shipments(db: Database, application: str) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "SELECT * FROM shipments WHERE application = ? ORDER BY opened_at, rowid",
+            [application],
+        )
+    )
+
+
+def update_shipment(db: Database, shipment_id: str, **fields: Any) -> None:
+    db.table("shipments").update(shipment_id, fields)
+
+
+def list_shipments(
+    db: Database,
+    *,
+    state: str | None = None,
+    stale: bool = False,
+    unit: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    where, params = ["1 = 1"], []
+    if state:
+        where.append("s.state = ?")
+        params.append(state)
+    if stale:
+        where.append("s.stale_since IS NOT NULL")
+    if unit:
+        where.append("a.unit = ?")
+        params.append(unit)
+    return list(
+        db.query(
+            "SELECT s.*, a.receipt, a.outlet, a.unit, a.item FROM shipments s"
+            " JOIN applications a ON a.id = s.application"
+            f" WHERE {' AND '.join(where)} ORDER BY s.opened_at DESC LIMIT ?",
+            [*params, limit],
+        )
+    )
+
+
+def quiet_shipments(db: Database, *, before: int) -> list[dict[str, Any]]:
+    """Open shipments with no event (or, if none yet, no posting) since ``before``."""
+    return list(
+        db.query(
+            "SELECT * FROM shipments WHERE state = 'open' AND stale_since IS NULL"
+            " AND COALESCE(last_event_at, posted_at, opened_at) < ?",
+            [before],
+        )
+    )
+
+
+def add_shipment_event(db: Database, row: dict[str, Any]) -> None:
+    db.table("shipment_events").insert(row)
+
+
+def shipment_event(db: Database, carrier: str, event_id: str) -> dict[str, Any] | None:
+    rows = list(
+        db.query(
+            "SELECT * FROM shipment_events WHERE carrier = ? AND event_id = ?", [carrier, event_id]
+        )
+    )
+    return rows[0] if rows else None
+
+
+def shipment_events(db: Database, shipment_id: str) -> list[dict[str, Any]]:
+    """Events in the order they happened, not the order they arrived."""
+    return list(
+        db.query(
+            "SELECT kind, at, location, note, source, event_id, received_at"
+            " FROM shipment_events WHERE shipment = ? ORDER BY at, id",
+            [shipment_id],
+        )
+    )
+
+
+def latest_event(db: Database, shipment_id: str) -> dict[str, Any] | None:
+    rows = list(
+        db.query(
+            "SELECT kind, at FROM shipment_events WHERE shipment = ? ORDER BY at DESC, id DESC"
+            " LIMIT 1",
+            [shipment_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+# --- ratings and follow-ups ------------------------------------------------------------------
+
+
+def rating_for(db: Database, application: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM ratings WHERE application = ?", [application]))
+    return rows[0] if rows else None
+
+
+def get_rating(db: Database, rating_id: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM ratings WHERE id = ?", [rating_id]))
+    return rows[0] if rows else None
+
+
+def exclude_rating(db: Database, rating_id: str, *, reason: str, by: str, now: int) -> None:
+    db.execute(
+        "UPDATE ratings SET excluded_reason = ?, excluded_by = ?, excluded_at = ? WHERE id = ?",
+        [reason, by, now, rating_id],
+    )
+
+
+def add_followup(db: Database, row: dict[str, Any]) -> int:
+    return int(db.table("followups").insert(row).last_pk)
+
+
+def get_followup(db: Database, followup_id: int) -> dict[str, Any] | None:
+    rows = list(
+        db.query(
+            "SELECT f.*, r.level, r.comment, r.staff, a.receipt, a.item, a.unit FROM followups f"
+            " JOIN ratings r ON r.id = f.rating JOIN applications a ON a.id = f.application"
+            " WHERE f.id = ?",
+            [followup_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def followup_for_rating(db: Database, rating_id: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM followups WHERE rating = ?", [rating_id]))
+    return rows[0] if rows else None
+
+
+def list_followups(db: Database, *, state: str | None = None) -> list[dict[str, Any]]:
+    where = "WHERE f.state = ?" if state else ""
+    return list(
+        db.query(
+            "SELECT f.*, r.level, r.comment, r.staff, a.receipt, a.item, a.unit FROM followups f"
+            " JOIN ratings r ON r.id = f.rating JOIN applications a ON a.id = f.application"
+            f" {where} ORDER BY f.due_date, f.id",
+            [state] if state else [],
+        )
+    )
+
+
+def close_followup(
+    db: Database, followup_id: int, *, state: str, note: str, by: str, now: int
+) -> None:
+    db.execute(
+        "UPDATE followups SET state = ?, resolution = ?, resolved_by = ?, resolved_at = ?"
+        " WHERE id = ?",
+        [state, note, by, now, followup_id],
+    )
+
+
+# --- per-city settings -----------------------------------------------------------------------
+
+
+def followup_days(db: Database, city: str) -> int | None:
+    rows = list(db.query("SELECT followup_days FROM city_settings WHERE city = ?", [city]))
+    return int(rows[0]["followup_days"]) if rows else None
+
+
+def set_followup_days(db: Database, city: str, days: int) -> None:
+    db.execute(
+        "INSERT INTO city_settings (city, followup_days) VALUES (?, ?)"
+        " ON CONFLICT(city) DO UPDATE SET followup_days = excluded.followup_days",
+        [city, days],
+    )
+
+
+def city_settings(db: Database) -> list[dict[str, Any]]:
+    return list(db.query("SELECT city, followup_days FROM city_settings ORDER BY city"))
