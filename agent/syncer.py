@@ -32,6 +32,7 @@ from .home import Home
 from .store import local, meta, outbox, write
 
 CHUNK = 256 * 1024  # scan upload chunk: small enough to finish on a weak 3G link
+PULL_PAGE = 2000  # records per pull page: the most the hub gives (fewer round trips)
 MAX_PAGES = 10_000  # bounded pull loop: a feed longer than this is a bug, not a backlog
 
 Progress = Callable[[str, int, int], None]
@@ -410,8 +411,8 @@ class _StatusBatch:
         known = local.hub_versions_of(db, list({c.application for c in changes}))
         waiting = local.open_supplements(db)
         updates, lines, resolved = [], [], []
+        local.note_versions(db, [(c.application, c.version) for c in changes])
         for c in changes:
-            local.note_version(db, c.application, c.version)
             if c.application not in known:
                 continue  # captured on another device of this outlet
             current = known[c.application]
@@ -463,8 +464,11 @@ def pull(
 ) -> None:
     """Pull pages until current; rebuild from cursor 0 if the hub says our view drifted."""
     cursor = int(meta.get(db, "cursor", 0))
-    for _ in range(MAX_PAGES):
-        page = client.pull(cursor, state=state_digest(local.versions(db)))
+    for turn in range(MAX_PAGES):
+        # The hub compares the state only when it has nothing newer to send, which can be so
+        # only on the first page of a round: later pages follow a full one.
+        state = state_digest(local.versions(db)) if turn == 0 else None
+        page = client.pull(cursor, state=state, limit=PULL_PAGE)
         if page.resync and not result.resynced:
             with write(db):  # self-healing: forget the hub's view, keep every local record
                 local.clear_hub_view(db)
