@@ -127,9 +127,16 @@ class HubClient:
         if isinstance(hub_time, int):
             self.offset_ms = hub_time - self.clock_ms()
 
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Send, retrying network failures and 5xx with capped exponential backoff."""
-        params = {**self.heartbeat(), **kwargs.pop("params", {})}
+    def request(
+        self, method: str, path: str, *, heartbeat: dict[str, Any] | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """Send, retrying network failures and 5xx with capped exponential backoff.
+
+        ``heartbeat``: values read beforehand, for a request sent from another thread than the
+        one that owns the database the heartbeat callback reads.
+        """
+        beat = self.heartbeat() if heartbeat is None else heartbeat
+        params = {**beat, **kwargs.pop("params", {})}
         last: Exception | None = None
         resigned = False
         for attempt in range(self.attempts):
@@ -179,9 +186,13 @@ class HubClient:
 
     # --- the protocol -------------------------------------------------------------------------
 
-    def push(self, frame: bytes) -> Ack:
+    def push(self, frame: bytes, *, heartbeat: dict[str, Any] | None = None) -> Ack:
         response = self.request(
-            "POST", "/api/v1/sync/push", data=frame, headers={"Content-Type": FRAME_TYPE}
+            "POST",
+            "/api/v1/sync/push",
+            heartbeat=heartbeat,
+            data=frame,
+            headers={"Content-Type": FRAME_TYPE},
         )
         try:
             ack = decode_ack(response.content)

@@ -13,7 +13,9 @@ Rules that keep a citizen's data safe on a bad network:
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +32,7 @@ from .home import Home
 from .store import local, meta, outbox, write
 
 CHUNK = 256 * 1024  # scan upload chunk: small enough to finish on a weak 3G link
+PULL_PAGE = 2000  # records per pull page: the most the hub gives (fewer round trips)
 MAX_PAGES = 10_000  # bounded pull loop: a feed longer than this is a bug, not a backlog
 
 Progress = Callable[[str, int, int], None]
@@ -124,10 +127,64 @@ def _send(
     result: SyncResult,
 ) -> None:
     ack = client.push(frame)
+    _settle(db, ack, batch_id, record_ids, now_ms, result)
+
+
+def _settle(
+    db: Database,
+    ack: Ack,
+    batch_id: str,
+    record_ids: list[str],
+    now_ms: Callable[[], int],
+    result: SyncResult,
+) -> None:
     if ack.batch != batch_id:
         raise ValueError("the hub acknowledged another batch")  # signed, so a hub bug
     _apply_ack(db, ack, record_ids, now_ms(), result)
     result.pushed += len(record_ids)
+
+
+class _Sender:
+    """Sends frames one at a time, in order, on a thread of its own.
+
+    The agent prepares (and records as in flight) the next batch and applies the last
+    acknowledgement while the hub works on the batch in between: at most two batches are
+    outstanding, and the hub still receives them one after the other, in order. Once a send
+    fails, the frames queued behind it are not sent: a later batch may act on records of the
+    failed one, so it must not reach the hub first. Both stay in flight for the next round.
+    """
+
+    def __init__(self, client: HubClient) -> None:
+        self.client = client
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daiban-push")
+        self.failed = False
+
+    def submit(self, frame: bytes, heartbeat: dict[str, Any]) -> Future[Ack]:
+        return self.pool.submit(self._push, frame, heartbeat)
+
+    def _push(self, frame: bytes, heartbeat: dict[str, Any]) -> Ack:
+        if self.failed:
+            raise _NotSent("an earlier batch of this round was not acknowledged")
+        try:
+            return self.client.push(frame, heartbeat=heartbeat)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+class _NotSent(Exception):
+    """A queued frame left unsent because the one before it failed."""
+
+
+@dataclass
+class _Outstanding:
+    batch_id: str
+    record_ids: list[str]
+    last_seq: int  # outbox seq of its newest record: the next batch starts after it
+    ack: Future[Ack]
 
 
 def push(
@@ -139,39 +196,55 @@ def push(
     progress: Progress,
     max_bytes: int = TARGET_BATCH_BYTES,
 ) -> None:
-    """Send the outbox, oldest first, in bounded batches (a batch in flight goes first)."""
-    inflight = outbox.inflight(db)
-    if inflight is not None:
-        _send(db, client, inflight["batch"], inflight["frame"], inflight["records"], now_ms, result)
+    """Send the outbox, oldest first, in bounded batches (batches in flight go first)."""
+    for stale in outbox.inflights(db):  # sent in an earlier round, answer not seen: in order
+        _send(db, client, stale["batch"], stale["frame"], stale["records"], now_ms, result)
     total = outbox.count(db)
     done = 0
-    for _ in range(total + 1):  # bounded: each turn settles or refuses at least one batch
-        rows = outbox.pending(db, limit=MAX_RECORDS)
-        if not rows:
-            return
-        group, size = [], 0
-        for row in rows:  # oldest first, within the byte bound
-            if group and size + len(row["body"]) > max_bytes:
-                break
-            group.append(row)
-            size += len(row["body"])
-        device = meta.get(db, "device")
-        batch_id = uuid7(now_ms(), os.urandom(10))
-        ids = [row["record_id"] for row in group]
-        with write(db):
-            seq = meta.next_counter(db, "batch_seq")
-            # Outbox bodies are canonical already: framed as they are, never re-encoded.
-            frame = encode_raw_batch(
-                device=device["device_id"],
-                batch_id=batch_id,
-                seq=seq,
-                sent_at=now_ms(),
-                bodies=[row["body"] for row in group],
-            )
-            outbox.set_inflight(db, batch=batch_id, seq=seq, frame=frame, records=ids, now=now_ms())
-        _send(db, client, batch_id, frame, ids, now_ms, result)
-        done += len(group)
-        progress("push", min(done, total), total)
+    sender = _Sender(client)
+    outstanding: deque[_Outstanding] = deque()
+    try:
+        for _ in range(total + 1):  # bounded: each turn settles or refuses at least one batch
+            after = outstanding[-1].last_seq if outstanding else 0
+            rows = outbox.pending(db, limit=MAX_RECORDS, after=after)
+            if rows:
+                group, size = [], 0
+                for row in rows:  # oldest first, within the byte bound
+                    if group and size + len(row["body"]) > max_bytes:
+                        break
+                    group.append(row)
+                    size += len(row["body"])
+                device = meta.get(db, "device")
+                batch_id = uuid7(now_ms(), os.urandom(10))
+                ids = [row["record_id"] for row in group]
+                with write(db):
+                    seq = meta.next_counter(db, "batch_seq")
+                    # Outbox bodies are canonical already: framed as they are, never re-encoded.
+                    frame = encode_raw_batch(
+                        device=device["device_id"],
+                        batch_id=batch_id,
+                        seq=seq,
+                        sent_at=now_ms(),
+                        bodies=[row["body"] for row in group],
+                    )
+                    outbox.set_inflight(
+                        db, batch=batch_id, seq=seq, frame=frame, records=ids, now=now_ms()
+                    )
+                # Written in flight first, then sent: a cut from here on re-sends these bytes.
+                future = sender.submit(frame, client.heartbeat())
+                outstanding.append(_Outstanding(batch_id, ids, group[-1]["seq"], future))
+            if not outstanding:
+                return
+            if rows and len(outstanding) < 2:
+                continue  # prepare the next batch while this one is on its way
+            sent = outstanding.popleft()
+            _settle(db, sent.ack.result(), sent.batch_id, sent.record_ids, now_ms, result)
+            done += len(sent.record_ids)
+            progress("push", min(done, total), total)
+    finally:
+        # After a failure, a batch still outstanding is sent to its end or not at all; either
+        # way it stays in flight and goes first, byte for byte, in the next round.
+        sender.close()
 
 
 # --- scans --------------------------------------------------------------------------------
@@ -357,8 +430,8 @@ class _StatusBatch:
         waiting = local.open_attention_apps(db, "supplement")
         returned = local.open_attention_apps(db, "returned")
         updates, lines, resolved, resent = [], [], [], []
+        local.note_versions(db, [(c.application, c.version) for c in changes])
         for c in changes:
-            local.note_version(db, c.application, c.version)
             if c.application not in known:
                 continue  # captured on another device of this outlet
             current = known[c.application]
@@ -414,8 +487,11 @@ def pull(
 ) -> None:
     """Pull pages until current; rebuild from cursor 0 if the hub says our view drifted."""
     cursor = int(meta.get(db, "cursor", 0))
-    for _ in range(MAX_PAGES):
-        page = client.pull(cursor, state=state_digest(local.versions(db)))
+    for turn in range(MAX_PAGES):
+        # The hub compares the state only when it has nothing newer to send, which can be so
+        # only on the first page of a round: later pages follow a full one.
+        state = state_digest(local.versions(db)) if turn == 0 else None
+        page = client.pull(cursor, state=state, limit=PULL_PAGE)
         if page.resync and not result.resynced:
             with write(db):  # self-healing: forget the hub's view, keep every local record
                 local.clear_hub_view(db)

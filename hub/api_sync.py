@@ -12,7 +12,6 @@ import json
 import re
 from typing import Any
 
-import msgspec
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from sync import signing
@@ -20,8 +19,7 @@ from sync.batch import decode_batch
 from sync.codec import MAX_FRAME_BYTES, canonical
 from sync.errors import DeviceRevoked, ReplayedSignature
 from sync.ids import device_tag
-from sync.records import DownlinkRecord
-from sync.replies import FeedPage, encode_page, state_digest
+from sync.replies import encode_raw_page, state_digest
 from sync.signing import public_key_from_text
 from sync.version import PROTOCOL_VERSION
 
@@ -36,7 +34,6 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 
 FRAME_TYPE = "application/vnd.daiban.frame"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_DOWNLINK = msgspec.json.Decoder(DownlinkRecord)
 
 
 def _hash_code(code: str) -> str:
@@ -252,20 +249,19 @@ def pull():  # type: ignore[no-untyped-def]
     if state is not None and not rows:
         # Only a device that believes it is current can be compared with the hub's view.
         resync = state != state_digest(apps.outlet_versions(db, outlet["code"]))
-    records = tuple(_DOWNLINK.decode(row["body"]) for row in rows)
-    page = FeedPage(
-        v=PROTOCOL_VERSION,
+    # Feed bodies are canonical already (written by Hub.emit): framed as they are.
+    frame = encode_raw_page(
         outlet=outlet["code"],
         cursor=cursor,
         next_cursor=rows[-1]["seq"] if rows else cursor,
         more=more,
-        records=records,
+        bodies=[row["body"] for row in rows],
         hub_time=now,
         resync=resync,
     )
     with write(db):
         devices.seen(db, device["id"], now=now, heartbeat={"last_pull_at": now})
-    return Response(encode_page(page), status=200, mimetype=FRAME_TYPE)
+    return Response(frame, status=200, mimetype=FRAME_TYPE)
 
 
 # --- scans ------------------------------------------------------------------------------

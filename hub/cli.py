@@ -107,12 +107,14 @@ def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) ->
     """Serve the hub with waitress (a production WSGI server) and run its scheduler."""
     import waitress
 
+    from . import context
     from .scheduler import start_scheduler
 
     try:
         app = create_app(data.root)
     except FileNotFoundError as exc:
         raise refuse(exc) from None
+    context.warm_up(app)
     scheduler = start_scheduler(app, minutes=sweep_minutes)
     click.echo(f"daiban hub serving on http://{host}:{port}/  (data: {data.root})")
     try:

@@ -299,6 +299,8 @@ class _Pending:
             e.record.receipt for e in batch.entries if isinstance(e.record, r.ApplicationCreate)
         ]
         self.receipts = apps.taken_receipts(hub.db, receipts)
+        # What the checks and routing decided for a kind of application (see _plan).
+        self.plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.rows: list[dict[str, Any]] = []
         self.scans: list[tuple[str, str, str, int]] = []
         self.events: list[tuple[Any, ...]] = []
@@ -312,6 +314,39 @@ class _Pending:
         self.rows, self.scans, self.events, self.feed = [], [], [], []
 
 
+def _plan(
+    hub: Hub, outlet: dict[str, Any], rec: r.ApplicationCreate, pending: _Pending
+) -> tuple[str | None, str, str]:
+    """Check a new application against the catalogue and route it: (unit, action, status).
+
+    A batch carries many applications of the same few kinds, so the answer is kept per
+    batch for what it depends on: outlet, item, material codes, promised codes, delivery
+    method (for _check_create) and region (for routing).
+    """
+    key = (
+        rec.outlet,
+        rec.item,
+        tuple(m.code for m in rec.materials),
+        rec.promised,
+        isinstance(rec.delivery, r.Mail),
+        rec.region,
+    )
+    plan = pending.plans.get(key)
+    if plan is None:
+        try:
+            _check_create(hub, outlet, rec)
+        except Refusal as refusal:
+            plan = (refusal.outcome, refusal.reasons)
+        else:
+            unit = routing.route(hub.catalogue.item(rec.item), rec.region, hub.overrides)
+            action = "route" if unit else "triage"
+            plan = (unit, action, workflow.next_state("received", action, "system"))
+        pending.plans[key] = plan
+    if len(plan) == 2:
+        raise Refusal(*plan)
+    return plan  # type: ignore[return-value]
+
+
 def _create(
     hub: Hub,
     device: dict[str, Any],
@@ -321,17 +356,13 @@ def _create(
     blobs: BlobStore,
     pending: _Pending,
 ) -> None:
-    _check_create(hub, outlet, rec)
+    unit, action, status = _plan(hub, outlet, rec, pending)
     if rec.id in pending.existing:
         raise _conflict("record.changed", "an application with this id already exists")
     if rec.receipt in pending.receipts:
         raise _reject(
             "receipt.duplicate", f"receipt number {rec.receipt} is already used", "receipt"
         )
-    item = hub.catalogue.item(rec.item)
-    unit = routing.route(item, rec.region, hub.overrides)
-    action = "route" if unit else "triage"
-    status = workflow.next_state("received", action, "system")
     scans = {(s.sha256, m.code) for m in rec.materials for s in m.scans}
     present = {sha: blobs.has(sha) for sha, _ in scans}
     mail = rec.delivery if isinstance(rec.delivery, r.Mail) else None

@@ -69,6 +69,19 @@ class FeedPage(msgspec.Struct, **_STRUCT):
             raise ValueError("next_cursor is behind cursor")
 
 
+class _RawPage(msgspec.Struct, **_STRUCT):
+    """A FeedPage whose records are canonical bytes already (as the hub's feed keeps them)."""
+
+    v: int
+    outlet: str
+    cursor: int
+    next_cursor: int
+    more: bool
+    records: list[msgspec.Raw]
+    hub_time: int
+    resync: bool = False
+
+
 _ack_decoder = msgspec.json.Decoder(Ack)
 _page_decoder = msgspec.json.Decoder(FeedPage)
 
@@ -81,6 +94,35 @@ def encode_ack(ack: Ack) -> bytes:
 def encode_page(page: FeedPage) -> bytes:
     """Frame a feed page."""
     return encode_frame(canonical(page), version=page.v)
+
+
+def encode_raw_page(
+    *,
+    outlet: str,
+    cursor: int,
+    next_cursor: int,
+    more: bool,
+    bodies: Iterable[bytes | str],
+    hub_time: int,
+    resync: bool = False,
+) -> bytes:
+    """Frame a feed page from records in canonical form, without decoding them again.
+
+    The same bytes as ``encode_page`` on the decoded records.
+    """
+    if next_cursor < cursor:
+        raise ValueError("next_cursor is behind cursor")
+    page = _RawPage(
+        v=PROTOCOL_VERSION,
+        outlet=outlet,
+        cursor=cursor,
+        next_cursor=next_cursor,
+        more=more,
+        records=[msgspec.Raw(b) for b in bodies],
+        hub_time=hub_time,
+        resync=resync,
+    )
+    return encode_frame(canonical(page), version=PROTOCOL_VERSION)
 
 
 def _decode(frame: bytes, decoder: msgspec.json.Decoder, what: str):  # type: ignore[no-untyped-def]

@@ -140,12 +140,19 @@ def versions(db: Database) -> list[tuple[str, int]]:
     return [(r[0], r[1]) for r in db.execute("SELECT application, version FROM hub_versions")]
 
 
+_NOTE_VERSION = (
+    "INSERT INTO hub_versions (application, version) VALUES (?, ?) ON CONFLICT (application)"
+    " DO UPDATE SET version = MAX(version, excluded.version)"
+)
+
+
 def note_version(db: Database, application: str, version: int) -> None:
-    db.execute(
-        "INSERT INTO hub_versions (application, version) VALUES (?, ?) ON CONFLICT (application)"
-        " DO UPDATE SET version = MAX(version, excluded.version)",
-        [application, version],
-    )
+    db.execute(_NOTE_VERSION, [application, version])
+
+
+def note_versions(db: Database, pairs: list[tuple[str, int]]) -> None:
+    """Many (application, version) pairs at once, in order."""
+    db.conn.executemany(_NOTE_VERSION, pairs)
 
 
 def clear_hub_view(db: Database) -> None:

@@ -18,8 +18,11 @@ def add(
     )
 
 
-def pending(db: Database, *, exclude: set[str] | None = None, limit: int = 100_000) -> list[dict]:
-    rows = list(db.query("SELECT * FROM outbox ORDER BY seq LIMIT ?", [limit]))
+def pending(
+    db: Database, *, exclude: set[str] | None = None, limit: int = 100_000, after: int = 0
+) -> list[dict]:
+    """Outbox entries oldest first; ``after``: only those queued after that outbox seq."""
+    rows = list(db.query("SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", [after, limit]))
     return [r for r in rows if not exclude or r["record_id"] not in exclude]
 
 
@@ -55,12 +58,17 @@ def note_attempt(db: Database, record_ids: list[str], error: str) -> None:
 
 
 def inflight(db: Database) -> dict[str, Any] | None:
-    rows = list(db.query("SELECT * FROM inflight ORDER BY seq LIMIT 1"))
-    if not rows:
-        return None
-    row = rows[0]
-    row["records"] = json.loads(row["records"])
-    return row
+    """The oldest batch sent but not yet acknowledged, if any."""
+    rows = inflights(db)
+    return rows[0] if rows else None
+
+
+def inflights(db: Database) -> list[dict[str, Any]]:
+    """Every batch sent but not yet acknowledged, oldest first (at most two: see syncer.push)."""
+    rows = list(db.query("SELECT * FROM inflight ORDER BY seq"))
+    for row in rows:
+        row["records"] = json.loads(row["records"])
+    return rows
 
 
 def set_inflight(

@@ -8,7 +8,10 @@ of failing with "database is locked", and other processes wait up to the busy ti
 from __future__ import annotations
 
 import contextlib
+import logging
+import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +20,24 @@ from sqlite_utils import Database
 from .schema import migrations
 
 BUSY_TIMEOUT_MS = 15_000
+# A connection that leaves checkpoints to the background still makes one itself past this many
+# WAL pages (about 40 MB), so the WAL stays bounded if the background falls behind.
+BACKSTOP_CHECKPOINT_PAGES = 10_000
 _write_lock = threading.RLock()
+log = logging.getLogger(__name__)
 
 
-def open_db(path: str | Path, *, migrate: bool = True) -> Database:
-    """Open (and by default migrate) the hub database."""
+def open_db(
+    path: str | Path, *, migrate: bool = True, background_checkpoint: bool = False
+) -> Database:
+    """Open (and by default migrate) the hub database.
+
+    ``background_checkpoint``: for the served hub's long-lived connections. SQLite's automatic
+    checkpoint (copying the WAL back into the database file, with an fsync, every ~4 MB)
+    otherwise runs inside whichever write commits past the threshold, tens of milliseconds
+    added to that request. Instead, each commit wakes a checkpoint thread of the database's
+    own: a passive checkpoint never blocks readers or the writer.
+    """
     db = Database(str(path))
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
@@ -31,7 +47,53 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
     if migrate:
         with _write_lock:
             migrations.apply(db)
+    if background_checkpoint:
+        db.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_CHECKPOINT_PAGES}")
+        _deferred[db] = str(path)
     return db
+
+
+class _Checkpointer(threading.Thread):
+    """Checkpoints one database file whenever asked; ends after a quiet minute."""
+
+    IDLE_S = 60.0
+
+    def __init__(self, path: str) -> None:
+        super().__init__(name="daiban-checkpoint", daemon=True)
+        self.path = path
+        self.wanted = threading.Event()
+
+    def run(self) -> None:
+        db = Database(self.path)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            while True:
+                if not self.wanted.wait(self.IDLE_S):
+                    with _checkpointers_lock:
+                        if not self.wanted.is_set():  # nobody asked meanwhile: stand down
+                            _checkpointers.pop(self.path, None)
+                            return
+                self.wanted.clear()
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as exc:  # the next commit asks again
+                    log.warning("background checkpoint of %s failed: %s", self.path, exc)
+        finally:
+            db.close()
+
+
+_deferred: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()
+_checkpointers: dict[str, _Checkpointer] = {}
+_checkpointers_lock = threading.Lock()
+
+
+def _checkpoint_later(path: str) -> None:
+    with _checkpointers_lock:
+        worker = _checkpointers.get(path)
+        if worker is None:
+            worker = _checkpointers[path] = _Checkpointer(path)
+            worker.start()
+        worker.wanted.set()
 
 
 @contextlib.contextmanager
@@ -50,3 +112,6 @@ def write(db: Database) -> Iterator[Database]:
             raise
         else:
             db.execute("COMMIT")
+            path = _deferred.get(db)
+            if path is not None:
+                _checkpoint_later(path)

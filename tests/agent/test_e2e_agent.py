@@ -133,6 +133,30 @@ def test_an_answer_lost_after_the_hub_applied_the_batch(hub, tmp_path):
     assert hub_count(hub, "applications") == 4 and hub_count(hub, "batches") == 1
 
 
+def test_an_answer_lost_while_the_next_batch_waits_to_go(hub, tmp_path, monkeypatch):
+    import agent.syncer as syncer
+
+    monkeypatch.setattr(syncer, "MAX_RECORDS", 2)  # 7 records: batches A B C D
+    agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
+    for i in range(7):
+        new_app(agent, tmp_path, i)
+    port = int(hub.url.rsplit(":", 1)[1])
+    # 0 is A; B (1) and its two retries are applied by the hub but their answers are lost.
+    with answer_dropping_proxy(port, drop={1, 2, 3}) as proxy:
+        with pytest.raises(HubUnavailable):
+            sync(agent, url=proxy)
+    # C was prepared while B was on its way, and held back when B failed: it must not
+    # reach the hub before B is acknowledged.
+    assert hub_count(hub, "applications") == 4 and hub_count(hub, "batches") == 2
+    waiting = outbox.inflights(agent.db)
+    assert [len(b["records"]) for b in waiting] == [2, 2]
+    assert waiting[0]["seq"] < waiting[1]["seq"]
+    assert outbox.count(agent.db) == 5
+    result = sync(agent)  # B again (its stored ack), then C, then D
+    assert result.settled == 5 and outbox.count(agent.db) == 0 and not outbox.inflights(agent.db)
+    assert hub_count(hub, "applications") == 7 and hub_count(hub, "batches") == 4
+
+
 def test_a_round_cut_before_the_hub_saw_the_batch(hub, tmp_path):
     agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
     new_app(agent, tmp_path)

@@ -223,3 +223,28 @@ def test_catalogue_item_rules_and_routing():
     assert unit_for(item, "440305") == "CITY"
     bare = CatalogueItem(code="X", name="x", department="D", promised_days=1, legal_days=2)
     assert unit_for(bare, "510107") is None
+
+
+def test_a_page_framed_from_stored_bodies_is_the_page_framed_from_records(app):
+    from sync.replies import FeedPage, decode_page, encode_page, encode_raw_page
+
+    records = tuple(downlinks(app.id))
+    page = FeedPage(
+        v=1,
+        outlet="PO-1",
+        cursor=3,
+        next_cursor=9,
+        more=True,
+        records=records,
+        hub_time=factories.T0,
+    )
+    raw = encode_raw_page(
+        outlet="PO-1",
+        cursor=3,
+        next_cursor=9,
+        more=True,
+        bodies=[canonical(x).decode("utf-8") for x in records],
+        hub_time=factories.T0,
+    )
+    assert raw == encode_page(page)
+    assert decode_page(raw) == page
