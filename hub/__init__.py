@@ -34,7 +34,7 @@ def data_paths(data: str | Path) -> dict[str, Path]:
 
 def create_app(data: str | Path, config: Mapping[str, Any] | None = None) -> Flask:
     """The hub app for an initialised data folder; ``config`` overrides defaults (tests)."""
-    from . import api_cases, api_delivery, api_sync, context, errors, openapi
+    from . import api_cases, api_delivery, api_sync, context, errors, openapi, web
     from .blobs import LocalBlobStore
     from .keys import load_keys
     from .store import open_db
@@ -61,6 +61,7 @@ def create_app(data: str | Path, config: Mapping[str, Any] | None = None) -> Fla
     app.register_blueprint(api_cases.bp)
     app.register_blueprint(api_delivery.bp)
     app.register_blueprint(openapi.bp)
+    web.init_app(app, paths["root"])  # the pages, under /, after the API's error handlers
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]

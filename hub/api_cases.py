@@ -144,7 +144,7 @@ def show_application(app_id: str):  # type: ignore[no-untyped-def]
     ]
     body["missing"] = apps.missing_scans(db, app_id)
     body["allowed_actions"] = [
-        a for a in workflow.allowed_actions(app["status"], _role(g.user)) if a not in BY_SHIPMENT
+        a for a in workflow.allowed_actions(app["status"], role_of(g.user)) if a not in BY_SHIPMENT
     ]
     hub = context.hub()
     body["shipments"] = [
@@ -156,12 +156,18 @@ def show_application(app_id: str):  # type: ignore[no-untyped-def]
     return jsonify({"ok": True, "application": body})
 
 
-def _role(user: dict[str, Any]) -> str:
+def role_of(user: dict[str, Any]) -> str:
+    """The workflow role a hub user acts in (an admin acts as an operator)."""
     return "operator" if user["role"] == "admin" else user["role"]
 
 
 def _reveal(app: dict[str, Any], *, reason: str) -> dict[str, Any]:
-    user = g.user
+    return reveal(app, g.user, reason=reason)
+
+
+def reveal(app: dict[str, Any], user: dict[str, Any], *, reason: str) -> dict[str, Any]:
+    """The application's personal data, decrypted, for a user whose role allows it; every
+    reveal is written to the audit log (shared by the API and the pages)."""
     if user["role"] not in REVEAL_ROLES:
         raise ApiError(403, "forbidden", "your role may not read personal data")
     keys = context.config_value("KEYS")
@@ -227,28 +233,43 @@ def act(app_id: str):  # type: ignore[no-untyped-def]
                 f"the application is at version {app['version']}",
                 field="version",
             )
-        actor = f"{user['name']}({user['role']})"
-        role = _role(user)
-        if action == "request_supplement":
-            materials = body.get("materials") or []
-            message = body.get("message") or note
-            if not isinstance(materials, list) or not all(isinstance(m, str) for m in materials):
-                raise ApiError(400, "invalid", "materials is a list of codes", field="materials")
-            updated = request_supplement(
-                hub, app, actor=actor, role=role, materials=materials, message=str(message)
-            )
-        elif action == "route":
-            unit = body.get("unit")
-            if unit not in hub.catalogue.units():
-                raise ApiError(400, "invalid", f"no department unit {unit!r}", field="unit")
-            updated = transition(hub, app, "route", role=role, actor=actor, note=note, unit=unit)
-        elif action in BY_SHIPMENT:
-            raise ApiError(400, "invalid", BY_SHIPMENT[action], field="action")
-        else:
-            updated = transition(hub, app, action, role=role, actor=actor, note=note)
-            if action == "issue_result":
-                updated = _send_result(hub, updated, body, actor=actor, role=role)
+        updated = carry_out(hub, app, user, action, body, note=note)
     return jsonify({"ok": True, "application": public_view(updated)})
+
+
+def carry_out(
+    hub: Any,
+    app: dict[str, Any],
+    user: dict[str, Any],
+    action: str,
+    body: dict[str, Any],
+    *,
+    note: str,
+) -> dict[str, Any]:
+    """One workflow action by ``user`` on ``app`` (inside the caller's write transaction):
+    the same rules for the API and the pages. ``body`` may hold materials, message, unit,
+    carrier and tracking."""
+    actor = f"{user['name']}({user['role']})"
+    role = role_of(user)
+    if action == "request_supplement":
+        materials = body.get("materials") or []
+        message = body.get("message") or note
+        if not isinstance(materials, list) or not all(isinstance(m, str) for m in materials):
+            raise ApiError(400, "invalid", "materials is a list of codes", field="materials")
+        return request_supplement(
+            hub, app, actor=actor, role=role, materials=materials, message=str(message)
+        )
+    if action == "route":
+        unit = body.get("unit")
+        if unit not in hub.catalogue.units():
+            raise ApiError(400, "invalid", f"no department unit {unit!r}", field="unit")
+        return transition(hub, app, "route", role=role, actor=actor, note=note, unit=unit)
+    if action in BY_SHIPMENT:
+        raise ApiError(400, "invalid", BY_SHIPMENT[action], field="action")
+    updated = transition(hub, app, action, role=role, actor=actor, note=note)
+    if action == "issue_result":
+        updated = send_result(hub, updated, body, actor=actor, role=role)
+    return updated
 
 
 # Mail moves by its shipment, so its timeline and the application's state always agree.
@@ -259,7 +280,7 @@ BY_SHIPMENT = {
 }
 
 
-def _send_result(
+def send_result(
     hub: Any, app: dict[str, Any], body: dict[str, Any], *, actor: str, role: str
 ) -> dict[str, Any]:
     """A result just issued goes to the outlet for pickup, or into a shipment for mail
@@ -293,16 +314,27 @@ def triage():  # type: ignore[no-untyped-def]
 @requires("admin", "operator")
 def list_devices():  # type: ignore[no-untyped-def]
     """Every device: last seen, last batch, clock skew, backlog and version it reported."""
-    now = context.now_ms()
-    stale_after = _int("stale_hours", 24, 1, 24 * 365) * 3600 * 1000
+    stale_hours = _int("stale_hours", 24, 1, 24 * 365)
+    out = device_rows(
+        context.get_db(), context.now_ms(), request.args.get("outlet"), stale_hours=stale_hours
+    )
+    return jsonify({"ok": True, "devices": out})
+
+
+def device_rows(
+    db: Any, now: int, outlet: str | None = None, *, stale_hours: int = 24
+) -> list[dict[str, Any]]:
+    """Every device (of one outlet) without its key; ``stale`` when not revoked and not seen
+    for ``stale_hours`` (shared by the API and the pages)."""
+    stale_after = stale_hours * 3600 * 1000
     out = []
-    for d in devices.list_devices(context.get_db(), request.args.get("outlet")):
+    for d in devices.list_devices(db, outlet):
         row = {k: v for k, v in d.items() if k != "public_key"}
         row["stale"] = d["revoked_at"] is None and (
             d["last_seen_at"] is None or now - d["last_seen_at"] > stale_after
         )
         out.append(row)
-    return jsonify({"ok": True, "devices": out})
+    return out
 
 
 @bp.get("/quarantine")

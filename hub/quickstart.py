@@ -178,11 +178,17 @@ def main() -> None:
         clerk = users.get("clerk", {})
         sign_in = f"sign in as {clerk.get('code')} ({clerk.get('name')}), PIN {clerk.get('pin')}"
         token = users.get("wuhou-hrss", {}).get("token", "(see credentials.json)")
+        hub_sign_in = ", or ".join(
+            f"{name} / {users[name]['password']}"
+            for name in ("operator", "wuhou-hrss")
+            if users.get(name, {}).get("password")
+        )
         print(
             f"""
 Daiban is running.
   outlet pages: {pages}  {sign_in}
-  hub:          {url}  (API description: {url}/api/v1/openapi.json)
+  hub pages:    {url}  sign in as {hub_sign_in}
+  hub API:      {url}/api/v1/openapi.json
   logins:       {data / "credentials.json"} (the clerk's PIN; passwords and API tokens of
                 admin, operator, and the officer of 武侯区人社局 HRSS-510107)
   agent:        home {home}, enrolled at {OUTLET[2]} ({OUTLET[0]}), syncing every minute

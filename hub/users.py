@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .store import admin
 
@@ -80,3 +80,23 @@ def create_user(
 
 def user_for_token(db: Database, token: str) -> dict[str, Any] | None:
     return admin.user_by_token(db, token_hash(token))
+
+
+# Checked against when the name is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+
+
+def check_password(db: Database, name: str, password: str) -> dict[str, Any] | None:
+    """The active user with this name and password, or None (unknown, wrong or disabled)."""
+    user = admin.user_by_name(db, name.strip()) if name else None
+    stored = user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH
+    ok = check_password_hash(stored, password or "")
+    if user is None or not ok or user["disabled"]:
+        return None
+    return user
+
+
+def active_user(db: Database, name: str) -> dict[str, Any] | None:
+    """The user with this name if they are not disabled (the pages' session check)."""
+    user = admin.user_by_name(db, name)
+    return user if user is not None and not user["disabled"] else None

@@ -1,0 +1,465 @@
+"""The pages: sign-in, dashboard, queue, application, devices and statistics.
+
+Everything is read and changed through the functions the API uses (``hub.api_cases``,
+``hub.cases``, ``hub.stats``), so a page and an API call can never disagree. The session (a
+signed cookie) holds the user's name and two times on the hub's clock: when they signed in
+and when they last opened a page.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import context, delivery, stats, workflow
+from ..api_cases import BY_SHIPMENT, carry_out, device_rows, public_view, reveal, role_of
+from ..carriers import CarrierError
+from ..cases import CaseError
+from ..errors import ApiError
+from ..stats import StatsError
+from ..store import admin, write
+from ..store import applications as apps
+from ..store import delivery as ship_store
+from ..users import REVEAL_ROLES, active_user, check_password
+from . import csrf
+
+bp = Blueprint(
+    "pages",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/pages/static",
+)
+AUTH_KEYS = ("user", "signed_in_at", "seen_at")
+STAFF_ROLES = ("admin", "operator")
+ALL_ROLES = ("admin", "operator", "officer")
+NOTE_MAX = 2000
+REASON_MAX = 500
+
+
+# --- session ---------------------------------------------------------------------------------
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site (no scheme, no host, no ``//``)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def sign_out() -> None:
+    for key in AUTH_KEYS:
+        session.pop(key, None)
+
+
+@bp.before_request
+def load_user() -> None:
+    if request.method == "POST":
+        csrf.protect()
+    g.page_user = None
+    if request.endpoint == "pages.static":
+        return
+    name = session.get("user")
+    if not name:
+        return
+    now = context.now_ms()
+    cfg = current_app.config
+    signed_in_at, seen_at = session.get("signed_in_at", 0), session.get("seen_at", 0)
+    if (
+        now - signed_in_at > cfg["SESSION_ABSOLUTE_S"] * 1000
+        or now - seen_at > cfg["SESSION_IDLE_S"] * 1000
+    ):
+        sign_out()
+        flash(_("Your session has ended. Please sign in again."), "info")
+        return
+    user = active_user(context.get_db(), name)
+    if user is None:
+        sign_out()
+        return
+    session["seen_at"] = now
+    g.page_user = user
+
+
+def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if g.get("page_user") is None:
+                return redirect(url_for("pages.signin", next=request.full_path.rstrip("?")))
+            if g.page_user["role"] not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin() -> Any:
+    target = safe_next(request.values.get("next"))
+    values = {"name": request.form.get("name", "")}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if not values["name"].strip():
+            errors["name"] = _("Enter your user name.")
+        if not password:
+            errors["password"] = _("Enter your password.")
+        if not errors:
+            user = check_password(context.get_db(), values["name"], password)
+            if user is not None:
+                sign_out()
+                session.permanent = True
+                now = context.now_ms()
+                session.update(user=user["name"], signed_in_at=now, seen_at=now)
+                return redirect(target)
+            errors["password"] = _("The user name or the password is wrong.")
+        return render_template("signin.html", values=values, errors=errors, next=target), 401
+    return render_template("signin.html", values=values, errors=errors, next=target)
+
+
+@bp.post("/signout")
+def signout() -> Any:
+    sign_out()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("pages.signin"))
+
+
+@bp.post("/lang")
+def set_lang() -> Any:
+    lang = request.form.get("lang")
+    if lang in ("zh", "en"):
+        session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")))
+
+
+# --- labels ----------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "received": _l("Received"),
+    "route": _l("Route to a unit"),
+    "triage": _l("Send to triage"),
+    "return_to_triage": _l("Not ours: back to triage"),
+    "accept": _l("Accept"),
+    "refuse": _l("Refuse to accept"),
+    "request_supplement": _l("Request a supplement"),
+    "supplement": _l("Supplemented"),
+    "approve": _l("Approve"),
+    "reject": _l("Reject"),
+    "issue_result": _l("Issue the result"),
+    "ship": _l("Posted"),
+    "to_outlet": _l("Sent to the outlet"),
+    "deliver": _l("Delivered"),
+    "return_mail": _l("Mail returned"),
+    "hand_over": _l("Handed over"),
+    "close": _l("Close"),
+}
+
+
+def unit_name(code: str | None) -> str:
+    if not code:
+        return _("Not routed (triage)")
+    return context.hub().catalogue.unit_name(code) or code
+
+
+def item_name(code: str) -> str:
+    item = context.hub().catalogue.item(code)
+    return item.name if item else code
+
+
+@bp.app_template_filter("when")
+def when(ms: int | None) -> str:
+    if not ms:
+        return "-"
+    from datetime import datetime
+
+    from ..cases import CHINA
+
+    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_context_processor
+def labels() -> dict[str, Any]:
+    return {
+        "status_label": lambda s: workflow.LABELS.get(s, s) if s else "-",
+        "action_label": lambda a: ACTION_LABELS.get(a, a),
+        "unit_name": unit_name,
+        "item_name": item_name,
+        "STAFF_ROLES": STAFF_ROLES,
+    }
+
+
+# --- dashboard -------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def home() -> Any:
+    user = g.get("page_user")
+    if user is None:
+        return redirect(url_for("pages.signin"))
+    if user["role"] == "officer":
+        return redirect(url_for("pages.queue"))
+    return redirect(url_for("pages.dashboard"))
+
+
+@bp.get("/dashboard")
+@role_required(*STAFF_ROLES)
+def dashboard() -> str:
+    db = context.get_db()
+    counts = apps.queue_counts(db)
+    statuses = [s for s in workflow.STATES if any(r["status"] == s for r in counts)]
+    units: dict[str, dict[str, int]] = {}
+    totals = {"overdue": 0, "due_soon": 0, "triage": 0}
+    for row in counts:
+        units.setdefault(row["unit"], {})[row["status"]] = row["count"]
+        totals["overdue"] += row["overdue"] or 0
+        totals["due_soon"] += row["due_soon"] or 0
+        if row["status"] == "triage":
+            totals["triage"] += row["count"]
+    in_transit = ship_store.list_shipments(db, state="open")
+    returned = ship_store.list_shipments(db, state="returned")
+    followups = ship_store.list_followups(db, state="open")
+    return render_template(
+        "dashboard.html",
+        statuses=statuses,
+        units=units,
+        totals=totals,
+        in_transit=in_transit,
+        returned=returned,
+        followups=followups,
+        alarms=admin.active_alarms(db),
+    )
+
+
+# --- queue and application -------------------------------------------------------------------
+
+
+@bp.get("/queue")
+@role_required(*ALL_ROLES)
+def queue() -> str:
+    user = g.page_user
+    status = request.args.get("status") or None
+    if status is not None and status not in workflow.STATES:
+        status = None
+    sla = request.args.get("sla_state") or None
+    if sla not in (None, "overdue", "due_soon"):
+        sla = None
+    if user["role"] == "officer":
+        unit = user["unit"]
+    else:
+        unit = request.args.get("unit") or None
+    rows, total = apps.queue(
+        context.get_db(), unit=unit, status=status, sla_state=sla, limit=200, offset=0
+    )
+    return render_template(
+        "queue.html",
+        rows=[public_view(a) for a in rows],
+        total=total,
+        status=status,
+        sla=sla,
+        unit=unit,
+        statuses=workflow.STATES,
+        units=context.hub().catalogue.units(),
+    )
+
+
+def visible(app_id: str) -> dict[str, Any]:
+    """The application if this user may see it; 404 otherwise (no hint it exists)."""
+    app = apps.get_application(context.get_db(), app_id)
+    user = g.page_user
+    if app is None or (user["role"] == "officer" and app["unit"] != user["unit"]):
+        abort(404)
+    return app
+
+
+def page_actions(app: dict[str, Any]) -> list[str]:
+    return [
+        a
+        for a in workflow.allowed_actions(app["status"], role_of(g.page_user))
+        if a not in BY_SHIPMENT
+    ]
+
+
+def render_application(
+    app: dict[str, Any],
+    *,
+    personal: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Any:
+    db = context.get_db()
+    hub = context.hub()
+    item = hub.catalogue.item(app["item"])
+    return (
+        render_template(
+            "application.html",
+            app=public_view(app),
+            timeline=apps.events(db, app["id"]),
+            shipments=[
+                delivery.view(hub, s) for s in ship_store.application_shipments(db, app["id"])
+            ],
+            rating=ship_store.rating_for(db, app["id"]),
+            actions=page_actions(app),
+            item_materials=list(item.materials) if item else [],
+            units=hub.catalogue.units(),
+            may_reveal=g.page_user["role"] in REVEAL_ROLES,
+            personal=personal,
+            errors=errors or {},
+            values=values or {},
+        ),
+        status,
+    )
+
+
+@bp.get("/applications/<app_id>")
+@role_required(*ALL_ROLES)
+def application(app_id: str) -> Any:
+    return render_application(visible(app_id))
+
+
+@bp.post("/applications/<app_id>/act")
+@role_required(*ALL_ROLES)
+def act(app_id: str) -> Any:
+    app = visible(app_id)
+    action = request.form.get("action", "")
+    note = request.form.get("note", "").strip()
+    values = {"action": action, "note": note, **request.form}
+    errors: dict[str, str] = {}
+    if action not in page_actions(app):
+        errors["action"] = _("This action is not open to you at this step.")
+    if len(note) > NOTE_MAX:
+        errors["note"] = _("A note is at most %(n)s characters.", n=NOTE_MAX)
+    body: dict[str, Any] = {}
+    if action == "request_supplement":
+        body["materials"] = request.form.getlist("materials")
+        body["message"] = note
+        if not body["materials"] and not note:
+            errors["note"] = _("Tick the materials needed or say what is needed.")
+    elif action == "route":
+        body["unit"] = request.form.get("unit", "")
+        if body["unit"] not in context.hub().catalogue.units():
+            errors["unit"] = _("Choose the department unit.")
+    elif action == "issue_result" and request.form.get("tracking", "").strip():
+        body["carrier"] = request.form.get("carrier", "").strip() or None
+        body["tracking"] = request.form.get("tracking", "").strip()
+    if not errors:
+        hub = context.hub()
+        try:
+            with write(hub.db):
+                fresh = visible(app_id)
+                if str(fresh["version"]) != request.form.get("version", str(fresh["version"])):
+                    raise CaseError(
+                        "the application changed since you opened it", code="version_stale"
+                    )
+                updated = carry_out(hub, fresh, g.page_user, action, body, note=note)
+        except (ApiError, CaseError, CarrierError) as exc:
+            if getattr(exc, "code", "") == "version_stale":
+                flash(_("Someone changed this application meanwhile. Look again, then act."))
+                return redirect(url_for("pages.application", app_id=app_id))
+            errors["action"] = _("The hub refused this: %(why)s", why=getattr(exc, "message", exc))
+        else:
+            flash(
+                _("Done: the application is now “%(status)s”.", status=status_text(updated)),
+                "ok",
+            )
+            return redirect(url_for("pages.application", app_id=app_id))
+    return render_application(visible(app_id), errors=errors, values=values, status=400)
+
+
+def status_text(app: dict[str, Any]) -> str:
+    return str(workflow.LABELS.get(app["status"], app["status"]))
+
+
+@bp.post("/applications/<app_id>/reveal")
+@role_required(*ALL_ROLES)
+def reveal_personal(app_id: str) -> Any:
+    app = visible(app_id)
+    if g.page_user["role"] not in REVEAL_ROLES:
+        abort(403)
+    reason = request.form.get("reason", "").strip()
+    errors: dict[str, str] = {}
+    if not reason:
+        errors["reason"] = _("Say why you need the personal data; the reason is recorded.")
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = _("A reason is at most %(n)s characters.", n=REASON_MAX)
+    if errors:
+        return render_application(app, errors=errors, values={"reason": reason}, status=400)
+    try:
+        personal = reveal(app, g.page_user, reason=reason)
+    except ApiError:
+        log_failure = _("The personal data could not be opened; this was logged.")
+        return render_application(app, errors={"reason": log_failure}, status=500)
+    return render_application(app, personal=personal)
+
+
+# --- devices and statistics ------------------------------------------------------------------
+
+
+@bp.get("/devices")
+@role_required(*STAFF_ROLES)
+def devices_page() -> str:
+    rows = device_rows(context.get_db(), context.now_ms())
+    return render_template("devices.html", devices=rows)
+
+
+def _report() -> dict[str, Any]:
+    hub = context.hub()
+    return stats.statistics(
+        hub.db,
+        hub.catalogue,
+        by=request.args.get("by", "department"),
+        start=request.args.get("from") or None,
+        end=request.args.get("to") or None,
+        today=hub.today,
+    )
+
+
+@bp.get("/stats")
+@role_required(*ALL_ROLES)
+def statistics() -> Any:
+    try:
+        report = _report()
+    except StatsError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("pages.statistics"))
+    return render_template(
+        "stats.html", report=report, columns=stats.COLUMNS, groupings=stats.GROUPINGS
+    )
+
+
+@bp.get("/stats.csv")
+@role_required(*ALL_ROLES)
+def statistics_csv() -> Any:
+    try:
+        report = _report()
+    except StatsError:
+        abort(400)
+    name = f"daiban-stats-{report['by']}-{report['from']}-{report['to']}.csv"
+    return Response(
+        stats.to_csv(report),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
