@@ -116,6 +116,14 @@ def quiet_shipments(db: Database, *, before: int) -> list[dict[str, Any]]:
     )
 
 
+def count_stale(db: Database) -> int:
+    """Open shipments flagged as quiet."""
+    rows = db.execute(
+        "SELECT COUNT(*) FROM shipments WHERE state = 'open' AND stale_since IS NOT NULL"
+    )
+    return int(rows.fetchone()[0])
+
+
 def add_shipment_event(db: Database, row: dict[str, Any]) -> None:
     db.table("shipment_events").insert(row)
 
