@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DATA ?= daiban-data
 ARGS ?=
 
-.PHONY: run test lint format bench clean
+.PHONY: run test browser lint format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -18,10 +18,20 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m hub.quickstart --data $(DATA) $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium (Playwright only speaks to it; it downloads no
+# browser) and need a CJK font, or the screenshots show boxes for every Chinese character.
+browser:
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif command -v apt-get >/dev/null; then \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get install -y -q chromium fonts-wqy-microhei >/dev/null \
+		|| { $$sudo apt-get update -q && $$sudo apt-get install -y -q chromium fonts-wqy-microhei; }; \
+	else echo "The browser tests need Chromium at /usr/bin/chromium and a CJK font." >&2; exit 1; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

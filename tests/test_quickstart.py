@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.test_whole_loop import HUB_BIN, free_port
+from tests.support.procs import HUB_BIN, free_port
 
 pytestmark = pytest.mark.skipif(
     not Path(HUB_BIN).exists(), reason="console scripts are installed by `pip install -e .`"

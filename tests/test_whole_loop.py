@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-BIN = Path(sys.executable).parent
-HUB_BIN, AGENT_BIN = str(BIN / "daiban-hub"), str(BIN / "daiban-agent")
+from tests.support.procs import AGENT_BIN, HUB_BIN, Hub, run
+
 OUTLETS = {
     "PO-WUHOU-01": ("postal", "510107", "HRSS-510107"),
     "TS-JINTANG-01": ("township", "510121", "HRSS-510121"),
@@ -31,57 +27,6 @@ DELIVERED, RETURNED = "EA123456785CN", "EA000000014CN"
 pytestmark = pytest.mark.skipif(
     not Path(HUB_BIN).exists(), reason="console scripts are installed by `pip install -e .`"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def run(*args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, check=False)
-    assert done.returncode in ok, f"{args[:5]} -> {done.returncode}: {done.stderr}{done.stdout}"
-    return done
-
-
-def run_json(*args: str) -> Any:
-    return json.loads(run(*args, "--json").stdout)
-
-
-class Hub:
-    def __init__(self, data: Path) -> None:
-        self.data, self.port = data, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def cli(self, *args: str) -> Any:
-        return run_json(HUB_BIN, "--data", str(self.data), *args)
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [HUB_BIN, "--data", str(self.data), "serve", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(200):  # bounded: 20 s
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise AssertionError("the hub did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.proc = None
 
 
 class Agent:

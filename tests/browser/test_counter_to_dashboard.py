@@ -1,0 +1,221 @@
+"""One application from the counter to the operator's dashboard, in a real browser.
+
+A clerk records an application with a scan while the hub is down and sees it queued; the hub
+comes up, "sync now" sends it and the status changes; an officer accepts it and asks for a
+supplement; the clerk finds it under attention and supplements it; the officer issues the
+result by mail; the operator sees it in transit on the dashboard; the carrier delivers it; the
+clerk records the citizen's (bad) rating and the operator sees the follow-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from hub.workflow import LABELS
+from tests.browser.conftest import Camera, Watched, World
+from tests.support.procs import HUB_BIN, run
+
+ID_NUMBER = "11010519491231002X"
+TRACKING = "EA123456785CN"
+ADDRESS = "四川省成都市武侯区人民南路四段1号"
+
+
+def jpeg(folder: Path, name: str) -> Path:
+    path = folder / name
+    path.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 80 + b"\xff\xd9")
+    return path
+
+
+def sync_until(tab: Watched, done: str, tries: int = 10) -> None:
+    """Press "sync now" until the page shows `done` (a JS condition), or fail after `tries`.
+
+    A background round may be running when the button is pressed; the page then says so and
+    the clerk presses again, which is what this does."""
+    page = tab.page
+    for _ in range(tries):
+        page.get_by_test_id("sync-now").click()
+        page.wait_for_load_state("load")
+        if page.evaluate(done):
+            return
+        page.wait_for_timeout(300)
+    raise AssertionError(f"after {tries} syncs the page still does not show {done}")
+
+
+def hub_status(page: Any) -> str:
+    return page.get_by_test_id("hub-status").get_attribute("data-state")
+
+
+def sign_in_hub(tab: Watched, user: dict[str, Any]) -> None:
+    page = tab.page
+    page.goto("/signin")
+    page.fill("#f-name", user["name"])
+    page.fill("#f-password", user["password"])
+    page.click("form button.primary")
+    page.wait_for_load_state("load")
+    expect(page.locator("form[action$='/signout']")).to_have_count(1)
+
+
+def officer_acts(tab: Watched, action: str, **fields: str) -> None:
+    page = tab.page
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    page.click(f"button[name=action][value={action}]")
+    page.wait_for_load_state("load")
+
+
+def test_counter_to_dashboard(chromium: Any, world: World, camera: Camera, tmp_path: Path) -> None:
+    users = world.users
+    world.agent.start()
+    clerk = Watched(chromium, world.agent.url)
+    page = clerk.page
+
+    # --- the clerk signs in and records an application while the hub is down -------------
+    page.goto("/signin")
+    camera.shoot(clerk, "agent-signin")
+    page.click(f"a[href*='/signin/{users['clerk']['code']}']")
+    page.fill("#f-pin", users["clerk"]["pin"])
+    page.click("form button.primary")
+    page.wait_for_load_state("load")
+    camera.shoot(clerk, "agent-today")
+
+    page.goto("/new")
+    page.fill("#f-q", "shbzksl")  # pinyin initials of 社会保障卡申领, filtered in the page
+    expect(page.locator("#items li:visible")).to_have_count(1)
+    camera.shoot(clerk, "agent-new-pick")
+    page.click("#items li:visible a.item")
+
+    scan = jpeg(tmp_path, "id-card.jpg")
+    page.fill("#f-name", "张三")
+    page.fill("#f-id_number", ID_NUMBER)
+    page.fill("#f-phone", "1381234")  # too short: refused, nothing stored
+    page.check("input[name='m-ID-CARD'][value=scan]")
+    page.set_input_files("#file-ID-CARD", str(scan))
+    page.check("input[name='m-PHOTO'][value=promise]")
+    page.check("input[name=delivery][value=mail]")
+    page.fill("#f-mail_to", ADDRESS)
+    page.click("form.capture button.primary")
+    page.wait_for_load_state("load")
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#f-phone")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#f-name")).to_have_value("张三")
+    expect(page.locator("#f-mail_to")).to_have_value(ADDRESS)
+    camera.shoot(clerk, "agent-new-invalid")
+
+    page.fill("#f-phone", "13812345678")
+    page.set_input_files("#file-ID-CARD", str(scan))  # the browser forgets chosen files
+    page.click("form.capture button.primary")
+    page.wait_for_load_state("load")
+    receipt = page.get_by_test_id("receipt").inner_text()
+    expect(page.get_by_test_id("promised")).to_contain_text("免冠")
+    expect(page.locator("figure.qr svg")).to_have_count(1)
+    expect(page.get_by_test_id("backlog")).to_have_text("1")
+    camera.shoot(clerk, "agent-receipt")
+
+    page.click("a.button[href*='/applications/']")
+    page.wait_for_load_state("load")
+    expect(page.get_by_test_id("sync-state")).to_have_attribute("data-state", "queued")
+    page.get_by_test_id("sync-now").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "offline")
+    expect(page.get_by_test_id("backlog")).to_have_text("1")  # kept, waiting
+    camera.shoot(clerk, "agent-offline")
+
+    # --- the hub comes up; sync now sends it and the status changes -----------------------
+    world.hub.start()
+    sync_until(clerk, "document.querySelector('[data-testid=backlog]').textContent === '0'")
+    expect(page.get_by_test_id("sync-state")).to_have_attribute("data-state", "sent")
+    assert hub_status(page) == "routed"
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "online")
+    camera.shoot(clerk, "agent-application-routed")
+
+    # --- the officer accepts and asks for a supplement -----------------------------------
+    officer = Watched(chromium, world.hub.url)
+    opage = officer.page
+    opage.goto("/signin")
+    camera.shoot(officer, "hub-signin")
+    sign_in_hub(officer, users["wuhou-hrss"])
+    opage.goto("/queue")
+    camera.shoot(officer, "hub-queue")
+    opage.click(f"text={receipt}")
+    opage.wait_for_load_state("load")
+    camera.shoot(officer, "hub-application-routed")
+    officer_acts(officer, "accept")
+    expect(opage.get_by_test_id("status")).to_have_text(LABELS["accepted"])
+    opage.check("input[name=materials][value=PHOTO]")
+    officer_acts(officer, "request_supplement", **{"#f-note": "请补交近期免冠白底证件照"})
+    expect(opage.get_by_test_id("status")).to_have_text(LABELS["supplement_requested"])
+    camera.shoot(officer, "hub-application-supplement")
+
+    # --- the clerk sees it under attention and supplements -------------------------------
+    sync_until(clerk, "!!document.querySelector('[data-testid=attention-count]')")
+    page.goto("/attention")
+    expect(page.locator("li.card.kind-supplement")).to_have_count(1)
+    camera.shoot(clerk, "agent-attention")
+    page.click("li.card.kind-supplement a.button")
+    page.wait_for_load_state("load")
+    assert hub_status(page) == "supplement_requested"
+    page.set_input_files("#sfile-PHOTO", str(jpeg(tmp_path, "photo.jpg")))
+    camera.shoot(clerk, "agent-supplement")
+    page.click("#supplement button.primary")
+    page.wait_for_load_state("load")
+    sync_until(
+        clerk,
+        "document.querySelector('[data-testid=backlog]').textContent === '0' && "
+        "document.querySelector('[data-testid=hub-status]').dataset.state === 'accepted'",
+    )
+
+    # --- the officer decides and mails the result ----------------------------------------
+    opage.reload()
+    expect(opage.get_by_test_id("status")).to_have_text(LABELS["accepted"])
+    officer_acts(officer, "approve")
+    officer_acts(officer, "issue_result", **{"#f-carrier": "EMS", "#f-tracking": TRACKING})
+    expect(opage.get_by_test_id("status")).to_have_text(LABELS["mailed"])
+    expect(opage.get_by_test_id("timeline")).to_contain_text(TRACKING)
+    camera.shoot(officer, "hub-application-mailed")
+
+    # --- the operator sees it in transit --------------------------------------------------
+    operator = Watched(chromium, world.hub.url)
+    sign_in_hub(operator, users["operator"])
+    operator.page.goto("/")
+    expect(operator.page.get_by_test_id("in-transit")).to_have_text("1")
+    camera.shoot(operator, "hub-dashboard-in-transit")
+    operator.page.goto("/devices")
+    expect(operator.page.locator("tr[data-testid^=device-]")).to_have_count(1)
+    camera.shoot(operator, "hub-devices")
+
+    # --- delivered; the citizen is unhappy and the operator must follow up ---------------
+    at = "2026-11-23T10:00+08:00"
+    run(
+        HUB_BIN,
+        "--data",
+        str(world.hub.data),
+        "shipment",
+        "event",
+        "EMS",
+        TRACKING,
+        "delivered",
+        "--at",
+        at,
+    )
+    page.reload()
+    sync_until(
+        clerk, "document.querySelector('[data-testid=hub-status]').dataset.state === 'delivered'"
+    )
+    page.check("#rate input[name=level][value=dissatisfied]")
+    page.fill("#f-comment", "等了很久才收到")
+    camera.shoot(clerk, "agent-rate")
+    page.click("#rate button.primary")
+    page.wait_for_load_state("load")
+    sync_until(clerk, "document.querySelector('[data-testid=backlog]').textContent === '0'")
+
+    operator.page.goto("/")
+    expect(operator.page.get_by_test_id("followups")).to_have_text("1")
+    camera.shoot(operator, "hub-dashboard-followup")
+    operator.page.goto("/stats")
+    camera.shoot(operator, "hub-stats")
+
+    for tab in (clerk, officer, operator):
+        tab.close()
