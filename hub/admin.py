@@ -9,15 +9,17 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
 from sync.catalogue import OUTLET_KINDS
+from sync.clock import china_date
 from sync.ids import TAG_ALPHABET
 
 from . import calendar as workdays
 from . import delivery
-from .cases import Hub, local_date, refresh_clock
+from .cases import Hub, refresh_clock
 from .catalogue import Catalogue, dump_catalogue
 from .keys import create_keys
 from .store import admin, devices, open_db, write
@@ -124,7 +126,7 @@ def sweep(
             changed[state] = changed.get(state, 0) + 1
     # A nonce must outlive every signature that could still pass the window check.
     devices.forget_nonces(hub.db, older_than=hub.now_ms // 1000 - 2 * signature_window)
-    today = local_date(hub.now_ms)
+    today = china_date(hub.now_ms)
     missing = workdays.years_needing_schedule(hub.calendar, today, horizon_days)
     for year in range(today.year, today.year + 2):
         key = f"calendar.{year}"
@@ -153,3 +155,34 @@ def sweep(
     else:
         admin.clear_alarm(hub.db, key="shipments.stale", now=hub.now_ms)
     return {"sla_changes": changed, "calendar_missing": missing, "shipments_flagged": stale}
+
+
+ENROL_URI = "daiban://enroll?hub={hub}&code={code}"
+
+
+def enrolment_uri(hub_url: str, code: str) -> str:
+    """What an enrolment QR code holds: ``daiban://enroll?hub=<hub-url>&code=<code>``, the two
+    arguments of ``daiban-agent enroll HUB_URL CODE``. The hub address keeps its ``:`` and
+    ``/`` as typed; anything that would break the query (``&``, ``#``, ``?``, ``=``, ``%``,
+    spaces, non-ASCII) is percent-encoded, so ``urllib.parse.parse_qs`` gives both back."""
+    return ENROL_URI.format(hub=quote(hub_url, safe=":/"), code=quote(code, safe="-"))
+
+
+def revoke_device(db: Database, *, device_id: str, reason: str, by: str, now: int) -> None:
+    """Refuse every further request from a device (lost or stolen laptop), with the reason
+    recorded on the device and in the audit log (``revoke_device``, by whom)."""
+    reason = reason.strip()
+    if not reason:
+        raise AdminError("say why the device is revoked")
+    if devices.get_device(db, device_id) is None:
+        raise AdminError(f"no device {device_id}")
+    if not devices.revoke_device(db, device_id, reason=reason, now=now):
+        raise AdminError(f"device {device_id} was already revoked")
+    admin.audit(
+        db,
+        at=now,
+        user=by,
+        action="revoke_device",
+        application=None,
+        detail=f"{device_id}: {reason}",
+    )

@@ -134,10 +134,12 @@ def parse_event(data: object, *, now_ms: int, event_id: str | None = None) -> Ca
 
 
 def manual_event_from(data: dict[str, Any], *, now_ms: int) -> CarrierEvent:
-    """An event typed by hand: the same kind at the same instant is the same event, however
-    the time was written, so entering it twice stores it once."""
+    """An event typed by hand: the same kind for the same parcel at the same instant is the
+    same event, however the time was written, so entering it twice stores it once. Ids are
+    unique per carrier, so the tracking number is part of it: two parcels returned in the
+    same minute are two events."""
     event = parse_event(data, now_ms=now_ms, event_id="manual")
-    return replace(event, event_id=f"manual:{event.kind}:{event.at_ms}")
+    return replace(event, event_id=f"manual:{event.tracking}:{event.kind}:{event.at_ms}")
 
 
 # --- the webhook -----------------------------------------------------------------------------

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
 
 from sync import records as r
+from sync.clock import china_date
 from sync.codec import canonical
 from sync.ids import uuid7
 
@@ -23,13 +24,6 @@ from . import calendar as workdays
 from . import workflow
 from .catalogue import Catalogue
 from .store import applications as apps
-
-CHINA = timezone(timedelta(hours=8))  # no daylight saving: a fixed offset is exact
-
-
-def local_date(ms: int) -> date:
-    """The calendar day in China at a Unix-millisecond instant."""
-    return datetime.fromtimestamp(ms / 1000, CHINA).date()
 
 
 @dataclass
@@ -46,7 +40,7 @@ class Hub:
 
     @property
     def today(self) -> date:
-        return local_date(self.now_ms)
+        return china_date(self.now_ms)
 
     def new_id(self) -> str:
         return uuid7(self.now_ms, os.urandom(10))

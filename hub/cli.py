@@ -247,11 +247,11 @@ def device_list(data: Data, as_json: bool) -> None:
 def device_revoke(data: Data, device_id: str, reason: str, as_json: bool) -> None:
     """Refuse every further request from a device (lost or stolen laptop)."""
     db = data.db()
-    with write(db):
-        if devices.get_device(db, device_id) is None:
-            raise click.ClickException(f"no device {device_id}")
-        if not devices.revoke_device(db, device_id, reason=reason, now=now_ms()):
-            raise click.ClickException(f"device {device_id} was already revoked")
+    try:
+        with write(db):
+            setup.revoke_device(db, device_id=device_id, reason=reason, by="cli", now=now_ms())
+    except setup.AdminError as exc:
+        raise click.ClickException(str(exc)) from exc
     emit({"ok": True, "device": device_id}, as_json, f"device {device_id} revoked")
 
 

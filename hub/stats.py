@@ -24,7 +24,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .cases import CHINA
+from sync.clock import CHINA
+
 from .catalogue import Catalogue
 from .ratings import SATISFIED
 from .store import devices

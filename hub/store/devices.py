@@ -37,6 +37,18 @@ def get_enrolment_code(db: Database, code_hash: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def open_enrolment_codes(db: Database, *, now: int) -> list[dict[str, Any]]:
+    """Codes neither used nor expired, soonest to expire first (only their hashes are kept)."""
+    return list(
+        db.query(
+            "SELECT c.outlet, o.name AS outlet_name, c.created_at, c.expires_at"
+            " FROM enrolment_codes c JOIN outlets o ON o.code = c.outlet"
+            " WHERE c.used_at IS NULL AND c.expires_at > ? ORDER BY c.expires_at, c.outlet",
+            [now],
+        )
+    )
+
+
 def use_enrolment_code(db: Database, code_hash: str, *, device: str, now: int) -> bool:
     """Mark a code used; False if it was used meanwhile (two devices racing for one code)."""
     cursor = db.execute(

@@ -1,8 +1,9 @@
 """The hub's pages for operators and department officers, served beside the API.
 
     init_app(app, root)   called by hub.create_app: sign-in, dashboard, queue, application,
-                          devices and statistics under ``/``; ``/api/...`` and ``/healthz``
-                          keep their JSON errors.
+                          devices and statistics under ``/`` (views.py), the operators' forms
+                          for devices and delivery (operations.py), the statistics charts
+                          (charts.py); ``/api/...`` and ``/healthz`` keep their JSON errors.
 
 English msgids with Simplified Chinese translations (``python -m hub.web.i18n update|compile``),
 Chinese by default. Every form carries a CSRF token; sessions end after 8 hours or 30 minutes
@@ -37,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "WTF_CSRF_CHECK_DEFAULT": False,  # checked by the pages only: the API signs its requests
     "BABEL_DEFAULT_LOCALE": "zh",
+    # The address devices reach the hub at, put into enrolment QR codes (DAIBAN_HUB_PUBLIC_URL);
+    # unset, the devices page offers the address it was opened at.
+    "PUBLIC_URL": None,
 }
 
 log = logging.getLogger("daiban.hub.web")
@@ -104,8 +108,9 @@ def init_app(app: Flask, root: Path) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     csrf.init_app(app)
 
-    from . import views
+    from . import operations, views
 
+    assert operations.bp is views.bp  # the operators' forms are routes of the same pages
     app.register_blueprint(views.bp)
 
     # The API's handlers answer in JSON; everywhere else an error is a page in the user's

@@ -1,4 +1,5 @@
-"""The pages: sign-in, dashboard, queue, application, devices and statistics.
+"""The pages: sign-in, dashboard, queue, application and statistics (with charts); the
+operators' forms for devices and delivery are in ``operations.py``, on the same blueprint.
 
 Everything is read and changed through the functions the API uses (``hub.api_cases``,
 ``hub.cases``, ``hub.stats``), so a page and an API call can never disagree. The session (a
@@ -29,9 +30,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import context, delivery, stats, workflow
-from ..api_cases import BY_SHIPMENT, carry_out, device_rows, public_view, reveal, role_of
-from ..carriers import CarrierError
+from sync.clock import china_time
+
+from .. import context, delivery, ratings, stats, workflow
+from ..api_cases import BY_SHIPMENT, carry_out, public_view, reveal, role_of
+from ..carriers import EVENT_KINDS, CarrierError
 from ..cases import CaseError
 from ..errors import ApiError
 from ..stats import StatsError
@@ -39,7 +42,7 @@ from ..store import admin, write
 from ..store import applications as apps
 from ..store import delivery as ship_store
 from ..users import REVEAL_ROLES, active_user, check_password
-from . import csrf
+from . import charts, csrf
 
 bp = Blueprint(
     "pages",
@@ -158,6 +161,7 @@ def set_lang() -> Any:
 # --- labels ----------------------------------------------------------------------------------
 
 ACTION_LABELS = {
+    "capture": _l("Recorded at the outlet"),
     "received": _l("Received"),
     "route": _l("Route to a unit"),
     "triage": _l("Send to triage"),
@@ -175,6 +179,62 @@ ACTION_LABELS = {
     "return_mail": _l("Mail returned"),
     "hand_over": _l("Handed over"),
     "close": _l("Close"),
+    "rate": _l("Rated"),
+    "resolve_followup": _l("Follow-up resolved"),
+    "exclude_rating": _l("Rating excluded"),
+}
+EVENT_LABELS = {
+    "posted": _l("Posted"),
+    "in_transit": _l("In transit"),
+    "out_for_delivery": _l("Out for delivery"),
+    "failed_attempt": _l("Delivery attempt failed"),
+    "delivered": _l("Delivered"),
+    "returned": _l("Returned to the sender"),
+}
+SHIPMENT_STATE_LABELS = {
+    "pending": _l("Waiting for its tracking number"),
+    "open": _l("On its way"),
+    "delivered": _l("Delivered"),
+    "returned": _l("Returned"),
+}
+RATING_LABELS = {
+    "very_satisfied": _l("Very satisfied"),
+    "satisfied": _l("Satisfied"),
+    "basic": _l("Basically satisfied"),
+    "dissatisfied": _l("Dissatisfied"),
+    "very_dissatisfied": _l("Very dissatisfied"),
+}
+SLA_LABELS = {
+    "on_track": _l("on track"),
+    "due_soon": _l("due soon"),
+    "overdue": _l("overdue"),
+    "paused": _l("paused (waiting for the citizen)"),
+    "met": _l("decided on time"),
+    "late": _l("decided late"),
+}
+ROLE_LABELS = {"admin": _l("administrator"), "operator": _l("operator"), "officer": _l("officer")}
+STATS_COLUMN_LABELS = {
+    "name": _l("Group name"),
+    "received": _l("Received"),
+    "completed": _l("Decided"),
+    "on_time": _l("On time"),
+    "on_time_rate": _l("On-time rate"),
+    "overdue_now": _l("Overdue now"),
+    "avg_days_to_completion": _l("Average days to decision"),
+    "mailed": _l("Mailed"),
+    "delivered": _l("Delivered"),
+    "returned": _l("Returned"),
+    "ratings": _l("Ratings"),
+    "satisfied": _l("Satisfied"),
+    "bad": _l("Bad ratings"),
+    "excluded": _l("Excluded"),
+    "satisfaction_rate": _l("Satisfaction rate"),
+}
+GROUPING_LABELS = {
+    "department": _l("department"),
+    "unit": _l("unit"),
+    "outlet": _l("outlet"),
+    "item": _l("item"),
 }
 
 
@@ -184,6 +244,12 @@ def unit_name(code: str | None) -> str:
     return context.hub().catalogue.unit_name(code) or code
 
 
+def material_name(item: str, code: str) -> str:
+    found = context.hub().catalogue.item(item)
+    names = {m.code: m.name for m in found.materials} if found else {}
+    return names.get(code, code)
+
+
 def item_name(code: str) -> str:
     item = context.hub().catalogue.item(code)
     return item.name if item else code
@@ -191,13 +257,7 @@ def item_name(code: str) -> str:
 
 @bp.app_template_filter("when")
 def when(ms: int | None) -> str:
-    if not ms:
-        return "-"
-    from datetime import datetime
-
-    from ..cases import CHINA
-
-    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+    return china_time(ms) if ms else "-"
 
 
 @bp.app_context_processor
@@ -205,6 +265,14 @@ def labels() -> dict[str, Any]:
     return {
         "status_label": lambda s: workflow.LABELS.get(s, s) if s else "-",
         "action_label": lambda a: ACTION_LABELS.get(a, a),
+        "event_label": lambda k: EVENT_LABELS.get(k, k),
+        "shipment_state_label": lambda k: SHIPMENT_STATE_LABELS.get(k, k),
+        "rating_label": lambda k: RATING_LABELS.get(k, k),
+        "grouping_label": lambda k: GROUPING_LABELS.get(k, k),
+        "sla_label": lambda k: SLA_LABELS.get(k, k),
+        "role_label": lambda k: ROLE_LABELS.get(k, k),
+        "column_label": lambda k: STATS_COLUMN_LABELS.get(k, k),
+        "material_name": material_name,
         "unit_name": unit_name,
         "item_name": item_name,
         "STAFF_ROLES": STAFF_ROLES,
@@ -226,7 +294,12 @@ def home() -> Any:
 
 @bp.get("/dashboard")
 @role_required(*STAFF_ROLES)
-def dashboard() -> str:
+def dashboard() -> Any:
+    return render_dashboard()
+
+
+def render_dashboard(failed: dict[str, Any] | None = None, status: int = 200) -> Any:
+    """The dashboard; ``failed`` is a form of it sent back with its errors marked."""
     db = context.get_db()
     counts = apps.queue_counts(db)
     statuses = [s for s in workflow.STATES if any(r["status"] == s for r in counts)]
@@ -239,18 +312,39 @@ def dashboard() -> str:
         if row["status"] == "triage":
             totals["triage"] += row["count"]
     in_transit = ship_store.list_shipments(db, state="open")
-    returned = ship_store.list_shipments(db, state="returned")
-    followups = ship_store.list_followups(db, state="open")
-    return render_template(
-        "dashboard.html",
-        statuses=statuses,
-        units=units,
-        totals=totals,
-        in_transit=in_transit,
-        returned=returned,
-        followups=followups,
-        alarms=admin.active_alarms(db),
+    followups = [
+        ratings.view(context.hub(), f) for f in ship_store.list_followups(db, state="open")
+    ]
+    return (
+        render_template(
+            "dashboard.html",
+            statuses=statuses,
+            units=units,
+            totals=totals,
+            in_transit=in_transit,
+            returned=waiting(db, "returned", "returned"),
+            to_post=waiting(db, "pending", "result_issued"),
+            followups=followups,
+            alarms=admin.active_alarms(db),
+            carriers=carrier_choices(),
+            failed=failed,
+        ),
+        status,
     )
+
+
+def waiting(db: Any, shipment_state: str, app_status: str) -> list[dict[str, Any]]:
+    """Mail an operator has still to deal with: the latest shipment in ``shipment_state`` of
+    each application in ``app_status`` now: results issued for mail and waiting for their
+    tracking number (pending, result_issued), returned mail not yet sent again or to the
+    outlet (returned, returned)."""
+    rows, _total = apps.queue(db, status=app_status, limit=500, offset=0)
+    ids, out = {a["id"] for a in rows}, []
+    for shipment in ship_store.list_shipments(db, state=shipment_state, limit=1000):
+        if shipment["application"] in ids:
+            ids.discard(shipment["application"])
+            out.append(shipment)
+    return out
 
 
 # --- queue and application -------------------------------------------------------------------
@@ -294,12 +388,21 @@ def visible(app_id: str) -> dict[str, Any]:
     return app
 
 
+# Taken with their own forms (the mail section of the application page), not as bare buttons.
+MAIL_FORMS = ("to_outlet",)
+
+
 def page_actions(app: dict[str, Any]) -> list[str]:
     return [
         a
         for a in workflow.allowed_actions(app["status"], role_of(g.page_user))
-        if a not in BY_SHIPMENT
+        if a not in BY_SHIPMENT and a not in MAIL_FORMS
     ]
+
+
+def may(action: str, app: dict[str, Any]) -> bool:
+    """Whether this user may take ``action`` on the application in its state now."""
+    return action in workflow.allowed_actions(app["status"], role_of(g.page_user))
 
 
 def render_application(
@@ -308,11 +411,15 @@ def render_application(
     personal: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
+    failed: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Any:
     db = context.get_db()
     hub = context.hub()
     item = hub.catalogue.item(app["item"])
+    rating = ship_store.rating_for(db, app["id"])
+    followup = ship_store.followup_for_rating(db, rating["id"]) if rating else None
+    mail = app["delivery"] == "mail"
     return (
         render_template(
             "application.html",
@@ -321,7 +428,13 @@ def render_application(
             shipments=[
                 delivery.view(hub, s) for s in ship_store.application_shipments(db, app["id"])
             ],
-            rating=ship_store.rating_for(db, app["id"]),
+            rating=rating,
+            followup=followup,
+            may_post=mail and may("ship", app),
+            may_to_outlet=may("to_outlet", app),
+            carriers=carrier_choices(),
+            event_kinds=EVENT_KINDS,
+            failed=failed,
             actions=page_actions(app),
             item_materials=list(item.materials) if item else [],
             units=hub.catalogue.units(),
@@ -389,6 +502,10 @@ def act(app_id: str) -> Any:
     return render_application(visible(app_id), errors=errors, values=values, status=400)
 
 
+def carrier_choices() -> list[dict[str, Any]]:
+    return [c for c in ship_store.list_carriers(context.get_db()) if not c["disabled"]]
+
+
 def status_text(app: dict[str, Any]) -> str:
     return str(workflow.LABELS.get(app["status"], app["status"]))
 
@@ -415,14 +532,7 @@ def reveal_personal(app_id: str) -> Any:
     return render_application(app, personal=personal)
 
 
-# --- devices and statistics ------------------------------------------------------------------
-
-
-@bp.get("/devices")
-@role_required(*STAFF_ROLES)
-def devices_page() -> str:
-    rows = device_rows(context.get_db(), context.now_ms())
-    return render_template("devices.html", devices=rows)
+# --- statistics ------------------------------------------------------------------
 
 
 def _report() -> dict[str, Any]:
@@ -445,9 +555,85 @@ def statistics() -> Any:
     except StatsError as exc:
         flash(exc.message, "error")
         return redirect(url_for("pages.statistics"))
+    hub = context.hub()
+    daily = stats.daily(hub.db, start=report["from"], end=report["to"], today=hub.today)
     return render_template(
-        "stats.html", report=report, columns=stats.COLUMNS, groupings=stats.GROUPINGS
+        "stats.html",
+        report=report,
+        columns=stats.COLUMNS,
+        groupings=stats.GROUPINGS,
+        charts=stats_charts(report, daily),
     )
+
+
+THROUGHPUT_TITLES = {
+    "day": _l("Throughput per day"),
+    "week": _l("Throughput per week"),
+    "month": _l("Throughput per month"),
+}
+
+
+def stats_charts(report: dict[str, Any], daily: dict[str, Any]) -> list[Any]:
+    """The statistics page's three charts: throughput, on-time rate, satisfaction."""
+    unit, bars = charts.buckets(daily["days"])
+    received, completed = _("Received"), _("Completed")
+    period = f"{report['from']} – {report['to']}"
+    table = _("Show the figures as a table")
+    throughput = charts.bar_chart(
+        chart_id="chart-throughput",
+        title=str(THROUGHPUT_TITLES[unit]),
+        desc=_(
+            "Applications received and completed, %(period)s:"
+            " %(received)s received, %(completed)s completed in all.",
+            period=period,
+            received=sum(b["received"] for b in bars),
+            completed=sum(b["completed"] for b in bars),
+        ),
+        labels=[b["label"] for b in bars],
+        axis_labels=[b["label"][5:] if unit != "month" else b["label"] for b in bars],
+        series=[
+            charts.Series(received, [b["received"] for b in bars]),
+            charts.Series(completed, [b["completed"] for b in bars]),
+        ],
+        label_header=_("Day") if unit == "day" else _("From"),
+        table_summary=table,
+    )
+    rows = [*report["rows"], {**report["total"], "name": _("Total")}]
+    labels = [str(r["name"] or r["key"]) for r in rows]
+    none = _("no data")
+    on_time = charts.hbar_chart(
+        chart_id="chart-on-time",
+        title=_("On-time rate"),
+        desc=_(
+            "Share of the applications completed in %(period)s that were completed by their due"
+            " date, per %(by)s and in total.",
+            period=period,
+            by=GROUPING_LABELS.get(report["by"], report["by"]),
+        ),
+        labels=labels,
+        series=[charts.Series(_("On-time rate"), [r["on_time_rate"] for r in rows])],
+        label_header=str(GROUPING_LABELS.get(report["by"], report["by"])),
+        table_summary=table,
+        none=none,
+    )
+    satisfaction = charts.hbar_chart(
+        chart_id="chart-satisfaction",
+        title=_("Satisfaction"),
+        desc=_(
+            "Share of the ratings given in %(period)s that were satisfied (very satisfied,"
+            " satisfied or basically satisfied), per %(by)s and in total.",
+            period=period,
+            by=GROUPING_LABELS.get(report["by"], report["by"]),
+        ),
+        labels=labels,
+        series=[
+            charts.Series(_("Satisfaction"), [r["satisfaction_rate"] for r in rows], "#1d6b2f")
+        ],
+        label_header=str(GROUPING_LABELS.get(report["by"], report["by"])),
+        table_summary=table,
+        none=none,
+    )
+    return [throughput, on_time, satisfaction]
 
 
 @bp.get("/stats.csv")
