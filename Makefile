@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DATA ?= daiban-data
 ARGS ?=
 
-.PHONY: run test browser lint format bench clean
+.PHONY: run test browser screenshots lint format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -32,6 +32,15 @@ browser:
 		$$sudo apt-get install -y -q chromium fonts-wqy-microhei >/dev/null \
 		|| { $$sudo apt-get update -q && $$sudo apt-get install -y -q chromium fonts-wqy-microhei; }; \
 	else echo "The browser tests need Chromium at /usr/bin/chromium and a CJK font." >&2; exit 1; fi
+
+# Refreshes the guides' pictures in docs/img from the browser tests' screenshots: every
+# picture a guide names, so the list lives in the guides.
+screenshots: $(STAMP) browser
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
+	@mkdir -p docs/img
+	@for name in $$(grep -oh 'img/[a-z0-9-]*\.png' docs/guide-*.md | sort -u | sed 's|img/||'); do \
+		cp artifacts/screenshots/*/[0-9][0-9]-$$name docs/img/$$name || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -23,6 +23,7 @@ import click
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from sync import records as r
+from sync.clock import china_time
 from sync.signing import public_key_from_text, public_key_to_text
 
 from . import capture as cap
@@ -451,7 +452,10 @@ def run_sync(ctx: Ctx, *, show_progress: bool) -> tuple[int, dict[str, Any]]:
         return EXIT_HUB_REFUSED, {
             "ok": False,
             "code": exc.code,
-            "error": ctx.say("sync.refused", reason=exc.message),
+            "error": ctx.say(
+                "sync.revoked" if exc.code == "device_revoked" else "sync.refused",
+                reason=exc.message,
+            ),
         }
     finally:
         if show_progress:
@@ -560,7 +564,7 @@ def show(ctx: Ctx, application: str, as_json: bool) -> None:
     if view["tracking"]:
         click.echo(f"  mail: {view['tracking']} {view['last_mail_event'] or ''}")
     for event in view["timeline"]:
-        at = time.strftime("%Y-%m-%d %H:%M", time.localtime(event["at"] / 1000))
+        at = china_time(event["at"])
         click.echo(f"  {at}  [{event['source']}] {event['event']}  {event['detail']}")
     for item in view["attention"]:
         click.echo(f"  ! {item['kind']}: " + "; ".join(x["message"] for x in item["reasons"]))
@@ -596,7 +600,7 @@ def status(ctx: Ctx, as_json: bool) -> None:
         click.echo(ctx.say("not_enrolled"))
         return
     last_sync = report["last_sync_at"]
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(last_sync / 1000)) if last_sync else "-"
+    when = china_time(last_sync) if last_sync else "-"
     click.echo(f"device {report['device_id']} at {device['outlet']['code']} → {report['hub_url']}")
     click.echo(
         f"last sync {when}; unsent {report['unsent']}; scans to upload "

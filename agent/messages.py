@@ -67,6 +67,10 @@ ZH: dict[str, str] = {
     # sync
     "sync.done": "同步完成：上传 {pushed} 条，下载 {pulled} 条，扫描件 {uploaded} 个",
     "sync.offline": "连不上中心（{reason}）；数据已保存在本机，联网后会自动同步",
+    "sync.revoked": (
+        "中心已停用本设备，不能再同步；本机上未同步的记录都还在。"
+        "请联系中心管理员（中心说明：{reason}）"
+    ),
     "sync.refused": "中心拒绝了请求：{reason}",
     "sync.busy": "另一个同步正在进行，请稍后",
     "sync.attention": "有 {count} 件需要处理（被退回或要求补正），请用 daiban-agent status 查看",
@@ -76,6 +80,10 @@ EN: dict[str, str] = {
     "queued": "saved, waiting to sync ({id})",
     "sync.done": "synced: {pushed} records sent, {pulled} received, {uploaded} scans uploaded",
     "sync.offline": "hub unreachable ({reason}); everything is kept here and will sync later",
+    "sync.revoked": (
+        "the hub has revoked this device, so it can no longer sync; unsynced records stay on "
+        "this computer. Contact the hub operator (the hub says: {reason})"
+    ),
     "sync.refused": "the hub refused the request: {reason}",
     "sync.busy": "another sync round is running; try again shortly",
     "sync.attention": "{count} item(s) need attention (refused or supplement asked): see status",

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 SYNC_STATES = {
     "queued": _l("Waiting to sync"),
-    "sent": _l("At the hub"),
+    "sent": _l("Received by the hub"),
     "rejected": _l("Refused by the hub"),
     "conflict": _l("Conflict at the hub"),
 }

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from pypinyin import Style, lazy_pinyin
 
 from sync.catalogue import CatalogueItem
+from sync.clock import china_date, china_time
 from sync.records import RATING_LEVELS
 
 from .. import capture as cap
@@ -46,12 +47,12 @@ def now_ms() -> int:
 def when(ms: int | None) -> str:
     if not ms:
         return "-"
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ms / 1000))
+    return china_time(ms)
 
 
 @bp.app_template_filter("day")
 def day(ms: int | None) -> str:
-    return time.strftime("%Y-%m-%d", time.localtime(ms / 1000)) if ms else "-"
+    return china_date(ms).isoformat() if ms else "-"
 
 
 @bp.app_context_processor
@@ -138,7 +139,7 @@ def promised_date(captured_ms: int, days: int) -> date | None:
     official calendar; None when the calendar does not know a year it would need."""
     import chinese_calendar
 
-    day = datetime.fromtimestamp(captured_ms / 1000).date()
+    day = china_date(captured_ms)
     try:
         for _ in range(days):
             day += timedelta(days=1)

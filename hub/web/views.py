@@ -10,6 +10,7 @@ and when they last opened a page.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -244,6 +245,25 @@ def unit_name(code: str | None) -> str:
     return context.hub().catalogue.unit_name(code) or code
 
 
+def alarm_text(alarm: dict[str, Any]) -> str:
+    """An alarm in the reader's language; the stored message (English, for logs) otherwise."""
+    key, message = alarm["key"], alarm["message"]
+    if key.startswith("calendar."):
+        return _(
+            "The %(year)s holiday schedule is not loaded: due dates reaching %(year)s are "
+            "provisional. Load it with: daiban-hub calendar load FILE --year %(year)s",
+            year=key.removeprefix("calendar."),
+        )
+    if key == "shipments.stale":
+        count = re.match(r"\d+", message)
+        return _(
+            "%(count)s shipment(s) without news from the carrier for days: check them with "
+            "the carrier.",
+            count=count.group(0) if count else "?",
+        )
+    return message
+
+
 def material_name(item: str, code: str) -> str:
     found = context.hub().catalogue.item(item)
     names = {m.code: m.name for m in found.materials} if found else {}
@@ -273,6 +293,7 @@ def labels() -> dict[str, Any]:
         "role_label": lambda k: ROLE_LABELS.get(k, k),
         "column_label": lambda k: STATS_COLUMN_LABELS.get(k, k),
         "material_name": material_name,
+        "alarm_text": alarm_text,
         "unit_name": unit_name,
         "item_name": item_name,
         "STAFF_ROLES": STAFF_ROLES,

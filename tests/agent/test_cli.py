@@ -415,7 +415,7 @@ def test_a_revoked_device_is_refused_and_keeps_its_work(hub, home, id_card):
             devices.revoke_device(db, device["device_id"], reason="lost", now=hub.clock())
     finally:
         db.close()
-    assert "中心拒绝" in refused(home, "sync", exit_code=4)
+    assert "中心已停用本设备" in refused(home, "sync", exit_code=4)  # its own words, work kept
     result = run(home, "sync", "--json")
     assert result.exit_code == 4 and as_json(result)["code"] == "device_revoked"
     [app] = listed(home)

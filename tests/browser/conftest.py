@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from hub.quickstart import set_up_agent, set_up_hub
+from hub.quickstart import OUTLET, set_up_agent, set_up_hub
 from tests.support.procs import AgentPages, Hub
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,7 +134,7 @@ class World:
     """A hub and one outlet's agent pages, set up as the run command does it."""
 
     def __init__(self, data: Path) -> None:
-        self.data = data
+        self.data, self.outlet = data, OUTLET[0]
         users = set_up_hub(data)
         self.hub = Hub(data / "hub")
         self.hub.start()

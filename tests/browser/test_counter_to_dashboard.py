@@ -211,11 +211,45 @@ def test_counter_to_dashboard(chromium: Any, world: World, camera: Camera, tmp_p
     page.wait_for_load_state("load")
     sync_until(clerk, "document.querySelector('[data-testid=backlog]').textContent === '0'")
 
-    operator.page.goto("/")
-    expect(operator.page.get_by_test_id("followups")).to_have_text("1")
+    ops = operator.page
+    ops.goto("/")
+    expect(ops.get_by_test_id("followups")).to_have_text("1")
+    ops.get_by_test_id(f"followup-{receipt}").get_by_test_id("resolve-open").click()
+    ops.get_by_test_id("resolve-submit").click()  # no note: refused, nothing changes
+    ops.wait_for_load_state("load")
+    expect(ops.get_by_test_id("resolve-note")).to_have_attribute("aria-invalid", "true")
+    expect(ops.get_by_test_id("followups")).to_have_text("1")
     camera.shoot(operator, "hub-dashboard-followup")
-    operator.page.goto("/stats")
+    ops.get_by_test_id("resolve-note").fill("已电话回访，群众表示理解")
+    ops.get_by_test_id("resolve-submit").click()
+    ops.wait_for_load_state("load")
+    expect(ops.get_by_test_id("followups")).to_have_text("0")
+    ops.goto("/stats")
+    expect(ops.get_by_test_id("chart-throughput")).to_be_visible()
     camera.shoot(operator, "hub-stats")
+
+    # --- a new laptop for the outlet; the old one is lost and revoked --------------------
+    ops.goto("/devices")
+    ops.get_by_test_id("enrol-outlet").select_option(world.outlet)
+    ops.get_by_test_id("enrol-ttl").fill("24")
+    ops.get_by_test_id("enrol-submit").click()
+    ops.wait_for_load_state("load")
+    expect(ops.get_by_test_id("enrol-qr").locator("svg")).to_have_count(1)
+    code = ops.get_by_test_id("enrol-code").inner_text()
+    expect(ops.get_by_test_id("enrol-payload")).to_contain_text(code)
+    camera.shoot(operator, "hub-devices-enrol")
+    device = ops.locator("a[data-testid^=revoke-]").first
+    device.click()
+    ops.wait_for_load_state("load")
+    camera.shoot(operator, "hub-revoke")
+    ops.get_by_test_id("revoke-reason").fill("笔记本丢失")
+    ops.get_by_test_id("revoke-confirm").click()
+    ops.wait_for_load_state("load")
+    expect(ops.locator("a[data-testid^=revoke-]")).to_have_count(0)
+    page.get_by_test_id("sync-now").click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".flash-error")).to_be_visible()  # the clerk is told, not left guessing
+    camera.shoot(clerk, "agent-revoked")
 
     for tab in (clerk, officer, operator):
         tab.close()

@@ -227,6 +227,7 @@ def test_dashboard_shows_queue_counts_triage_and_alarms(hub):
     table = page.text.split('data-testid="queue-counts"')[1].split("</table>")[0]
     assert "已分派" in table and ">1</a>" in table
     assert "calendar.2027" in page.text
+    assert "尚未导入2027年节假日安排" in page.text and "no 2027" not in page.text  # in Chinese
 
 
 def test_devices_page_marks_a_stale_device(hub, clock):
