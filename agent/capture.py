@@ -366,6 +366,27 @@ def amend(
         )
 
 
+def collector_problems(collector: str, proxy_name: str, proxy_id_number: str) -> list[CaptureError]:
+    """Every problem with a proxy collector's details, each naming its field, so a form can
+    mark them all at once. None for the applicant in person."""
+    if collector != "proxy":
+        return []
+    problems = []
+    if not proxy_name.strip():
+        problems.append(
+            CaptureError(
+                "pickup.proxy_name",
+                "name the person collecting on the applicant's behalf",
+                field="proxy_name",
+            )
+        )
+    try:
+        _validate(proxy_id_number, validators.resident_id, "proxy_id_number")
+    except CaptureError as exc:
+        problems.append(exc)
+    return problems
+
+
 def pickup(
     db: Database,
     key: str,
@@ -388,15 +409,12 @@ def pickup(
         )
     record_id = _new_id(now_ms)
     sealed, masked = None, ""
+    problems = collector_problems(collector, proxy_name, proxy_id_number)
+    if problems:
+        raise problems[0]
     if collector == "proxy":
         name = proxy_name.strip()
-        if not name:
-            raise CaptureError(
-                "pickup.proxy_name",
-                "name the person collecting on the applicant's behalf",
-                field="proxy_name",
-            )
-        number = _validate(proxy_id_number, validators.resident_id, "proxy_id_number")
+        number = str(validators.resident_id(proxy_id_number))
         person = canonical({"name": name, "id_number": number})
         hub_key = sealing_key_from_text(device["hub_sealing_key"])
         sealed = seal(person, hub_key, record_id=record_id, purpose="collector")

@@ -421,6 +421,9 @@ def pickup(key: str) -> Any:
         errors["collector"] = _("Choose who collects the result.")
     if not request.form.get("id_checked"):
         errors["id_checked"] = _("Check the collector's ID card first, then tick the box.")
+    proxy = request.form.get("proxy_name", ""), request.form.get("proxy_id_number", "")
+    for problem in cap.collector_problems(str(collector), *proxy):
+        errors[problem.field or "form"] = forms.says(problem)
     if errors:
         return render_application(app, form="pickup", errors=errors)
     try:

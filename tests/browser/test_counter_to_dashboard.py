@@ -228,6 +228,57 @@ def test_counter_to_dashboard(chromium: Any, world: World, camera: Camera, tmp_p
     expect(ops.get_by_test_id("chart-throughput")).to_be_visible()
     camera.shoot(operator, "hub-stats")
 
+    # --- a result for pickup at the counter, handed over to a proxy ---------------------
+    page.goto("/new/SS-CARD-APPLY")
+    page.fill("#f-name", "李四")
+    page.fill("#f-id_number", "110105194912310021")  # wrong check digit
+    page.fill("#f-phone", "13912345678")
+    page.check("input[name='m-ID-CARD'][value=paper]")
+    page.check("input[name='m-PHOTO'][value=paper]")
+    page.check("input[name=delivery][value=pickup]")
+    page.click("form.capture button.primary")
+    page.wait_for_load_state("load")
+    expect(page.locator("#f-id_number")).to_have_attribute("aria-invalid", "true")
+    page.fill("#f-id_number", ID_NUMBER)
+    page.click("form.capture button.primary")
+    page.wait_for_load_state("load")
+    second = page.get_by_test_id("receipt").inner_text()
+    sync_until(clerk, "document.querySelector('[data-testid=backlog]').textContent === '0'")
+    opage.goto("/queue")
+    opage.click(f"text={second}")
+    opage.wait_for_load_state("load")
+    for action in ("accept", "approve", "issue_result"):
+        officer_acts(officer, action)
+    expect(opage.get_by_test_id("status")).to_have_text(LABELS["ready_for_pickup"])
+    page.goto("/pickup")
+    sync_until(clerk, f"document.body.textContent.includes('{second}')")
+    camera.shoot(clerk, "agent-pickup-list")
+    page.click(f"text={second}")
+    page.wait_for_load_state("load")
+    page.check("#pickup input[name=collector][value=proxy]")
+    page.click("#pickup button.primary")  # no name, no ID checked: refused
+    page.wait_for_load_state("load")
+    for field in ("#f-proxy_name", "#f-proxy_id_number", "#f-id_checked"):  # all at once
+        expect(page.locator(field)).to_have_attribute("aria-invalid", "true")
+    page.fill("#f-proxy_name", "李小四")
+    page.fill("#f-proxy_id_number", ID_NUMBER)
+    page.check("#f-id_checked")
+    camera.shoot(clerk, "agent-handover")
+    page.click("#pickup button.primary")
+    page.wait_for_load_state("load")
+    sync_until(
+        clerk, "document.querySelector('[data-testid=hub-status]').dataset.state === 'delivered'"
+    )
+
+    # --- the same pages in English, on request ---------------------------------------------
+    page.click("button[name=lang][value=en]")
+    page.wait_for_load_state("load")
+    page.goto("/applications")
+    expect(page.locator("h1")).to_contain_text("applications")
+    camera.shoot(clerk, "agent-applications-english")
+    page.click("button[name=lang][value=zh]")
+    page.wait_for_load_state("load")
+
     # --- a new laptop for the outlet; the old one is lost and revoked --------------------
     ops.goto("/devices")
     ops.get_by_test_id("enrol-outlet").select_option(world.outlet)
