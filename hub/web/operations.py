@@ -54,6 +54,15 @@ def actor() -> str:
     return f"{user['name']}({user['role']})"
 
 
+def note_problem(note: str, missing: str) -> str | None:
+    """Why a required note cannot be taken (``missing`` when empty), or None."""
+    if not note:
+        return missing
+    if len(note) > NOTE_MAX:
+        return _("A note is at most %(n)s characters.", n=NOTE_MAX)
+    return None
+
+
 def refusal(exc: Exception) -> str:
     return _("The hub refused this: %(why)s", why=getattr(exc, "message", str(exc)))
 
@@ -321,10 +330,11 @@ def to_outlet(app_id: str) -> Any:
     key = f"outlet-{app_id}"
     values = {"note": request.form.get("note", "").strip()}
     errors: dict[str, str] = {}
-    if not values["note"]:
-        errors["note"] = _("Say why, for the outlet and the citizen (e.g. address unclear).")
-    elif len(values["note"]) > NOTE_MAX:
-        errors["note"] = _("A note is at most %(n)s characters.", n=NOTE_MAX)
+    problem = note_problem(
+        values["note"], _("Say why, for the outlet and the citizen (e.g. address unclear).")
+    )
+    if problem:
+        errors["note"] = problem
     if not errors and not may("to_outlet", app):
         errors["note"] = _("This application cannot go to the outlet at this step.")
     if not errors:
@@ -414,10 +424,11 @@ def resolve_followup(followup_id: int) -> Any:
     key = f"followup-{followup_id}"
     values = {"note": request.form.get("note", "").strip()}
     errors: dict[str, str] = {}
-    if not values["note"]:
-        errors["note"] = _("Say what was done about the complaint; it goes to the timeline.")
-    elif len(values["note"]) > NOTE_MAX:
-        errors["note"] = _("A note is at most %(n)s characters.", n=NOTE_MAX)
+    problem = note_problem(
+        values["note"], _("Say what was done about the complaint; it goes to the timeline.")
+    )
+    if problem:
+        errors["note"] = problem
     elif followup["state"] != "open":
         errors["note"] = _("This follow-up is already closed.")
     if not errors:
