@@ -70,9 +70,18 @@ def heartbeat(db: Database, version: str) -> dict[str, Any]:
 
 
 def _apply_ack(
-    db: Database, ack: Ack, record_ids: list[str], now_ms: int, result: SyncResult
+    db: Database,
+    ack: Ack,
+    record_ids: list[str],
+    now_ms: int,
+    result: SyncResult,
+    rows: dict[str, dict[str, Any]] | None = None,
 ) -> None:
-    """Forget settled outbox entries; move refused ones to the attention list."""
+    """Forget settled outbox entries; move refused ones to the attention list.
+
+    ``rows``: the outbox entries of the batch by record id, when the caller still holds them
+    from building it (otherwise they are read again).
+    """
     by_index = {res.index: res for res in ack.results}
     settled, refused = [], []
     for index, record_id in enumerate(record_ids):
@@ -83,8 +92,10 @@ def _apply_ack(
             settled.append(record_id)
         else:
             refused.append((record_id, res))
-    with write(db):
-        rows = outbox.rows(db, record_ids)
+    # Not waiting for the disk: if this is lost, the batch goes again and is a duplicate.
+    with write(db, durable=False):
+        if rows is None:
+            rows = outbox.rows(db, record_ids)
         created = [i for i in settled if rows.get(i, {}).get("kind") == "application.create"]
         local.mark_sent(db, created, now=now_ms)
         for record_id, res in refused:
@@ -137,10 +148,11 @@ def _settle(
     record_ids: list[str],
     now_ms: Callable[[], int],
     result: SyncResult,
+    rows: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     if ack.batch != batch_id:
         raise ValueError("the hub acknowledged another batch")  # signed, so a hub bug
-    _apply_ack(db, ack, record_ids, now_ms(), result)
+    _apply_ack(db, ack, record_ids, now_ms(), result, rows)
     result.pushed += len(record_ids)
 
 
@@ -185,6 +197,7 @@ class _Outstanding:
     record_ids: list[str]
     last_seq: int  # outbox seq of its newest record: the next batch starts after it
     ack: Future[Ack]
+    rows: dict[str, dict[str, Any]]  # its outbox entries by record id
 
 
 def push(
@@ -217,7 +230,10 @@ def push(
                 device = meta.get(db, "device")
                 batch_id = uuid7(now_ms(), os.urandom(10))
                 ids = [row["record_id"] for row in group]
-                with write(db):
+                # Not waiting for the disk: if this is lost, the records are still in the
+                # outbox and go again in a new batch (the hub answers duplicate for those it
+                # applied).
+                with write(db, durable=False):
                     seq = meta.next_counter(db, "batch_seq")
                     # Outbox bodies are canonical already: framed as they are, never re-encoded.
                     frame = encode_raw_batch(
@@ -232,13 +248,15 @@ def push(
                     )
                 # Written in flight first, then sent: a cut from here on re-sends these bytes.
                 future = sender.submit(frame, client.heartbeat())
-                outstanding.append(_Outstanding(batch_id, ids, group[-1]["seq"], future))
+                by_id = {row["record_id"]: row for row in group}
+                outstanding.append(_Outstanding(batch_id, ids, group[-1]["seq"], future, by_id))
             if not outstanding:
                 return
             if rows and len(outstanding) < 2:
                 continue  # prepare the next batch while this one is on its way
             sent = outstanding.popleft()
-            _settle(db, sent.ack.result(), sent.batch_id, sent.record_ids, now_ms, result)
+            ack = sent.ack.result()
+            _settle(db, ack, sent.batch_id, sent.record_ids, now_ms, result, sent.rows)
             done += len(sent.record_ids)
             progress("push", min(done, total), total)
     finally:
@@ -464,7 +482,8 @@ class _StatusBatch:
 
 
 def _apply_page(db: Database, page: FeedPage, now_ms: int) -> None:
-    with write(db):
+    # Not waiting for the disk: if this is lost, so is the cursor, and the page comes again.
+    with write(db, durable=False):
         statuses = _StatusBatch(db, now_ms)
         for record in page.records:
             if isinstance(record, r.StatusChanged):
@@ -537,7 +556,7 @@ def sync_once(
         result.attention = len(local.open_attention(db))
         result.requests, result.bytes_sent = client.requests, client.bytes_sent
         result.bytes_received = client.bytes_received
-        with write(db):
+        with write(db, durable=False):
             meta.put(db, "clock_offset_ms", client.offset_ms)
             outbox.log_round(
                 db,

@@ -31,18 +31,34 @@ def open_db(path: str | Path) -> Database:
 
 
 @contextlib.contextmanager
-def write(db: Database) -> Iterator[Database]:
-    """One write transaction; nested calls join the outer one."""
+def write(db: Database, *, durable: bool = True) -> Iterator[Database]:
+    """One write transaction; nested calls join the outer one.
+
+    ``durable=False``: the commit does not wait for the disk (SQLite ``synchronous=NORMAL``
+    in WAL mode). The transaction stays atomic and survives the process being killed; only a
+    power cut or OS crash may roll it back, together with later non-durable ones. For the
+    sync round's bookkeeping, which the hub redoes when lost: an acknowledgement applied
+    again (the hub answers duplicate), a page pulled again with the cursor it moved. Never
+    for capture: what a citizen handed over is committed durably.
+    """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
     with _lock:
-        db.execute("BEGIN IMMEDIATE")
+        level = None
+        if not durable:
+            level = db.execute("PRAGMA synchronous").fetchone()[0]
+            db.execute("PRAGMA synchronous = NORMAL")
         try:
-            yield db
-        except BaseException:
-            db.conn.rollback()
-            raise
-        else:
-            db.execute("COMMIT")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.conn.rollback()
+                raise
+            else:
+                db.execute("COMMIT")
+        finally:
+            if level is not None:
+                db.execute(f"PRAGMA synchronous = {int(level)}")
