@@ -15,6 +15,7 @@ from typing import Annotated
 import msgspec
 
 from .codec import (
+    FAST_LEVEL,
     HEADER_LEN,
     MAX_FRAME_BYTES,
     canonical,
@@ -155,7 +156,8 @@ def encode_raw_batch(
 ) -> bytes:
     """Frame a batch from records already in canonical form (as an outbox keeps them).
 
-    The same bytes as ``encode_batch`` on the decoded records, without decoding them again.
+    The same payload as ``encode_batch`` on the decoded records, without decoding them
+    again (compressed faster).
     """
     if not bodies:
         raise InvalidValue("a batch carries at least one record", field="records")
@@ -175,7 +177,7 @@ def encode_raw_batch(
         sent_at=sent_at,
         records=[msgspec.Raw(b) for b in bodies],
     )
-    return encode_frame(canonical(envelope), version=PROTOCOL_VERSION)
+    return encode_frame(canonical(envelope), version=PROTOCOL_VERSION, level=FAST_LEVEL)
 
 
 def _peek(data: bytes) -> tuple[str | None, str | None]:

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from .codec import canonical, decode_frame, encode_frame, field_from_error
+from .codec import FAST_LEVEL, canonical, decode_frame, encode_frame, field_from_error
 from .codec import with_field as _with_field
 from .errors import MalformedMessage
 from .records import DownlinkRecord, Reason
@@ -108,7 +108,7 @@ def encode_raw_page(
 ) -> bytes:
     """Frame a feed page from records in canonical form, without decoding them again.
 
-    The same bytes as ``encode_page`` on the decoded records.
+    The same payload as ``encode_page`` on the decoded records (compressed faster).
     """
     if next_cursor < cursor:
         raise ValueError("next_cursor is behind cursor")
@@ -122,7 +122,7 @@ def encode_raw_page(
         hub_time=hub_time,
         resync=resync,
     )
-    return encode_frame(canonical(page), version=PROTOCOL_VERSION)
+    return encode_frame(canonical(page), version=PROTOCOL_VERSION, level=FAST_LEVEL)
 
 
 def _decode(frame: bytes, decoder: msgspec.json.Decoder, what: str):  # type: ignore[no-untyped-def]
