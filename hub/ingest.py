@@ -287,6 +287,11 @@ def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode("utf-8")
 
 
+def _masked_json(masked: r.MaskedApplicant) -> str:
+    """{"name", "id_number", "phone"} in that order: the Struct's own field order."""
+    return msgspec.json.encode(masked).decode("utf-8")
+
+
 class _Pending:
     """New applications of a batch, written together: one statement per table, not per row."""
 
@@ -301,10 +306,28 @@ class _Pending:
         self.receipts = apps.taken_receipts(hub.db, receipts)
         # What the checks and routing decided for a kind of application (see _plan).
         self.plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[tuple[Any, ...]] = []
         self.scans: list[tuple[str, str, str, int]] = []
         self.events: list[tuple[Any, ...]] = []
         self.feed: list[tuple[str, str, str | None, str, int]] = []
+        self._json_cache: dict[tuple[Any, ...], str] = {}
+
+    def materials_json(self, materials: tuple[r.MaterialProvided, ...]) -> str:
+        """The stored list of materials; the same few lists recur across a batch."""
+        key = tuple((m.code, tuple(s.sha256 for s in m.scans)) for m in materials)
+        text = self._json_cache.get(key)
+        if text is None:
+            text = self._json_cache[key] = _json(
+                [{"code": code, "scans": list(scans)} for code, scans in key]
+            )
+        return text
+
+    def codes_json(self, codes: tuple[str, ...]) -> str:
+        key = ("codes", *codes)
+        text = self._json_cache.get(key)
+        if text is None:
+            text = self._json_cache[key] = _json(list(codes))
+        return text
 
     def flush(self) -> None:
         apps.insert_applications(self.hub.db, self.rows)
@@ -366,55 +389,55 @@ def _create(
     scans = {(s.sha256, m.code) for m in rec.materials for s in m.scans}
     present = {sha: blobs.has(sha) for sha, _ in scans}
     mail = rec.delivery if isinstance(rec.delivery, r.Mail) else None
-    masked = rec.applicant.masked
-    row = {
-        "id": rec.id,
-        "receipt": rec.receipt,
-        "outlet": rec.outlet,
-        "device": device["id"],
-        "staff": rec.staff,
-        "item": rec.item,
-        "region": rec.region,
-        "unit": unit,
-        "status": status,
-        "version": 2,  # 1 received, 2 routed or in triage
-        "captured_at": rec.captured_at,
-        "captured_at_hub": rec.captured_at - skew_ms,
-        "clock_flagged": int(abs(skew_ms) > SKEW_FLAG_MS),
-        "received_at": hub.now_ms,
-        "delivery": "mail" if mail else "pickup",
-        "applicant_id_type": rec.applicant.id_type,
-        "applicant_record": rec.id,
-        "applicant_sealed": rec.applicant.sealed,
-        "applicant_masked": _json(
-            {"name": masked.name, "id_number": masked.id_number, "phone": masked.phone}
-        ),
-        "address_record": rec.id if mail else None,
-        "address_sealed": mail.sealed if mail else None,
-        "address_masked": mail.masked if mail else None,
-        "materials": _json(
-            [{"code": m.code, "scans": [s.sha256 for s in m.scans]} for m in rec.materials]
-        ),
-        "promised": _json(list(rec.promised)),
-        "missing_scans": sum(1 for sha in present if not present[sha]),
-        "note": rec.note,
-        "accepted_on": None,
-        "limit_days": None,
-        "due_date": None,
-        "due_provisional": 0,
-        "sla_state": None,
-        "updated_at": hub.now_ms,
-    }
-    pending.rows.append(row)
+    now = hub.now_ms
+    captured_at_hub = rec.captured_at - skew_ms
+    clock_flagged = int(abs(skew_ms) > SKEW_FLAG_MS)
+    # Column order: apps.APPLICATION_COLUMNS.
+    pending.rows.append(
+        (
+            rec.id,
+            rec.receipt,
+            rec.outlet,
+            device["id"],
+            rec.staff,
+            rec.item,
+            rec.region,
+            unit,
+            status,
+            2,  # version: 1 received, 2 routed or in triage
+            rec.captured_at,
+            captured_at_hub,
+            clock_flagged,
+            now,
+            "mail" if mail else "pickup",
+            rec.applicant.id_type,
+            rec.id,
+            rec.applicant.sealed,
+            _masked_json(rec.applicant.masked),
+            rec.id if mail else None,
+            mail.sealed if mail else None,
+            mail.masked if mail else None,
+            pending.materials_json(rec.materials),
+            pending.codes_json(rec.promised),
+            sum(1 for sha in present if not present[sha]),
+            rec.note,
+            None,  # accepted_on
+            None,  # limit_days
+            None,  # due_date
+            0,  # due_provisional
+            None,  # sla_state
+            now,
+        )
+    )
     pending.receipts.add(rec.receipt)
     pending.existing.add(rec.id)
     pending.scans.extend((rec.id, sha, code, int(present[sha])) for sha, code in sorted(scans))
-    flagged = f"device clock off by {skew_ms // 1000:+d} s" if row["clock_flagged"] else ""
+    flagged = f"device clock off by {skew_ms // 1000:+d} s" if clock_flagged else ""
     route_note = "" if unit else f"no unit handles {rec.item} for region {rec.region}"
     pending.events.append(
         (
             rec.id,
-            row["captured_at_hub"],
+            captured_at_hub,
             f"{rec.staff}@{rec.outlet}",
             "capture",
             None,
@@ -423,13 +446,19 @@ def _create(
             None,
         )
     )
-    pending.events.append(
-        (rec.id, hub.now_ms, "router", action, "received", status, route_note, None)
+    pending.events.append((rec.id, now, "router", action, "received", status, route_note, None))
+    change = r.StatusChanged(  # what status_record makes of the new row
+        id=hub.new_id(),
+        application=rec.id,
+        status=status,
+        version=2,
+        at=now,
+        unit=unit,
+        due_date=None,
+        due_provisional=False,
+        note=route_note[:2000],
     )
-    change = status_record(hub, row, note=route_note)
-    pending.feed.append(
-        (rec.outlet, "status.changed", rec.id, canonical(change).decode("utf-8"), hub.now_ms)
-    )
+    pending.feed.append((rec.outlet, "status.changed", rec.id, canonical(change).decode(), now))
 
 
 def _own_application(hub: Hub, outlet: dict[str, Any], app_id: str) -> dict[str, Any]:

@@ -68,9 +68,11 @@ class _Peek(msgspec.Struct):
     kind: object = None
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One record slot of a decoded batch: a valid record, or why it is not one."""
+class Entry(msgspec.Struct, frozen=True):
+    """One record slot of a decoded batch: a valid record, or why it is not one.
+
+    A Struct rather than a dataclass: a batch makes one per record, and a Struct is built in C.
+    """
 
     index: int
     id: str | None

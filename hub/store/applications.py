@@ -33,13 +33,51 @@ _UPDATABLE = {
 }
 
 
-def insert_applications(db: Database, rows: list[dict[str, Any]]) -> None:
-    """Insert many new applications (all rows with the same keys)."""
-    if not rows:
-        return
-    columns = ", ".join(rows[0])
-    marks = ", ".join(f":{k}" for k in rows[0])
-    db.conn.executemany(f"INSERT INTO applications ({columns}) VALUES ({marks})", rows)
+# The columns of a new application, in the order insert_applications takes them.
+APPLICATION_COLUMNS = (
+    "id",
+    "receipt",
+    "outlet",
+    "device",
+    "staff",
+    "item",
+    "region",
+    "unit",
+    "status",
+    "version",
+    "captured_at",
+    "captured_at_hub",
+    "clock_flagged",
+    "received_at",
+    "delivery",
+    "applicant_id_type",
+    "applicant_record",
+    "applicant_sealed",
+    "applicant_masked",
+    "address_record",
+    "address_sealed",
+    "address_masked",
+    "materials",
+    "promised",
+    "missing_scans",
+    "note",
+    "accepted_on",
+    "limit_days",
+    "due_date",
+    "due_provisional",
+    "sla_state",
+    "updated_at",
+)
+_INSERT_APPLICATION = (
+    f"INSERT INTO applications ({', '.join(APPLICATION_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(APPLICATION_COLUMNS))})"
+)
+
+
+def insert_applications(db: Database, rows: list[tuple[Any, ...]]) -> None:
+    """Insert many new applications: tuples in the order of APPLICATION_COLUMNS."""
+    if rows:
+        db.conn.executemany(_INSERT_APPLICATION, rows)
 
 
 def taken_receipts(db: Database, receipts: list[str]) -> set[str]:
