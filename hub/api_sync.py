@@ -217,7 +217,8 @@ def push():  # type: ignore[no-untyped-def]
     if (request.content_length or 0) > MAX_FRAME_BYTES:
         raise ApiError(413, "too_large", f"a batch frame is at most {MAX_FRAME_BYTES} bytes")
     device, outlet = authenticate()
-    batch = decode_batch(request.get_data(cache=True))
+    frame = request.get_data(cache=True)
+    batch = decode_batch(frame)
     if batch.device != device["id"]:
         raise ApiError(
             403,
@@ -227,7 +228,9 @@ def push():  # type: ignore[no-untyped-def]
     hub = context.hub()
     blobs = current_app.config["BLOBS"]
     with write(hub.db):
-        result = apply_batch(hub, device=device, outlet=outlet, batch=batch, blobs=blobs)
+        result = apply_batch(
+            hub, device=device, outlet=outlet, batch=batch, blobs=blobs, frame=frame
+        )
     return Response(result.frame, status=200, mimetype=FRAME_TYPE)
 
 

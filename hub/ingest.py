@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from sqlite_utils import Database
 
 from sync import records as r
-from sync.batch import DecodedBatch, Entry
+from sync.batch import DecodedBatch, Entry, record_bytes
 from sync.codec import canonical
 from sync.ids import is_uuid7
 from sync.replies import Ack, RecordResult, decode_ack, encode_ack, new_ack
@@ -69,8 +70,13 @@ def apply_batch(
     outlet: dict[str, Any],
     batch: DecodedBatch,
     blobs: BlobStore,
+    frame: bytes | None = None,
 ) -> BatchResult:
-    """Apply a decoded batch from ``device`` (already authenticated) and acknowledge it."""
+    """Apply a decoded batch from ``device`` (already authenticated) and acknowledge it.
+
+    ``frame``: the batch as received. Kept once with the batch, it holds the bodies of the
+    records that were sent canonical, so their rows need no copy (see record_body).
+    """
     known = batches.get_batch(hub.db, batch.batch)
     if known is not None:
         if known["device"] != device["id"] or known["digest"] != batch.digest:
@@ -87,7 +93,7 @@ def apply_batch(
         result = _apply_entry(hub, device, outlet, batch, entry, skew_ms, blobs, pending)
         results.append(result)
         if result.status == "accepted" and entry.record is not None:
-            body = entry.body.decode("utf-8")
+            body = "" if frame is not None and entry.as_sent else entry.body.decode("utf-8")
             applied.append(
                 (
                     entry.record.id,
@@ -97,6 +103,7 @@ def apply_batch(
                     entry.digest,
                     body,
                     hub.now_ms,
+                    entry.index,
                 )
             )
     pending.flush()
@@ -111,7 +118,7 @@ def apply_batch(
         results=results,
         hub_time=hub.now_ms,
     )
-    frame = encode_ack(ack)
+    ack_frame = encode_ack(ack)
     batches.save_batch(
         hub.db,
         id=batch.batch,
@@ -124,12 +131,23 @@ def apply_batch(
         records=len(results),
         accepted=sum(x.status == "accepted" for x in results),
         rejected=sum(x.status in ("rejected", "conflict") for x in results),
-        ack=frame,
+        ack=ack_frame,
+        frame=frame,
     )
     devices.batch_received(
         hub.db, device["id"], now=hub.now_ms, seq=batch.seq, skew_ms=skew_ms, records=len(results)
     )
-    return BatchResult(ack, frame, replayed=False)
+    return BatchResult(ack, ack_frame, replayed=False)
+
+
+def record_body(db: Database, record_id: str) -> bytes | None:
+    """The canonical body of an applied uplink record, as the hub received it (for audit)."""
+    row = batches.get_record(db, record_id)
+    if row is None:
+        return None
+    if row["body"] or row["frame"] is None:
+        return str(row["body"]).encode("utf-8")
+    return record_bytes(row["frame"], int(row["idx"]))
 
 
 def _apply_entry(

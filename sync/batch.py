@@ -81,6 +81,7 @@ class Entry(msgspec.Struct, frozen=True):
     record: UplinkRecord | None = None
     error: InvalidValue | None = None
     body: bytes = b""  # the record's canonical bytes, when it is valid
+    as_sent: bool = False  # the batch carried exactly ``body`` (it was sent canonical)
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,9 @@ def _entry(index: int, raw: msgspec.Raw, seen: set[str]) -> Entry:
         return Entry(index, record.id, kind, record_digest(record), error=error)
     seen.add(record.id)
     body = canonical(record)
-    return Entry(index, record.id, kind, digest_hex(body), record=record, body=body)
+    return Entry(
+        index, record.id, kind, digest_hex(body), record=record, body=body, as_sent=body == data
+    )
 
 
 def decode_batch(frame: bytes) -> DecodedBatch:
@@ -253,6 +256,18 @@ def decode_batch(frame: bytes) -> DecodedBatch:
         digest=digest_hex(payload),
         entries=entries,
     )
+
+
+def record_bytes(frame: bytes, index: int) -> bytes:
+    """The bytes of record slot ``index`` of a batch frame, as the device sent them."""
+    _, payload = decode_frame(frame)
+    try:
+        envelope = _envelope_decoder.decode(payload)
+    except msgspec.DecodeError as exc:
+        raise MalformedMessage(_with_field("batch envelope", str(exc))) from None
+    if not 0 <= index < len(envelope.records):
+        raise InvalidValue(f"the batch has no record slot {index}", field="index")
+    return bytes(envelope.records[index])
 
 
 def plan_batches(
@@ -290,5 +305,6 @@ __all__ = [
     "encode_raw_batch",
     "new_batch",
     "plan_batches",
+    "record_bytes",
     "record_digest",
 ]

@@ -340,3 +340,18 @@ def m002_delivery(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations()
+def m003_batch_frames(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- A batch's frame as received, kept once: most of its records point into it (records.idx)
+        -- instead of each holding a copy of its canonical body.
+        ALTER TABLE batches ADD COLUMN frame BLOB;
+        -- The record's slot in its batch. records.body is '' when the record was sent
+        -- canonical: its body is then that slot of batches.frame, byte for byte.
+        ALTER TABLE records ADD COLUMN idx INTEGER;
+        """,
+    )

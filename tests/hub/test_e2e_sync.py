@@ -82,6 +82,46 @@ def test_push_routes_and_a_resent_batch_changes_nothing(hub):
     assert unit == {"HRSS-510107"}
 
 
+def test_applied_records_are_kept_as_received_once(hub):
+    """A record sent canonical is kept as its slot of the stored batch frame, not copied."""
+    import json
+
+    import msgspec
+
+    from hub.ingest import record_body
+    from sync.batch import _RawBatch
+    from sync.codec import canonical, encode_frame
+
+    device = enrolled(hub)
+    apps = apps_for(device, 2)
+    device.push([apps[0]])
+    # The second sent with its keys out of canonical order: its canonical body is kept apart.
+    loose = json.dumps(json.loads(canonical(apps[1])), ensure_ascii=False, sort_keys=False)
+    loose = json.dumps(dict(reversed(json.loads(loose).items())), ensure_ascii=False).encode()
+    assert loose != canonical(apps[1])
+    batch = device.batch([apps[1]])
+    envelope = _RawBatch(
+        v=1,
+        device=batch.device,
+        batch=batch.batch,
+        seq=batch.seq,
+        sent_at=batch.sent_at,
+        records=[msgspec.Raw(loose)],
+    )
+    response = device.verified(device.push_frame(encode_frame(canonical(envelope), version=1)))
+    assert __import__("sync").decode_ack(response.content).results[0].status == "accepted"
+    db = hub.db()
+    try:
+        stored = {r["id"]: r for r in db.query("SELECT id, body, idx FROM records")}
+        assert stored[apps[0].id]["body"] == "" and stored[apps[0].id]["idx"] == 0
+        assert stored[apps[1].id]["body"] == canonical(apps[1]).decode()
+        for app in apps:
+            assert record_body(db, app.id) == canonical(app)
+        assert record_body(db, "0190ffff-ffff-7fff-bfff-ffffffffffff") is None
+    finally:
+        db.close()
+
+
 def test_a_record_sent_again_in_a_new_batch_is_a_duplicate(hub):
     device = enrolled(hub)
     apps = apps_for(device, 2)
