@@ -201,11 +201,18 @@ class HubClient:
         self._learn_clock(ack.hub_time)
         return ack
 
-    def pull(self, cursor: int, *, state: str | None = None, limit: int = 500) -> FeedPage:
+    def pull(
+        self,
+        cursor: int,
+        *,
+        state: str | None = None,
+        limit: int = 500,
+        heartbeat: dict[str, Any] | None = None,
+    ) -> FeedPage:
         params: dict[str, Any] = {"cursor": cursor, "limit": limit}
         if state:
             params["state"] = state
-        response = self.request("GET", "/api/v1/sync/pull", params=params)
+        response = self.request("GET", "/api/v1/sync/pull", heartbeat=heartbeat, params=params)
         try:
             page = decode_page(response.content)
         except ProtocolError as exc:

@@ -29,7 +29,7 @@ from sync.replies import SETTLED, Ack, FeedPage, state_digest
 
 from .client import HubClient
 from .home import Home
-from .store import local, meta, outbox, write
+from .store import local, meta, one_checkpoint, outbox, write
 
 CHUNK = 256 * 1024  # scan upload chunk: small enough to finish on a weak 3G link
 PULL_PAGE = 2000  # records per pull page: the most the hub gives (fewer round trips)
@@ -504,26 +504,42 @@ def pull(
     now_ms: Callable[[], int],
     progress: Progress,
 ) -> None:
-    """Pull pages until current; rebuild from cursor 0 if the hub says our view drifted."""
+    """Pull pages until current; rebuild from cursor 0 if the hub says our view drifted.
+
+    The next page is asked for while this one is applied (the cursor it starts from is in
+    this page): pages still arrive, and are applied, in order, each with its cursor.
+    """
     cursor = int(meta.get(db, "cursor", 0))
-    for turn in range(MAX_PAGES):
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daiban-pull")
+
+    def ask(after: int, state: str | None = None) -> Future[FeedPage]:
+        beat = client.heartbeat()  # read here: the database belongs to this thread
+        return pool.submit(client.pull, after, state=state, limit=PULL_PAGE, heartbeat=beat)
+
+    try:
         # The hub compares the state only when it has nothing newer to send, which can be so
         # only on the first page of a round: later pages follow a full one.
-        state = state_digest(local.versions(db)) if turn == 0 else None
-        page = client.pull(cursor, state=state, limit=PULL_PAGE)
-        if page.resync and not result.resynced:
-            with write(db):  # self-healing: forget the hub's view, keep every local record
-                local.clear_hub_view(db)
-                meta.put(db, "cursor", 0)
-            result.resynced = True
-            cursor = 0
-            continue
-        _apply_page(db, page, now_ms())
-        result.pulled += len(page.records)
-        progress("pull", result.pulled, result.pulled + (1 if page.more else 0))
-        cursor = page.next_cursor
-        if not page.more:
-            return
+        ahead = ask(cursor, state_digest(local.versions(db)))
+        for _ in range(MAX_PAGES):
+            page = ahead.result()
+            if page.resync and not result.resynced:
+                with write(db):  # self-healing: forget the hub's view, keep every local record
+                    local.clear_hub_view(db)
+                    meta.put(db, "cursor", 0)
+                result.resynced = True
+                cursor = 0
+                ahead = ask(cursor)
+                continue
+            if page.more:
+                ahead = ask(page.next_cursor)
+            _apply_page(db, page, now_ms())
+            result.pulled += len(page.records)
+            progress("pull", result.pulled, result.pulled + (1 if page.more else 0))
+            cursor = page.next_cursor
+            if not page.more:
+                return
+    finally:
+        pool.shutdown(wait=True)
 
 
 # --- the round ----------------------------------------------------------------------------
@@ -543,9 +559,10 @@ def sync_once(
     started = now_ms()
     outcome, message = "error", ""
     try:
-        push(db, client, result, now_ms=now_ms, progress=progress)
-        upload_scans(db, home, client, result, progress=progress)
-        pull(db, client, result, now_ms=now_ms, progress=progress)
+        with one_checkpoint(db):
+            push(db, client, result, now_ms=now_ms, progress=progress)
+            upload_scans(db, home, client, result, progress=progress)
+            pull(db, client, result, now_ms=now_ms, progress=progress)
         outcome = "ok"
         return result
     except Exception as exc:
