@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,6 +124,13 @@ def _apply_ack(
                 )
         outbox.remove(db, settled + [x[0] for x in refused])
         outbox.clear_inflight(db, ack.batch)
+        feed = ack.feed
+        if feed is not None and int(meta.get(db, "cursor", 0)) == feed.after:
+            # The feed records this batch made, right after what this device last pulled:
+            # applied as the page they would have come in, with the cursor they move to.
+            _apply_records(db, feed.records, now_ms)
+            meta.put(db, "cursor", feed.cursor)
+            result.pulled += len(feed.records)
     result.settled += len(settled)
     result.refused += len(refused)
 
@@ -137,7 +144,7 @@ def _send(
     now_ms: Callable[[], int],
     result: SyncResult,
 ) -> None:
-    ack = client.push(frame)
+    ack = client.push(frame, feed=True)
     _settle(db, ack, batch_id, record_ids, now_ms, result)
 
 
@@ -178,7 +185,7 @@ class _Sender:
         if self.failed:
             raise _NotSent("an earlier batch of this round was not acknowledged")
         try:
-            return self.client.push(frame, heartbeat=heartbeat)
+            return self.client.push(frame, heartbeat=heartbeat, feed=True)
         except BaseException:
             self.failed = True
             raise
@@ -481,17 +488,22 @@ class _StatusBatch:
             local.resolve_attention(db, application=app_id, kind="returned", now=self.now_ms)
 
 
+def _apply_records(db: Database, records: Iterable[r.DownlinkRecord], now_ms: int) -> None:
+    """Apply feed records in order (inside the caller's transaction)."""
+    statuses = _StatusBatch(db, now_ms)
+    for record in records:
+        if isinstance(record, r.StatusChanged):
+            statuses.add(record)
+        else:
+            statuses.flush()  # keep the feed's order around other kinds of record
+            _apply_record(db, record, now_ms)
+    statuses.flush()
+
+
 def _apply_page(db: Database, page: FeedPage, now_ms: int) -> None:
     # Not waiting for the disk: if this is lost, so is the cursor, and the page comes again.
     with write(db, durable=False):
-        statuses = _StatusBatch(db, now_ms)
-        for record in page.records:
-            if isinstance(record, r.StatusChanged):
-                statuses.add(record)
-            else:
-                statuses.flush()  # keep the feed's order around other kinds of record
-                _apply_record(db, record, now_ms)
-        statuses.flush()
+        _apply_records(db, page.records, now_ms)
         meta.put(db, "cursor", page.next_cursor)
         meta.put(db, "last_pull_at", now_ms)
 
@@ -503,6 +515,7 @@ def pull(
     *,
     now_ms: Callable[[], int],
     progress: Progress,
+    attempts: int | None = None,
 ) -> None:
     """Pull pages until current; rebuild from cursor 0 if the hub says our view drifted.
 
@@ -510,28 +523,36 @@ def pull(
     this page): pages still arrive, and are applied, in order, each with its cursor.
     """
     cursor = int(meta.get(db, "cursor", 0))
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daiban-pull")
+    pool: ThreadPoolExecutor | None = None  # made only for a feed longer than a page
 
-    def ask(after: int, state: str | None = None) -> Future[FeedPage]:
+    def ask(after: int, state: str | None = None, *, ahead: bool = False) -> Future[FeedPage]:
+        nonlocal pool
         beat = client.heartbeat()  # read here: the database belongs to this thread
-        return pool.submit(client.pull, after, state=state, limit=PULL_PAGE, heartbeat=beat)
+        kwargs = {"state": state, "limit": PULL_PAGE, "heartbeat": beat, "attempts": attempts}
+        if ahead:
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daiban-pull")
+            return pool.submit(client.pull, after, **kwargs)
+        done: Future[FeedPage] = Future()
+        done.set_result(client.pull(after, **kwargs))
+        return done
 
     try:
         # The hub compares the state only when it has nothing newer to send, which can be so
         # only on the first page of a round: later pages follow a full one.
-        ahead = ask(cursor, state_digest(local.versions(db)))
+        coming = ask(cursor, state_digest(local.versions(db)))
         for _ in range(MAX_PAGES):
-            page = ahead.result()
+            page = coming.result()
             if page.resync and not result.resynced:
                 with write(db):  # self-healing: forget the hub's view, keep every local record
                     local.clear_hub_view(db)
                     meta.put(db, "cursor", 0)
                 result.resynced = True
                 cursor = 0
-                ahead = ask(cursor)
+                coming = ask(cursor)
                 continue
-            if page.more:
-                ahead = ask(page.next_cursor)
+            if page.more:  # asked for now, applied after this page
+                coming = ask(page.next_cursor, ahead=True)
             _apply_page(db, page, now_ms())
             result.pulled += len(page.records)
             progress("pull", result.pulled, result.pulled + (1 if page.more else 0))
@@ -539,10 +560,31 @@ def pull(
             if not page.more:
                 return
     finally:
-        pool.shutdown(wait=True)
+        if pool is not None:
+            pool.shutdown(wait=True)
 
 
 # --- the round ----------------------------------------------------------------------------
+
+
+def _catch_up(
+    db: Database,
+    client: HubClient,
+    result: SyncResult,
+    *,
+    now_ms: Callable[[], int],
+    progress: Progress,
+) -> None:
+    """Pull before pushing, so that the acknowledgements' feed records follow on the cursor.
+
+    Only an optimisation, tried once: whatever stops it must not stop the push, which is
+    written in flight and sent (with its own retries) as if there had been no catch-up. The
+    pull after the push meets the same trouble and reports it.
+    """
+    try:
+        pull(db, client, result, now_ms=now_ms, progress=progress, attempts=1)
+    except Exception as exc:
+        result.notes.append(f"catch-up pull failed: {exc.__class__.__name__}: {exc}"[:500])
 
 
 def sync_once(
@@ -560,6 +602,8 @@ def sync_once(
     outcome, message = "error", ""
     try:
         with one_checkpoint(db):
+            if outbox.count(db) or outbox.inflights(db):
+                _catch_up(db, client, result, now_ms=now_ms, progress=progress)
             push(db, client, result, now_ms=now_ms, progress=progress)
             upload_scans(db, home, client, result, progress=progress)
             pull(db, client, result, now_ms=now_ms, progress=progress)

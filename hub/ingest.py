@@ -61,6 +61,9 @@ class BatchResult:
     ack: Ack
     frame: bytes
     replayed: bool  # True when this is the stored answer to a batch applied before
+    # The outlet's feed cursor before and after the batch: the feed records it made.
+    feed_after: int | None = None
+    feed_cursor: int | None = None
 
 
 def apply_batch(
@@ -84,7 +87,14 @@ def apply_batch(
                 f"batch {batch.batch} was already received with other content; "
                 "a new batch needs a new id"
             )
-        return BatchResult(decode_ack(known["ack"]), known["ack"], replayed=True)
+        return BatchResult(
+            decode_ack(known["ack"]),
+            known["ack"],
+            replayed=True,
+            feed_after=known["feed_after"],
+            feed_cursor=known["feed_cursor"],
+        )
+    feed_after = apps.feed_position(hub.db, outlet["code"])
     skew_ms = batch.sent_at - hub.now_ms
     results: list[RecordResult] = []
     applied: list[tuple[str, str, str, str, str, str, int]] = []
@@ -119,6 +129,7 @@ def apply_batch(
         hub_time=hub.now_ms,
     )
     ack_frame = encode_ack(ack)
+    feed_cursor = apps.feed_position(hub.db, outlet["code"])
     batches.save_batch(
         hub.db,
         id=batch.batch,
@@ -133,11 +144,15 @@ def apply_batch(
         rejected=sum(x.status in ("rejected", "conflict") for x in results),
         ack=ack_frame,
         frame=frame,
+        feed_after=feed_after,
+        feed_cursor=feed_cursor,
     )
     devices.batch_received(
         hub.db, device["id"], now=hub.now_ms, seq=batch.seq, skew_ms=skew_ms, records=len(results)
     )
-    return BatchResult(ack, ack_frame, replayed=False)
+    return BatchResult(
+        ack, ack_frame, replayed=False, feed_after=feed_after, feed_cursor=feed_cursor
+    )
 
 
 def record_body(db: Database, record_id: str) -> bytes | None:

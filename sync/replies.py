@@ -37,8 +37,30 @@ class RecordResult(msgspec.Struct, **_STRUCT):
     reasons: tuple[Reason, ...] = ()
 
 
-class Ack(msgspec.Struct, **_STRUCT):
-    """The acknowledgement of one batch; a re-sent batch gets the same one again."""
+class FeedSlice(msgspec.Struct, **_STRUCT):
+    """The outlet's feed records a batch made, carried in its acknowledgement when asked.
+
+    ``after`` is the outlet's feed cursor before the batch was applied; the records are every
+    record of the outlet's feed after it, up to ``cursor``. A device whose cursor is ``after``
+    applies them and moves to ``cursor`` as if it had pulled them; any other device ignores
+    them and pulls as usual.
+    """
+
+    after: Annotated[int, msgspec.Meta(ge=0)]
+    cursor: Annotated[int, msgspec.Meta(ge=0)]
+    records: tuple[DownlinkRecord, ...]
+
+    def __post_init__(self) -> None:
+        if self.cursor < self.after:
+            raise ValueError("cursor is behind after")
+
+
+class Ack(msgspec.Struct, omit_defaults=True, **_STRUCT):
+    """The acknowledgement of one batch; a re-sent batch gets the same one again.
+
+    ``feed`` is present only when the push asked for it (``feed=1``), so a device that does
+    not know the field never sees it.
+    """
 
     v: int
     device: DeviceId
@@ -49,6 +71,7 @@ class Ack(msgspec.Struct, **_STRUCT):
     skew_ms: int  # device clock minus hub clock at that moment
     results: tuple[RecordResult, ...]
     hub_time: Millis  # the hub's clock now, so a device can set its signing clock
+    feed: FeedSlice | None = None
 
 
 class FeedPage(msgspec.Struct, **_STRUCT):
@@ -82,13 +105,36 @@ class _RawPage(msgspec.Struct, **_STRUCT):
     resync: bool = False
 
 
+class _RawSlice(msgspec.Struct, **_STRUCT):
+    after: int
+    cursor: int
+    records: list[msgspec.Raw]
+
+
 _ack_decoder = msgspec.json.Decoder(Ack)
+_raw_ack_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _page_decoder = msgspec.json.Decoder(FeedPage)
 
 
 def encode_ack(ack: Ack) -> bytes:
     """Frame an acknowledgement."""
     return encode_frame(canonical(ack), version=ack.v)
+
+
+def with_feed(ack_frame: bytes, *, after: int, cursor: int, bodies: Iterable[bytes | str]) -> bytes:
+    """An acknowledgement frame with the feed records its batch made (already canonical).
+
+    The same payload as ``encode_ack`` of the acknowledgement with ``feed`` set, without
+    decoding the stored acknowledgement or the records.
+    """
+    if cursor < after:
+        raise ValueError("cursor is behind after")
+    version, payload = decode_frame(ack_frame)
+    fields = _raw_ack_decoder.decode(payload)
+    fields["feed"] = msgspec.Raw(
+        canonical(_RawSlice(after=after, cursor=cursor, records=[msgspec.Raw(b) for b in bodies]))
+    )
+    return encode_frame(canonical(fields), version=version, level=FAST_LEVEL)
 
 
 def encode_page(page: FeedPage) -> bytes:

@@ -305,6 +305,27 @@ def feed_append(
     return int(cursor.lastrowid or 0)
 
 
+def feed_position(db: Database, outlet: str) -> int:
+    """The outlet's latest feed cursor (its own records and those for every outlet)."""
+    row = db.execute(
+        "SELECT MAX(COALESCE((SELECT MAX(seq) FROM feed WHERE outlet = ?), 0),"
+        " COALESCE((SELECT MAX(seq) FROM feed WHERE outlet = '*'), 0))",
+        [outlet],
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+def feed_range(db: Database, *, outlet: str, after: int, upto: int) -> list[str]:
+    """Bodies of the outlet's feed records after ``after`` up to ``upto``, in cursor order."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT body FROM feed WHERE seq > ? AND seq <= ? AND outlet IN (?, '*') ORDER BY seq",
+            [after, upto, outlet],
+        )
+    ]
+
+
 def feed_page(db: Database, *, outlet: str, after: int, limit: int) -> list[dict[str, Any]]:
     return list(
         db.query(

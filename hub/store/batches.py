@@ -14,11 +14,13 @@ def get_batch(db: Database, batch_id: str) -> dict[str, Any] | None:
 
 
 def save_batch(db: Database, **row: Any) -> None:
-    row.setdefault("frame", None)
+    for column in ("frame", "feed_after", "feed_cursor"):
+        row.setdefault(column, None)
     db.execute(
         "INSERT INTO batches (id, device, seq, digest, sent_at, received_at, skew_ms, records,"
-        " accepted, rejected, ack, frame) VALUES (:id, :device, :seq, :digest, :sent_at,"
-        " :received_at, :skew_ms, :records, :accepted, :rejected, :ack, :frame)",
+        " accepted, rejected, ack, frame, feed_after, feed_cursor) VALUES (:id, :device, :seq,"
+        " :digest, :sent_at, :received_at, :skew_ms, :records, :accepted, :rejected, :ack,"
+        " :frame, :feed_after, :feed_cursor)",
         row,
     )
 

@@ -122,6 +122,31 @@ def test_applied_records_are_kept_as_received_once(hub):
         db.close()
 
 
+def test_an_acknowledgement_carries_the_feed_records_of_its_batch_when_asked(hub):
+    from sync.replies import decode_ack
+
+    device = enrolled(hub)
+    _, cursor = device.pull_all()
+    plain = device.verified(device.push_frame(encode_batch(device.batch(apps_for(device, 2)))))
+    assert b'"feed"' not in __import__("zlib").decompress(plain.content[37:])  # not asked
+    good, bad = apps_for(device, 1, seed=3)[0], apps_for(device, 1, item="HJ-ID-RENEW", seed=5)[0]
+    frame = encode_batch(device.batch([good, bad]))
+    ack = decode_ack(device.verified(device.push_frame(frame, feed=1)).content)
+    assert [r.status for r in ack.results] == ["accepted", "rejected"]
+    # What a pull from before this batch would bring, after the first batch's records.
+    first_records, first_cursor = device.pull_all(cursor)
+    assert ack.feed is not None and ack.feed.after == device.pull(cursor, limit=2).next_cursor
+    page = device.pull(ack.feed.after)
+    assert ack.feed.records == page.records and ack.feed.cursor == page.next_cursor
+    kinds = [x.__struct_config__.tag for x in ack.feed.records]
+    assert sorted(kinds) == ["record.rejected", "status.changed"]
+    assert first_cursor == ack.feed.cursor and len(first_records) == 4
+    # A re-sent batch gets the same acknowledgement, with the same feed records when asked.
+    again = decode_ack(device.verified(device.push_frame(frame, feed=1)).content)
+    assert again == ack
+    assert decode_ack(device.verified(device.push_frame(frame)).content).feed is None
+
+
 def test_a_record_sent_again_in_a_new_batch_is_a_duplicate(hub):
     device = enrolled(hub)
     apps = apps_for(device, 2)
