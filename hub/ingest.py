@@ -343,15 +343,15 @@ class _Pending:
         self.scans: list[tuple[str, str, str, int]] = []
         self.events: list[tuple[Any, ...]] = []
         self.feed: list[tuple[str, str, str | None, str, int]] = []
-        self._json_cache: dict[tuple[Any, ...], str] = {}
+        self._json_cache: dict[tuple[Any, ...], str] = {}  # by materials or ("codes", ...)
 
     def materials_json(self, materials: tuple[r.MaterialProvided, ...]) -> str:
-        """The stored list of materials; the same few lists recur across a batch."""
-        key = tuple((m.code, tuple(s.sha256 for s in m.scans)) for m in materials)
-        text = self._json_cache.get(key)
+        """The stored list of materials; the same few lists recur across a batch (records
+        are frozen Structs, so the tuple itself is the key)."""
+        text = self._json_cache.get(materials)
         if text is None:
-            text = self._json_cache[key] = _json(
-                [{"code": code, "scans": list(scans)} for code, scans in key]
+            text = self._json_cache[materials] = _json(
+                [{"code": m.code, "scans": [s.sha256 for s in m.scans]} for m in materials]
             )
         return text
 
@@ -382,7 +382,7 @@ def _plan(
     key = (
         rec.outlet,
         rec.item,
-        tuple(m.code for m in rec.materials),
+        tuple([m.code for m in rec.materials]),
         rec.promised,
         isinstance(rec.delivery, r.Mail),
         rec.region,

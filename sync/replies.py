@@ -200,7 +200,7 @@ def state_digest(versions: Iterable[tuple[str, int]]) -> str:
     The device and the hub each compute it; a mismatch means the device's view drifted and
     it should rebuild from cursor 0 rather than trust its copy.
     """
-    lines = sorted(f"{app_id}:{version}" for app_id, version in versions)
+    lines = sorted([f"{app_id}:{version}" for app_id, version in versions])
     return hashlib.sha256("\n".join(lines).encode("ascii")).hexdigest()
 
 

@@ -336,7 +336,5 @@ def feed_page(db: Database, *, outlet: str, after: int, limit: int) -> list[dict
 
 
 def outlet_versions(db: Database, outlet: str) -> list[tuple[str, int]]:
-    return [
-        (r["id"], r["version"])
-        for r in db.query("SELECT id, version FROM applications WHERE outlet = ?", [outlet])
-    ]
+    rows = db.execute("SELECT id, version FROM applications WHERE outlet = ?", [outlet])
+    return rows.fetchall()  # type: ignore[no-any-return]
