@@ -97,7 +97,11 @@ def _apply_ack(
         if rows is None:
             rows = outbox.rows(db, record_ids)
         created = [i for i in settled if rows.get(i, {}).get("kind") == "application.create"]
-        local.mark_sent(db, created, now=now_ms)
+        feed = ack.feed
+        if feed is not None and int(meta.get(db, "cursor", 0)) != feed.after:
+            feed = None  # not right after what this device has: pulled later instead
+        # With feed records, the status they bring sets 'sent' too: one update per row.
+        local.mark_sent(db, created, now=now_ms, state=feed is None)
         for record_id, res in refused:
             row = rows.get(record_id)
             reasons = [msgspec.to_builtins(x) for x in res.reasons]
@@ -124,11 +128,11 @@ def _apply_ack(
                 )
         outbox.remove(db, settled + [x[0] for x in refused])
         outbox.clear_inflight(db, ack.batch)
-        feed = ack.feed
-        if feed is not None and int(meta.get(db, "cursor", 0)) == feed.after:
+        if feed is not None:
             # The feed records this batch made, right after what this device last pulled:
             # applied as the page they would have come in, with the cursor they move to.
-            _apply_records(db, feed.records, now_ms)
+            updated = _apply_records(db, feed.records, now_ms)
+            local.set_sent(db, [i for i in created if i not in updated], now=now_ms)
             meta.put(db, "cursor", feed.cursor)
             result.pulled += len(feed.records)
     result.settled += len(settled)
@@ -442,6 +446,7 @@ class _StatusBatch:
     def __init__(self, db: Database, now_ms: int) -> None:
         self.db, self.now_ms = db, now_ms
         self.pending: list[r.StatusChanged] = []
+        self.updated: set[str] = set()  # applications whose row got a status
 
     def add(self, record: r.StatusChanged) -> None:
         self.pending.append(record)
@@ -482,14 +487,16 @@ class _StatusBatch:
             if c.status != "returned" and c.application in returned:
                 resent.append(c.application)  # mailed again, or waiting for pickup here
         local.apply_statuses(db, updates, lines)
+        self.updated.update(u[-1] for u in updates)
         for app_id in resolved:
             local.resolve_attention(db, application=app_id, kind="supplement", now=self.now_ms)
         for app_id in resent:
             local.resolve_attention(db, application=app_id, kind="returned", now=self.now_ms)
 
 
-def _apply_records(db: Database, records: Iterable[r.DownlinkRecord], now_ms: int) -> None:
-    """Apply feed records in order (inside the caller's transaction)."""
+def _apply_records(db: Database, records: Iterable[r.DownlinkRecord], now_ms: int) -> set[str]:
+    """Apply feed records in order (inside the caller's transaction); the applications
+    whose status they set (and with it the state 'sent')."""
     statuses = _StatusBatch(db, now_ms)
     for record in records:
         if isinstance(record, r.StatusChanged):
@@ -498,6 +505,7 @@ def _apply_records(db: Database, records: Iterable[r.DownlinkRecord], now_ms: in
             statuses.flush()  # keep the feed's order around other kinds of record
             _apply_record(db, record, now_ms)
     statuses.flush()
+    return statuses.updated
 
 
 def _apply_page(db: Database, page: FeedPage, now_ms: int) -> None:
@@ -516,8 +524,12 @@ def pull(
     now_ms: Callable[[], int],
     progress: Progress,
     attempts: int | None = None,
+    check_state: bool = True,
 ) -> None:
     """Pull pages until current; rebuild from cursor 0 if the hub says our view drifted.
+
+    ``check_state``: send the state digest (the last pull of a round does; a catch-up before
+    the push need not).
 
     The next page is asked for while this one is applied (the cursor it starts from is in
     this page): pages still arrive, and are applied, in order, each with its cursor.
@@ -540,7 +552,7 @@ def pull(
     try:
         # The hub compares the state only when it has nothing newer to send, which can be so
         # only on the first page of a round: later pages follow a full one.
-        coming = ask(cursor, state_digest(local.versions(db)))
+        coming = ask(cursor, state_digest(local.versions(db)) if check_state else None)
         for _ in range(MAX_PAGES):
             page = coming.result()
             if page.resync and not result.resynced:
@@ -582,7 +594,7 @@ def _catch_up(
     pull after the push meets the same trouble and reports it.
     """
     try:
-        pull(db, client, result, now_ms=now_ms, progress=progress, attempts=1)
+        pull(db, client, result, now_ms=now_ms, progress=progress, attempts=1, check_state=False)
     except Exception as exc:
         result.notes.append(f"catch-up pull failed: {exc.__class__.__name__}: {exc}"[:500])
 
