@@ -1,5 +1,9 @@
 """One sync round: push the outbox, upload scans, pull the outlet's feed.
 
+When there is something to push, the round first catches up with the feed (one try), so that
+each acknowledgement can bring the feed records its batch made (the new applications'
+statuses) right after the saved cursor; the pull at the end then has little or nothing left.
+
 Rules that keep a citizen's data safe on a bad network:
 * A batch is written to ``inflight`` before it is sent and re-sent byte for byte until an
   acknowledgement whose hub signature verifies comes back; only then are its outbox entries
@@ -7,7 +11,8 @@ Rules that keep a citizen's data safe on a bad network:
 * A refused record leaves the outbox for the attention list, with the hub's reasons; it never
   blocks the records behind it.
 * Each pulled page is applied in one transaction together with the cursor it moves to, so a
-  cut between pages loses nothing and applies nothing twice.
+  cut between pages loses nothing and applies nothing twice; feed records that come with an
+  acknowledgement are applied in the acknowledgement's transaction, with their cursor.
 """
 
 from __future__ import annotations
