@@ -343,7 +343,8 @@ class _Pending:
         self.scans: list[tuple[str, str, str, int]] = []
         self.events: list[tuple[Any, ...]] = []
         self.feed: list[tuple[str, str, str | None, str, int]] = []
-        self._json_cache: dict[tuple[Any, ...], str] = {}  # by materials or ("codes", ...)
+        # By materials, ("codes", ...) or ("then", ...).
+        self._json_cache: dict[tuple[Any, ...], str] = {}
 
     def materials_json(self, materials: tuple[r.MaterialProvided, ...]) -> str:
         """The stored list of materials; the same few lists recur across a batch (records
@@ -352,6 +353,21 @@ class _Pending:
         if text is None:
             text = self._json_cache[materials] = _json(
                 [{"code": m.code, "scans": [s.sha256 for s in m.scans]} for m in materials]
+            )
+        return text
+
+    def then_json(self, *, at: int, actor: str, action: str, to_status: str, note: str) -> str:
+        """The routing step stored with a capture (the same few per batch)."""
+        key = ("then", at, actor, action, to_status, note)
+        text = self._json_cache.get(key)
+        if text is None:
+            text = self._json_cache[key] = apps.then_data(
+                at=at,
+                actor=actor,
+                action=action,
+                from_status="received",
+                to_status=to_status,
+                note=note,
             )
         return text
 
@@ -452,7 +468,7 @@ def _create(
             mail.masked if mail else None,
             pending.materials_json(rec.materials),
             pending.codes_json(rec.promised),
-            sum(1 for sha in present if not present[sha]),
+            sum(1 for sha in present if not present[sha]) if present else 0,
             rec.note,
             None,  # accepted_on
             None,  # limit_days
@@ -464,9 +480,12 @@ def _create(
     )
     pending.receipts.add(rec.receipt)
     pending.existing.add(rec.id)
-    pending.scans.extend((rec.id, sha, code, int(present[sha])) for sha, code in sorted(scans))
+    if scans:
+        pending.scans.extend((rec.id, sha, code, int(present[sha])) for sha, code in sorted(scans))
     flagged = f"device clock off by {skew_ms // 1000:+d} s" if clock_flagged else ""
     route_note = "" if unit else f"no unit handles {rec.item} for region {rec.region}"
+    # One timeline row for the capture and the routing that followed it at once (see
+    # apps.events, which reads it back as the two events).
     pending.events.append(
         (
             rec.id,
@@ -476,10 +495,11 @@ def _create(
             None,
             "received",
             flagged,
-            None,
+            pending.then_json(
+                at=now, actor="router", action=action, to_status=status, note=route_note
+            ),
         )
     )
-    pending.events.append((rec.id, now, "router", action, "received", status, route_note, None))
     change = r.StatusChanged(  # what status_record makes of the new row
         id=hub.new_id(),
         application=rec.id,

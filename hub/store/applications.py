@@ -168,8 +168,38 @@ def add_event(
     )
 
 
+# A capture row may carry the step that followed it at once (ingest routes every new
+# application as it stores it): data = {"then": {at, actor, action, from_status, to_status,
+# note}}. One row instead of two for every application; events() gives back both.
+_THEN = '{"then":'
+
+
+def then_data(
+    *, at: int, actor: str, action: str, from_status: str, to_status: str, note: str
+) -> str:
+    """The ``data`` of a capture row that carries the step that followed it."""
+    step = {
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "note": note,
+    }
+    return json.dumps({"then": step}, ensure_ascii=False, separators=(",", ":"))
+
+
 def events(db: Database, app_id: str) -> list[dict[str, Any]]:
-    return list(db.query("SELECT * FROM events WHERE application = ? ORDER BY id", [app_id]))
+    """The application's timeline, oldest first, one dict per event."""
+    out = []
+    for row in db.query("SELECT * FROM events WHERE application = ? ORDER BY id", [app_id]):
+        data = row["data"]
+        if row["action"] == "capture" and data and data.startswith(_THEN):
+            out.append({**row, "data": None})
+            out.append({**row, **json.loads(data)["then"], "data": None})
+        else:
+            out.append(row)
+    return out
 
 
 def open_pause(db: Database, app_id: str, started_on: str) -> None:

@@ -317,6 +317,30 @@ def act(hub: ServedHub, api: requests.Session, app_id: str, action: str, **body)
     return response
 
 
+def test_the_timeline_shows_the_capture_the_routing_and_what_followed(hub, clock):
+    _, app, api = department_flow_setup(hub)
+    clock.advance(seconds=30)
+    act(hub, api, app.id, "accept")
+    shown = api.get(f"{hub.url}/api/v1/applications/{app.id}", timeout=10).json()
+    steps = [
+        (e["actor"], e["action"], e["from_status"], e["to_status"], e["note"])
+        for e in shown["application"]["timeline"]
+    ]
+    assert steps == [
+        (f"{app.staff}@{app.outlet}", "capture", None, "received", ""),
+        ("router", "route", "received", "routed", ""),
+        ("wang(officer)", "accept", "routed", "accepted", ""),
+    ]
+    times = [e["at"] for e in shown["application"]["timeline"]]
+    assert times[0] <= times[1] < times[2]  # captured (device clock, corrected), routed, accepted
+    # Stored as one row: the routing rides on the capture it followed.
+    db = hub.db()
+    try:
+        assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 2
+    finally:
+        db.close()
+
+
 def test_department_flow_with_supplement_pause_and_pickup(hub, clock):
     device, app, api = department_flow_setup(hub)
     queue = api.get(f"{hub.url}/api/v1/applications", params={"status": "routed"}, timeout=10)
