@@ -128,18 +128,25 @@ class HubClient:
             self.offset_ms = hub_time - self.clock_ms()
 
     def request(
-        self, method: str, path: str, *, heartbeat: dict[str, Any] | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        heartbeat: dict[str, Any] | None = None,
+        attempts: int | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
         """Send, retrying network failures and 5xx with capped exponential backoff.
 
         ``heartbeat``: values read beforehand, for a request sent from another thread than the
-        one that owns the database the heartbeat callback reads.
+        one that owns the database the heartbeat callback reads. ``attempts``: instead of the
+        client's own number, for a request that is only worth one try.
         """
         beat = self.heartbeat() if heartbeat is None else heartbeat
         params = {**beat, **kwargs.pop("params", {})}
         last: Exception | None = None
         resigned = False
-        for attempt in range(self.attempts):
+        for attempt in range(attempts or self.attempts):
             if attempt:
                 delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
                 time.sleep(delay * random.uniform(0.5, 1.0))  # jitter: outlets don't stampede
@@ -186,11 +193,15 @@ class HubClient:
 
     # --- the protocol -------------------------------------------------------------------------
 
-    def push(self, frame: bytes, *, heartbeat: dict[str, Any] | None = None) -> Ack:
+    def push(
+        self, frame: bytes, *, heartbeat: dict[str, Any] | None = None, feed: bool = False
+    ) -> Ack:
+        """Push a batch frame; ``feed``: ask for the feed records it makes in the answer."""
         response = self.request(
             "POST",
             "/api/v1/sync/push",
             heartbeat=heartbeat,
+            params={"feed": 1} if feed else {},
             data=frame,
             headers={"Content-Type": FRAME_TYPE},
         )
@@ -201,11 +212,21 @@ class HubClient:
         self._learn_clock(ack.hub_time)
         return ack
 
-    def pull(self, cursor: int, *, state: str | None = None, limit: int = 500) -> FeedPage:
+    def pull(
+        self,
+        cursor: int,
+        *,
+        state: str | None = None,
+        limit: int = 500,
+        heartbeat: dict[str, Any] | None = None,
+        attempts: int | None = None,
+    ) -> FeedPage:
         params: dict[str, Any] = {"cursor": cursor, "limit": limit}
         if state:
             params["state"] = state
-        response = self.request("GET", "/api/v1/sync/pull", params=params)
+        response = self.request(
+            "GET", "/api/v1/sync/pull", heartbeat=heartbeat, attempts=attempts, params=params
+        )
         try:
             page = decode_page(response.content)
         except ProtocolError as exc:

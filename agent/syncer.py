@@ -1,5 +1,9 @@
 """One sync round: push the outbox, upload scans, pull the outlet's feed.
 
+When there is something to push, the round first catches up with the feed (one try), so that
+each acknowledgement can bring the feed records its batch made (the new applications'
+statuses) right after the saved cursor; the pull at the end then has little or nothing left.
+
 Rules that keep a citizen's data safe on a bad network:
 * A batch is written to ``inflight`` before it is sent and re-sent byte for byte until an
   acknowledgement whose hub signature verifies comes back; only then are its outbox entries
@@ -7,14 +11,15 @@ Rules that keep a citizen's data safe on a bad network:
 * A refused record leaves the outbox for the attention list, with the hub's reasons; it never
   blocks the records behind it.
 * Each pulled page is applied in one transaction together with the cursor it moves to, so a
-  cut between pages loses nothing and applies nothing twice.
+  cut between pages loses nothing and applies nothing twice; feed records that come with an
+  acknowledgement are applied in the acknowledgement's transaction, with their cursor.
 """
 
 from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +34,7 @@ from sync.replies import SETTLED, Ack, FeedPage, state_digest
 
 from .client import HubClient
 from .home import Home
-from .store import local, meta, outbox, write
+from .store import local, meta, one_checkpoint, outbox, write
 
 CHUNK = 256 * 1024  # scan upload chunk: small enough to finish on a weak 3G link
 PULL_PAGE = 2000  # records per pull page: the most the hub gives (fewer round trips)
@@ -70,9 +75,18 @@ def heartbeat(db: Database, version: str) -> dict[str, Any]:
 
 
 def _apply_ack(
-    db: Database, ack: Ack, record_ids: list[str], now_ms: int, result: SyncResult
+    db: Database,
+    ack: Ack,
+    record_ids: list[str],
+    now_ms: int,
+    result: SyncResult,
+    rows: dict[str, dict[str, Any]] | None = None,
 ) -> None:
-    """Forget settled outbox entries; move refused ones to the attention list."""
+    """Forget settled outbox entries; move refused ones to the attention list.
+
+    ``rows``: the outbox entries of the batch by record id, when the caller still holds them
+    from building it (otherwise they are read again).
+    """
     by_index = {res.index: res for res in ack.results}
     settled, refused = [], []
     for index, record_id in enumerate(record_ids):
@@ -83,10 +97,16 @@ def _apply_ack(
             settled.append(record_id)
         else:
             refused.append((record_id, res))
-    with write(db):
-        rows = outbox.rows(db, record_ids)
+    # Not waiting for the disk: if this is lost, the batch goes again and is a duplicate.
+    with write(db, durable=False):
+        if rows is None:
+            rows = outbox.rows(db, record_ids)
         created = [i for i in settled if rows.get(i, {}).get("kind") == "application.create"]
-        local.mark_sent(db, created, now=now_ms)
+        feed = ack.feed
+        if feed is not None and int(meta.get(db, "cursor", 0)) != feed.after:
+            feed = None  # not right after what this device has: pulled later instead
+        # With feed records, the status they bring sets 'sent' too: one update per row.
+        local.mark_sent(db, created, now=now_ms, state=feed is None)
         for record_id, res in refused:
             row = rows.get(record_id)
             reasons = [msgspec.to_builtins(x) for x in res.reasons]
@@ -113,6 +133,13 @@ def _apply_ack(
                 )
         outbox.remove(db, settled + [x[0] for x in refused])
         outbox.clear_inflight(db, ack.batch)
+        if feed is not None:
+            # The feed records this batch made, right after what this device last pulled:
+            # applied as the page they would have come in, with the cursor they move to.
+            updated = _apply_records(db, feed.records, now_ms)
+            local.set_sent(db, [i for i in created if i not in updated], now=now_ms)
+            meta.put(db, "cursor", feed.cursor)
+            result.pulled += len(feed.records)
     result.settled += len(settled)
     result.refused += len(refused)
 
@@ -126,7 +153,7 @@ def _send(
     now_ms: Callable[[], int],
     result: SyncResult,
 ) -> None:
-    ack = client.push(frame)
+    ack = client.push(frame, feed=True)
     _settle(db, ack, batch_id, record_ids, now_ms, result)
 
 
@@ -137,10 +164,11 @@ def _settle(
     record_ids: list[str],
     now_ms: Callable[[], int],
     result: SyncResult,
+    rows: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     if ack.batch != batch_id:
         raise ValueError("the hub acknowledged another batch")  # signed, so a hub bug
-    _apply_ack(db, ack, record_ids, now_ms(), result)
+    _apply_ack(db, ack, record_ids, now_ms(), result, rows)
     result.pushed += len(record_ids)
 
 
@@ -166,7 +194,7 @@ class _Sender:
         if self.failed:
             raise _NotSent("an earlier batch of this round was not acknowledged")
         try:
-            return self.client.push(frame, heartbeat=heartbeat)
+            return self.client.push(frame, heartbeat=heartbeat, feed=True)
         except BaseException:
             self.failed = True
             raise
@@ -185,6 +213,7 @@ class _Outstanding:
     record_ids: list[str]
     last_seq: int  # outbox seq of its newest record: the next batch starts after it
     ack: Future[Ack]
+    rows: dict[str, dict[str, Any]]  # its outbox entries by record id
 
 
 def push(
@@ -217,7 +246,10 @@ def push(
                 device = meta.get(db, "device")
                 batch_id = uuid7(now_ms(), os.urandom(10))
                 ids = [row["record_id"] for row in group]
-                with write(db):
+                # Not waiting for the disk: if this is lost, the records are still in the
+                # outbox and go again in a new batch (the hub answers duplicate for those it
+                # applied).
+                with write(db, durable=False):
                     seq = meta.next_counter(db, "batch_seq")
                     # Outbox bodies are canonical already: framed as they are, never re-encoded.
                     frame = encode_raw_batch(
@@ -232,13 +264,15 @@ def push(
                     )
                 # Written in flight first, then sent: a cut from here on re-sends these bytes.
                 future = sender.submit(frame, client.heartbeat())
-                outstanding.append(_Outstanding(batch_id, ids, group[-1]["seq"], future))
+                by_id = {row["record_id"]: row for row in group}
+                outstanding.append(_Outstanding(batch_id, ids, group[-1]["seq"], future, by_id))
             if not outstanding:
                 return
             if rows and len(outstanding) < 2:
                 continue  # prepare the next batch while this one is on its way
             sent = outstanding.popleft()
-            _settle(db, sent.ack.result(), sent.batch_id, sent.record_ids, now_ms, result)
+            ack = sent.ack.result()
+            _settle(db, ack, sent.batch_id, sent.record_ids, now_ms, result, sent.rows)
             done += len(sent.record_ids)
             progress("push", min(done, total), total)
     finally:
@@ -417,6 +451,7 @@ class _StatusBatch:
     def __init__(self, db: Database, now_ms: int) -> None:
         self.db, self.now_ms = db, now_ms
         self.pending: list[r.StatusChanged] = []
+        self.updated: set[str] = set()  # applications whose row got a status
 
     def add(self, record: r.StatusChanged) -> None:
         self.pending.append(record)
@@ -457,22 +492,31 @@ class _StatusBatch:
             if c.status != "returned" and c.application in returned:
                 resent.append(c.application)  # mailed again, or waiting for pickup here
         local.apply_statuses(db, updates, lines)
+        self.updated.update(u[-1] for u in updates)
         for app_id in resolved:
             local.resolve_attention(db, application=app_id, kind="supplement", now=self.now_ms)
         for app_id in resent:
             local.resolve_attention(db, application=app_id, kind="returned", now=self.now_ms)
 
 
+def _apply_records(db: Database, records: Iterable[r.DownlinkRecord], now_ms: int) -> set[str]:
+    """Apply feed records in order (inside the caller's transaction); the applications
+    whose status they set (and with it the state 'sent')."""
+    statuses = _StatusBatch(db, now_ms)
+    for record in records:
+        if isinstance(record, r.StatusChanged):
+            statuses.add(record)
+        else:
+            statuses.flush()  # keep the feed's order around other kinds of record
+            _apply_record(db, record, now_ms)
+    statuses.flush()
+    return statuses.updated
+
+
 def _apply_page(db: Database, page: FeedPage, now_ms: int) -> None:
-    with write(db):
-        statuses = _StatusBatch(db, now_ms)
-        for record in page.records:
-            if isinstance(record, r.StatusChanged):
-                statuses.add(record)
-            else:
-                statuses.flush()  # keep the feed's order around other kinds of record
-                _apply_record(db, record, now_ms)
-        statuses.flush()
+    # Not waiting for the disk: if this is lost, so is the cursor, and the page comes again.
+    with write(db, durable=False):
+        _apply_records(db, page.records, now_ms)
         meta.put(db, "cursor", page.next_cursor)
         meta.put(db, "last_pull_at", now_ms)
 
@@ -484,30 +528,80 @@ def pull(
     *,
     now_ms: Callable[[], int],
     progress: Progress,
+    attempts: int | None = None,
+    check_state: bool = True,
 ) -> None:
-    """Pull pages until current; rebuild from cursor 0 if the hub says our view drifted."""
+    """Pull pages until current; rebuild from cursor 0 if the hub says our view drifted.
+
+    ``check_state``: send the state digest (the last pull of a round does; a catch-up before
+    the push need not).
+
+    The next page is asked for while this one is applied (the cursor it starts from is in
+    this page): pages still arrive, and are applied, in order, each with its cursor.
+    """
     cursor = int(meta.get(db, "cursor", 0))
-    for turn in range(MAX_PAGES):
+    pool: ThreadPoolExecutor | None = None  # made only for a feed longer than a page
+
+    def ask(after: int, state: str | None = None, *, ahead: bool = False) -> Future[FeedPage]:
+        nonlocal pool
+        beat = client.heartbeat()  # read here: the database belongs to this thread
+        kwargs = {"state": state, "limit": PULL_PAGE, "heartbeat": beat, "attempts": attempts}
+        if ahead:
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daiban-pull")
+            return pool.submit(client.pull, after, **kwargs)
+        done: Future[FeedPage] = Future()
+        done.set_result(client.pull(after, **kwargs))
+        return done
+
+    try:
         # The hub compares the state only when it has nothing newer to send, which can be so
         # only on the first page of a round: later pages follow a full one.
-        state = state_digest(local.versions(db)) if turn == 0 else None
-        page = client.pull(cursor, state=state, limit=PULL_PAGE)
-        if page.resync and not result.resynced:
-            with write(db):  # self-healing: forget the hub's view, keep every local record
-                local.clear_hub_view(db)
-                meta.put(db, "cursor", 0)
-            result.resynced = True
-            cursor = 0
-            continue
-        _apply_page(db, page, now_ms())
-        result.pulled += len(page.records)
-        progress("pull", result.pulled, result.pulled + (1 if page.more else 0))
-        cursor = page.next_cursor
-        if not page.more:
-            return
+        coming = ask(cursor, state_digest(local.versions(db)) if check_state else None)
+        for _ in range(MAX_PAGES):
+            page = coming.result()
+            if page.resync and not result.resynced:
+                with write(db):  # self-healing: forget the hub's view, keep every local record
+                    local.clear_hub_view(db)
+                    meta.put(db, "cursor", 0)
+                result.resynced = True
+                cursor = 0
+                coming = ask(cursor)
+                continue
+            if page.more:  # asked for now, applied after this page
+                coming = ask(page.next_cursor, ahead=True)
+            _apply_page(db, page, now_ms())
+            result.pulled += len(page.records)
+            progress("pull", result.pulled, result.pulled + (1 if page.more else 0))
+            cursor = page.next_cursor
+            if not page.more:
+                return
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
 
 
 # --- the round ----------------------------------------------------------------------------
+
+
+def _catch_up(
+    db: Database,
+    client: HubClient,
+    result: SyncResult,
+    *,
+    now_ms: Callable[[], int],
+    progress: Progress,
+) -> None:
+    """Pull before pushing, so that the acknowledgements' feed records follow on the cursor.
+
+    Only an optimisation, tried once: whatever stops it must not stop the push, which is
+    written in flight and sent (with its own retries) as if there had been no catch-up. The
+    pull after the push meets the same trouble and reports it.
+    """
+    try:
+        pull(db, client, result, now_ms=now_ms, progress=progress, attempts=1, check_state=False)
+    except Exception as exc:
+        result.notes.append(f"catch-up pull failed: {exc.__class__.__name__}: {exc}"[:500])
 
 
 def sync_once(
@@ -524,9 +618,12 @@ def sync_once(
     started = now_ms()
     outcome, message = "error", ""
     try:
-        push(db, client, result, now_ms=now_ms, progress=progress)
-        upload_scans(db, home, client, result, progress=progress)
-        pull(db, client, result, now_ms=now_ms, progress=progress)
+        with one_checkpoint(db):
+            if outbox.count(db) or outbox.inflights(db):
+                _catch_up(db, client, result, now_ms=now_ms, progress=progress)
+            push(db, client, result, now_ms=now_ms, progress=progress)
+            upload_scans(db, home, client, result, progress=progress)
+            pull(db, client, result, now_ms=now_ms, progress=progress)
         outcome = "ok"
         return result
     except Exception as exc:
@@ -537,7 +634,7 @@ def sync_once(
         result.attention = len(local.open_attention(db))
         result.requests, result.bytes_sent = client.requests, client.bytes_sent
         result.bytes_received = client.bytes_received
-        with write(db):
+        with write(db, durable=False):
             meta.put(db, "clock_offset_ms", client.offset_ms)
             outbox.log_round(
                 db,

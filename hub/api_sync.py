@@ -19,7 +19,7 @@ from sync.batch import decode_batch
 from sync.codec import MAX_FRAME_BYTES, canonical
 from sync.errors import DeviceRevoked, ReplayedSignature
 from sync.ids import device_tag
-from sync.replies import encode_raw_page, state_digest
+from sync.replies import encode_raw_page, state_digest, with_feed
 from sync.signing import public_key_from_text
 from sync.version import PROTOCOL_VERSION
 
@@ -217,7 +217,9 @@ def push():  # type: ignore[no-untyped-def]
     if (request.content_length or 0) > MAX_FRAME_BYTES:
         raise ApiError(413, "too_large", f"a batch frame is at most {MAX_FRAME_BYTES} bytes")
     device, outlet = authenticate()
-    batch = decode_batch(request.get_data(cache=True))
+    wants_feed = request.args.get("feed") == "1"
+    frame = request.get_data(cache=True)
+    batch = decode_batch(frame)
     if batch.device != device["id"]:
         raise ApiError(
             403,
@@ -227,8 +229,20 @@ def push():  # type: ignore[no-untyped-def]
     hub = context.hub()
     blobs = current_app.config["BLOBS"]
     with write(hub.db):
-        result = apply_batch(hub, device=device, outlet=outlet, batch=batch, blobs=blobs)
-    return Response(result.frame, status=200, mimetype=FRAME_TYPE)
+        result = apply_batch(
+            hub, device=device, outlet=outlet, batch=batch, blobs=blobs, frame=frame
+        )
+    answer = result.frame
+    if wants_feed and result.feed_after is not None and result.feed_cursor is not None:
+        # The feed records the batch made, so the device need not pull them (feed is
+        # append-only: the range reads the same after the commit as inside it).
+        bodies = apps.feed_range(
+            hub.db, outlet=outlet["code"], after=result.feed_after, upto=result.feed_cursor
+        )
+        answer = with_feed(
+            answer, after=result.feed_after, cursor=result.feed_cursor, bodies=bodies
+        )
+    return Response(answer, status=200, mimetype=FRAME_TYPE)
 
 
 @bp.get("/sync/pull")

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from sqlite_utils import Database
 
 from sync import records as r
-from sync.batch import DecodedBatch, Entry
+from sync.batch import DecodedBatch, Entry, record_bytes
 from sync.codec import canonical
 from sync.ids import is_uuid7
 from sync.replies import Ack, RecordResult, decode_ack, encode_ack, new_ack
@@ -60,6 +61,9 @@ class BatchResult:
     ack: Ack
     frame: bytes
     replayed: bool  # True when this is the stored answer to a batch applied before
+    # The outlet's feed cursor before and after the batch: the feed records it made.
+    feed_after: int | None = None
+    feed_cursor: int | None = None
 
 
 def apply_batch(
@@ -69,8 +73,13 @@ def apply_batch(
     outlet: dict[str, Any],
     batch: DecodedBatch,
     blobs: BlobStore,
+    frame: bytes | None = None,
 ) -> BatchResult:
-    """Apply a decoded batch from ``device`` (already authenticated) and acknowledge it."""
+    """Apply a decoded batch from ``device`` (already authenticated) and acknowledge it.
+
+    ``frame``: the batch as received. Kept once with the batch, it holds the bodies of the
+    records that were sent canonical, so their rows need no copy (see record_body).
+    """
     known = batches.get_batch(hub.db, batch.batch)
     if known is not None:
         if known["device"] != device["id"] or known["digest"] != batch.digest:
@@ -78,7 +87,14 @@ def apply_batch(
                 f"batch {batch.batch} was already received with other content; "
                 "a new batch needs a new id"
             )
-        return BatchResult(decode_ack(known["ack"]), known["ack"], replayed=True)
+        return BatchResult(
+            decode_ack(known["ack"]),
+            known["ack"],
+            replayed=True,
+            feed_after=known["feed_after"],
+            feed_cursor=known["feed_cursor"],
+        )
+    feed_after = apps.feed_position(hub.db, outlet["code"])
     skew_ms = batch.sent_at - hub.now_ms
     results: list[RecordResult] = []
     applied: list[tuple[str, str, str, str, str, str, int]] = []
@@ -87,7 +103,7 @@ def apply_batch(
         result = _apply_entry(hub, device, outlet, batch, entry, skew_ms, blobs, pending)
         results.append(result)
         if result.status == "accepted" and entry.record is not None:
-            body = entry.body.decode("utf-8")
+            body = "" if frame is not None and entry.as_sent else entry.body.decode("utf-8")
             applied.append(
                 (
                     entry.record.id,
@@ -97,6 +113,7 @@ def apply_batch(
                     entry.digest,
                     body,
                     hub.now_ms,
+                    entry.index,
                 )
             )
     pending.flush()
@@ -111,7 +128,8 @@ def apply_batch(
         results=results,
         hub_time=hub.now_ms,
     )
-    frame = encode_ack(ack)
+    ack_frame = encode_ack(ack)
+    feed_cursor = apps.feed_position(hub.db, outlet["code"])
     batches.save_batch(
         hub.db,
         id=batch.batch,
@@ -124,12 +142,27 @@ def apply_batch(
         records=len(results),
         accepted=sum(x.status == "accepted" for x in results),
         rejected=sum(x.status in ("rejected", "conflict") for x in results),
-        ack=frame,
+        ack=ack_frame,
+        frame=frame,
+        feed_after=feed_after,
+        feed_cursor=feed_cursor,
     )
     devices.batch_received(
         hub.db, device["id"], now=hub.now_ms, seq=batch.seq, skew_ms=skew_ms, records=len(results)
     )
-    return BatchResult(ack, frame, replayed=False)
+    return BatchResult(
+        ack, ack_frame, replayed=False, feed_after=feed_after, feed_cursor=feed_cursor
+    )
+
+
+def record_body(db: Database, record_id: str) -> bytes | None:
+    """The canonical body of an applied uplink record, as the hub received it (for audit)."""
+    row = batches.get_record(db, record_id)
+    if row is None:
+        return None
+    if row["body"] or row["frame"] is None:
+        return str(row["body"]).encode("utf-8")
+    return record_bytes(row["frame"], int(row["idx"]))
 
 
 def _apply_entry(
@@ -287,6 +320,11 @@ def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode("utf-8")
 
 
+def _masked_json(masked: r.MaskedApplicant) -> str:
+    """{"name", "id_number", "phone"} in that order: the Struct's own field order."""
+    return msgspec.json.encode(masked).decode("utf-8")
+
+
 class _Pending:
     """New applications of a batch, written together: one statement per table, not per row."""
 
@@ -301,10 +339,44 @@ class _Pending:
         self.receipts = apps.taken_receipts(hub.db, receipts)
         # What the checks and routing decided for a kind of application (see _plan).
         self.plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[tuple[Any, ...]] = []
         self.scans: list[tuple[str, str, str, int]] = []
         self.events: list[tuple[Any, ...]] = []
         self.feed: list[tuple[str, str, str | None, str, int]] = []
+        # By materials, ("codes", ...) or ("then", ...).
+        self._json_cache: dict[tuple[Any, ...], str] = {}
+
+    def materials_json(self, materials: tuple[r.MaterialProvided, ...]) -> str:
+        """The stored list of materials; the same few lists recur across a batch (records
+        are frozen Structs, so the tuple itself is the key)."""
+        text = self._json_cache.get(materials)
+        if text is None:
+            text = self._json_cache[materials] = _json(
+                [{"code": m.code, "scans": [s.sha256 for s in m.scans]} for m in materials]
+            )
+        return text
+
+    def then_json(self, *, at: int, actor: str, action: str, to_status: str, note: str) -> str:
+        """The routing step stored with a capture (the same few per batch)."""
+        key = ("then", at, actor, action, to_status, note)
+        text = self._json_cache.get(key)
+        if text is None:
+            text = self._json_cache[key] = apps.then_data(
+                at=at,
+                actor=actor,
+                action=action,
+                from_status="received",
+                to_status=to_status,
+                note=note,
+            )
+        return text
+
+    def codes_json(self, codes: tuple[str, ...]) -> str:
+        key = ("codes", *codes)
+        text = self._json_cache.get(key)
+        if text is None:
+            text = self._json_cache[key] = _json(list(codes))
+        return text
 
     def flush(self) -> None:
         apps.insert_applications(self.hub.db, self.rows)
@@ -326,7 +398,7 @@ def _plan(
     key = (
         rec.outlet,
         rec.item,
-        tuple(m.code for m in rec.materials),
+        tuple([m.code for m in rec.materials]),
         rec.promised,
         isinstance(rec.delivery, r.Mail),
         rec.region,
@@ -366,70 +438,80 @@ def _create(
     scans = {(s.sha256, m.code) for m in rec.materials for s in m.scans}
     present = {sha: blobs.has(sha) for sha, _ in scans}
     mail = rec.delivery if isinstance(rec.delivery, r.Mail) else None
-    masked = rec.applicant.masked
-    row = {
-        "id": rec.id,
-        "receipt": rec.receipt,
-        "outlet": rec.outlet,
-        "device": device["id"],
-        "staff": rec.staff,
-        "item": rec.item,
-        "region": rec.region,
-        "unit": unit,
-        "status": status,
-        "version": 2,  # 1 received, 2 routed or in triage
-        "captured_at": rec.captured_at,
-        "captured_at_hub": rec.captured_at - skew_ms,
-        "clock_flagged": int(abs(skew_ms) > SKEW_FLAG_MS),
-        "received_at": hub.now_ms,
-        "delivery": "mail" if mail else "pickup",
-        "applicant_id_type": rec.applicant.id_type,
-        "applicant_record": rec.id,
-        "applicant_sealed": rec.applicant.sealed,
-        "applicant_masked": _json(
-            {"name": masked.name, "id_number": masked.id_number, "phone": masked.phone}
-        ),
-        "address_record": rec.id if mail else None,
-        "address_sealed": mail.sealed if mail else None,
-        "address_masked": mail.masked if mail else None,
-        "materials": _json(
-            [{"code": m.code, "scans": [s.sha256 for s in m.scans]} for m in rec.materials]
-        ),
-        "promised": _json(list(rec.promised)),
-        "missing_scans": sum(1 for sha in present if not present[sha]),
-        "note": rec.note,
-        "accepted_on": None,
-        "limit_days": None,
-        "due_date": None,
-        "due_provisional": 0,
-        "sla_state": None,
-        "updated_at": hub.now_ms,
-    }
-    pending.rows.append(row)
+    now = hub.now_ms
+    captured_at_hub = rec.captured_at - skew_ms
+    clock_flagged = int(abs(skew_ms) > SKEW_FLAG_MS)
+    # Column order: apps.APPLICATION_COLUMNS.
+    pending.rows.append(
+        (
+            rec.id,
+            rec.receipt,
+            rec.outlet,
+            device["id"],
+            rec.staff,
+            rec.item,
+            rec.region,
+            unit,
+            status,
+            2,  # version: 1 received, 2 routed or in triage
+            rec.captured_at,
+            captured_at_hub,
+            clock_flagged,
+            now,
+            "mail" if mail else "pickup",
+            rec.applicant.id_type,
+            rec.id,
+            rec.applicant.sealed,
+            _masked_json(rec.applicant.masked),
+            rec.id if mail else None,
+            mail.sealed if mail else None,
+            mail.masked if mail else None,
+            pending.materials_json(rec.materials),
+            pending.codes_json(rec.promised),
+            sum(1 for sha in present if not present[sha]) if present else 0,
+            rec.note,
+            None,  # accepted_on
+            None,  # limit_days
+            None,  # due_date
+            0,  # due_provisional
+            None,  # sla_state
+            now,
+        )
+    )
     pending.receipts.add(rec.receipt)
     pending.existing.add(rec.id)
-    pending.scans.extend((rec.id, sha, code, int(present[sha])) for sha, code in sorted(scans))
-    flagged = f"device clock off by {skew_ms // 1000:+d} s" if row["clock_flagged"] else ""
+    if scans:
+        pending.scans.extend((rec.id, sha, code, int(present[sha])) for sha, code in sorted(scans))
+    flagged = f"device clock off by {skew_ms // 1000:+d} s" if clock_flagged else ""
     route_note = "" if unit else f"no unit handles {rec.item} for region {rec.region}"
+    # One timeline row for the capture and the routing that followed it at once (see
+    # apps.events, which reads it back as the two events).
     pending.events.append(
         (
             rec.id,
-            row["captured_at_hub"],
+            captured_at_hub,
             f"{rec.staff}@{rec.outlet}",
             "capture",
             None,
             "received",
             flagged,
-            None,
+            pending.then_json(
+                at=now, actor="router", action=action, to_status=status, note=route_note
+            ),
         )
     )
-    pending.events.append(
-        (rec.id, hub.now_ms, "router", action, "received", status, route_note, None)
+    change = r.StatusChanged(  # what status_record makes of the new row
+        id=hub.new_id(),
+        application=rec.id,
+        status=status,
+        version=2,
+        at=now,
+        unit=unit,
+        due_date=None,
+        due_provisional=False,
+        note=route_note[:2000],
     )
-    change = status_record(hub, row, note=route_note)
-    pending.feed.append(
-        (rec.outlet, "status.changed", rec.id, canonical(change).decode("utf-8"), hub.now_ms)
-    )
+    pending.feed.append((rec.outlet, "status.changed", rec.id, canonical(change).decode(), now))
 
 
 def _own_application(hub: Hub, outlet: dict[str, Any], app_id: str) -> dict[str, Any]:

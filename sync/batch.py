@@ -15,6 +15,7 @@ from typing import Annotated
 import msgspec
 
 from .codec import (
+    FAST_LEVEL,
     HEADER_LEN,
     MAX_FRAME_BYTES,
     canonical,
@@ -67,9 +68,11 @@ class _Peek(msgspec.Struct):
     kind: object = None
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One record slot of a decoded batch: a valid record, or why it is not one."""
+class Entry(msgspec.Struct, frozen=True):
+    """One record slot of a decoded batch: a valid record, or why it is not one.
+
+    A Struct rather than a dataclass: a batch makes one per record, and a Struct is built in C.
+    """
 
     index: int
     id: str | None
@@ -78,6 +81,7 @@ class Entry:
     record: UplinkRecord | None = None
     error: InvalidValue | None = None
     body: bytes = b""  # the record's canonical bytes, when it is valid
+    as_sent: bool = False  # the batch carried exactly ``body`` (it was sent canonical)
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,8 @@ def encode_raw_batch(
 ) -> bytes:
     """Frame a batch from records already in canonical form (as an outbox keeps them).
 
-    The same bytes as ``encode_batch`` on the decoded records, without decoding them again.
+    The same payload as ``encode_batch`` on the decoded records, without decoding them
+    again (compressed faster).
     """
     if not bodies:
         raise InvalidValue("a batch carries at least one record", field="records")
@@ -175,7 +180,7 @@ def encode_raw_batch(
         sent_at=sent_at,
         records=[msgspec.Raw(b) for b in bodies],
     )
-    return encode_frame(canonical(envelope), version=PROTOCOL_VERSION)
+    return encode_frame(canonical(envelope), version=PROTOCOL_VERSION, level=FAST_LEVEL)
 
 
 def _peek(data: bytes) -> tuple[str | None, str | None]:
@@ -215,7 +220,9 @@ def _entry(index: int, raw: msgspec.Raw, seen: set[str]) -> Entry:
         return Entry(index, record.id, kind, record_digest(record), error=error)
     seen.add(record.id)
     body = canonical(record)
-    return Entry(index, record.id, kind, digest_hex(body), record=record, body=body)
+    return Entry(
+        index, record.id, kind, digest_hex(body), record=record, body=body, as_sent=body == data
+    )
 
 
 def decode_batch(frame: bytes) -> DecodedBatch:
@@ -249,6 +256,18 @@ def decode_batch(frame: bytes) -> DecodedBatch:
         digest=digest_hex(payload),
         entries=entries,
     )
+
+
+def record_bytes(frame: bytes, index: int) -> bytes:
+    """The bytes of record slot ``index`` of a batch frame, as the device sent them."""
+    _, payload = decode_frame(frame)
+    try:
+        envelope = _envelope_decoder.decode(payload)
+    except msgspec.DecodeError as exc:
+        raise MalformedMessage(_with_field("batch envelope", str(exc))) from None
+    if not 0 <= index < len(envelope.records):
+        raise InvalidValue(f"the batch has no record slot {index}", field="index")
+    return bytes(envelope.records[index])
 
 
 def plan_batches(
@@ -286,5 +305,6 @@ __all__ = [
     "encode_raw_batch",
     "new_batch",
     "plan_batches",
+    "record_bytes",
     "record_digest",
 ]

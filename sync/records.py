@@ -116,6 +116,10 @@ Delivery = Pickup | Mail
 
 
 def _check_materials(materials: tuple[MaterialProvided, ...], promised: tuple[str, ...]) -> None:
+    if len(materials) <= 1 and len(promised) <= 1:  # the common case: nothing can repeat
+        if materials and promised and materials[0].code == promised[0]:
+            raise ValueError(f"promised: materials both provided and promised: {promised[0]}")
+        return
     codes = [m.code for m in materials]
     if len(set(codes)) != len(codes):
         raise ValueError("materials: a material code is listed twice")

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from .codec import canonical, decode_frame, encode_frame, field_from_error
+from .codec import FAST_LEVEL, canonical, decode_frame, encode_frame, field_from_error
 from .codec import with_field as _with_field
 from .errors import MalformedMessage
 from .records import DownlinkRecord, Reason
@@ -37,8 +37,30 @@ class RecordResult(msgspec.Struct, **_STRUCT):
     reasons: tuple[Reason, ...] = ()
 
 
-class Ack(msgspec.Struct, **_STRUCT):
-    """The acknowledgement of one batch; a re-sent batch gets the same one again."""
+class FeedSlice(msgspec.Struct, **_STRUCT):
+    """The outlet's feed records a batch made, carried in its acknowledgement when asked.
+
+    ``after`` is the outlet's feed cursor before the batch was applied; the records are every
+    record of the outlet's feed after it, up to ``cursor``. A device whose cursor is ``after``
+    applies them and moves to ``cursor`` as if it had pulled them; any other device ignores
+    them and pulls as usual.
+    """
+
+    after: Annotated[int, msgspec.Meta(ge=0)]
+    cursor: Annotated[int, msgspec.Meta(ge=0)]
+    records: tuple[DownlinkRecord, ...]
+
+    def __post_init__(self) -> None:
+        if self.cursor < self.after:
+            raise ValueError("cursor is behind after")
+
+
+class Ack(msgspec.Struct, omit_defaults=True, **_STRUCT):
+    """The acknowledgement of one batch; a re-sent batch gets the same one again.
+
+    ``feed`` is present only when the push asked for it (``feed=1``), so a device that does
+    not know the field never sees it.
+    """
 
     v: int
     device: DeviceId
@@ -49,6 +71,7 @@ class Ack(msgspec.Struct, **_STRUCT):
     skew_ms: int  # device clock minus hub clock at that moment
     results: tuple[RecordResult, ...]
     hub_time: Millis  # the hub's clock now, so a device can set its signing clock
+    feed: FeedSlice | None = None
 
 
 class FeedPage(msgspec.Struct, **_STRUCT):
@@ -82,13 +105,36 @@ class _RawPage(msgspec.Struct, **_STRUCT):
     resync: bool = False
 
 
+class _RawSlice(msgspec.Struct, **_STRUCT):
+    after: int
+    cursor: int
+    records: list[msgspec.Raw]
+
+
 _ack_decoder = msgspec.json.Decoder(Ack)
+_raw_ack_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _page_decoder = msgspec.json.Decoder(FeedPage)
 
 
 def encode_ack(ack: Ack) -> bytes:
     """Frame an acknowledgement."""
     return encode_frame(canonical(ack), version=ack.v)
+
+
+def with_feed(ack_frame: bytes, *, after: int, cursor: int, bodies: Iterable[bytes | str]) -> bytes:
+    """An acknowledgement frame with the feed records its batch made (already canonical).
+
+    The same payload as ``encode_ack`` of the acknowledgement with ``feed`` set, without
+    decoding the stored acknowledgement or the records.
+    """
+    if cursor < after:
+        raise ValueError("cursor is behind after")
+    version, payload = decode_frame(ack_frame)
+    fields = _raw_ack_decoder.decode(payload)
+    fields["feed"] = msgspec.Raw(
+        canonical(_RawSlice(after=after, cursor=cursor, records=[msgspec.Raw(b) for b in bodies]))
+    )
+    return encode_frame(canonical(fields), version=version, level=FAST_LEVEL)
 
 
 def encode_page(page: FeedPage) -> bytes:
@@ -108,7 +154,7 @@ def encode_raw_page(
 ) -> bytes:
     """Frame a feed page from records in canonical form, without decoding them again.
 
-    The same bytes as ``encode_page`` on the decoded records.
+    The same payload as ``encode_page`` on the decoded records (compressed faster).
     """
     if next_cursor < cursor:
         raise ValueError("next_cursor is behind cursor")
@@ -122,7 +168,7 @@ def encode_raw_page(
         hub_time=hub_time,
         resync=resync,
     )
-    return encode_frame(canonical(page), version=PROTOCOL_VERSION)
+    return encode_frame(canonical(page), version=PROTOCOL_VERSION, level=FAST_LEVEL)
 
 
 def _decode(frame: bytes, decoder: msgspec.json.Decoder, what: str):  # type: ignore[no-untyped-def]
@@ -154,7 +200,7 @@ def state_digest(versions: Iterable[tuple[str, int]]) -> str:
     The device and the hub each compute it; a mismatch means the device's view drifted and
     it should rebuild from cursor 0 rather than trust its copy.
     """
-    lines = sorted(f"{app_id}:{version}" for app_id, version in versions)
+    lines = sorted([f"{app_id}:{version}" for app_id, version in versions])
     return hashlib.sha256("\n".join(lines).encode("ascii")).hexdigest()
 
 

@@ -59,17 +59,26 @@ def update_application(db: Database, app_id: str, **fields: Any) -> None:
     db.execute(f"UPDATE applications SET {sets} WHERE id = :_id", {**fields, "_id": app_id})
 
 
-def mark_sent(db: Database, app_ids: list[str], *, now: int) -> None:
-    """Applications the hub acknowledged: state 'sent' and a line in their timeline."""
-    db.conn.executemany(
-        "UPDATE applications SET sync_state = 'sent', updated_at = ? WHERE id = ?"
-        " AND sync_state = 'queued'",
-        [(now, i) for i in app_ids],
-    )
+def mark_sent(db: Database, app_ids: list[str], *, now: int, state: bool = True) -> None:
+    """Applications the hub acknowledged: state 'sent' and a line in their timeline.
+
+    ``state=False``: the line only; the caller sets the state (see set_sent).
+    """
+    if state:
+        set_sent(db, app_ids, now=now)
     db.conn.executemany(
         "INSERT INTO timeline (application, at, source, event, detail)"
         " VALUES (?, ?, 'local', 'accepted by hub', '')",
         [(i, now) for i in app_ids],
+    )
+
+
+def set_sent(db: Database, app_ids: list[str], *, now: int) -> None:
+    """State 'sent' for applications still 'queued'."""
+    db.conn.executemany(
+        "UPDATE applications SET sync_state = 'sent', updated_at = ? WHERE id = ?"
+        " AND sync_state = 'queued'",
+        [(now, i) for i in app_ids],
     )
 
 

@@ -22,7 +22,13 @@ def pending(
     db: Database, *, exclude: set[str] | None = None, limit: int = 100_000, after: int = 0
 ) -> list[dict]:
     """Outbox entries oldest first; ``after``: only those queued after that outbox seq."""
-    rows = list(db.query("SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", [after, limit]))
+    cursor = db.execute(
+        "SELECT seq, record_id, kind, application, body, created_at, attempts, last_error"
+        " FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+        [after, limit],
+    )
+    keys = [c[0] for c in cursor.description]
+    rows = [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
     return [r for r in rows if not exclude or r["record_id"] not in exclude]
 
 

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,6 +58,10 @@ class _Checkpointer(threading.Thread):
     """Checkpoints one database file whenever asked; ends after a quiet minute."""
 
     IDLE_S = 60.0
+    # A burst of commits (a device pushing its backlog) is checkpointed once after it rather
+    # than after every commit: the pages the commits share (index pages above all) are then
+    # copied once, not once per commit.
+    COALESCE_S = 1.0
 
     def __init__(self, path: str) -> None:
         super().__init__(name="daiban-checkpoint", daemon=True)
@@ -73,6 +78,7 @@ class _Checkpointer(threading.Thread):
                         if not self.wanted.is_set():  # nobody asked meanwhile: stand down
                             _checkpointers.pop(self.path, None)
                             return
+                time.sleep(self.COALESCE_S)
                 self.wanted.clear()
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)")

@@ -33,13 +33,51 @@ _UPDATABLE = {
 }
 
 
-def insert_applications(db: Database, rows: list[dict[str, Any]]) -> None:
-    """Insert many new applications (all rows with the same keys)."""
-    if not rows:
-        return
-    columns = ", ".join(rows[0])
-    marks = ", ".join(f":{k}" for k in rows[0])
-    db.conn.executemany(f"INSERT INTO applications ({columns}) VALUES ({marks})", rows)
+# The columns of a new application, in the order insert_applications takes them.
+APPLICATION_COLUMNS = (
+    "id",
+    "receipt",
+    "outlet",
+    "device",
+    "staff",
+    "item",
+    "region",
+    "unit",
+    "status",
+    "version",
+    "captured_at",
+    "captured_at_hub",
+    "clock_flagged",
+    "received_at",
+    "delivery",
+    "applicant_id_type",
+    "applicant_record",
+    "applicant_sealed",
+    "applicant_masked",
+    "address_record",
+    "address_sealed",
+    "address_masked",
+    "materials",
+    "promised",
+    "missing_scans",
+    "note",
+    "accepted_on",
+    "limit_days",
+    "due_date",
+    "due_provisional",
+    "sla_state",
+    "updated_at",
+)
+_INSERT_APPLICATION = (
+    f"INSERT INTO applications ({', '.join(APPLICATION_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(APPLICATION_COLUMNS))})"
+)
+
+
+def insert_applications(db: Database, rows: list[tuple[Any, ...]]) -> None:
+    """Insert many new applications: tuples in the order of APPLICATION_COLUMNS."""
+    if rows:
+        db.conn.executemany(_INSERT_APPLICATION, rows)
 
 
 def taken_receipts(db: Database, receipts: list[str]) -> set[str]:
@@ -130,8 +168,38 @@ def add_event(
     )
 
 
+# A capture row may carry the step that followed it at once (ingest routes every new
+# application as it stores it): data = {"then": {at, actor, action, from_status, to_status,
+# note}}. One row instead of two for every application; events() gives back both.
+_THEN = '{"then":'
+
+
+def then_data(
+    *, at: int, actor: str, action: str, from_status: str, to_status: str, note: str
+) -> str:
+    """The ``data`` of a capture row that carries the step that followed it."""
+    step = {
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "note": note,
+    }
+    return json.dumps({"then": step}, ensure_ascii=False, separators=(",", ":"))
+
+
 def events(db: Database, app_id: str) -> list[dict[str, Any]]:
-    return list(db.query("SELECT * FROM events WHERE application = ? ORDER BY id", [app_id]))
+    """The application's timeline, oldest first, one dict per event."""
+    out = []
+    for row in db.query("SELECT * FROM events WHERE application = ? ORDER BY id", [app_id]):
+        data = row["data"]
+        if row["action"] == "capture" and data and data.startswith(_THEN):
+            out.append({**row, "data": None})
+            out.append({**row, **json.loads(data)["then"], "data": None})
+        else:
+            out.append(row)
+    return out
 
 
 def open_pause(db: Database, app_id: str, started_on: str) -> None:
@@ -267,6 +335,27 @@ def feed_append(
     return int(cursor.lastrowid or 0)
 
 
+def feed_position(db: Database, outlet: str) -> int:
+    """The outlet's latest feed cursor (its own records and those for every outlet)."""
+    row = db.execute(
+        "SELECT MAX(COALESCE((SELECT MAX(seq) FROM feed WHERE outlet = ?), 0),"
+        " COALESCE((SELECT MAX(seq) FROM feed WHERE outlet = '*'), 0))",
+        [outlet],
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+def feed_range(db: Database, *, outlet: str, after: int, upto: int) -> list[str]:
+    """Bodies of the outlet's feed records after ``after`` up to ``upto``, in cursor order."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT body FROM feed WHERE seq > ? AND seq <= ? AND outlet IN (?, '*') ORDER BY seq",
+            [after, upto, outlet],
+        )
+    ]
+
+
 def feed_page(db: Database, *, outlet: str, after: int, limit: int) -> list[dict[str, Any]]:
     return list(
         db.query(
@@ -277,7 +366,5 @@ def feed_page(db: Database, *, outlet: str, after: int, limit: int) -> list[dict
 
 
 def outlet_versions(db: Database, outlet: str) -> list[tuple[str, int]]:
-    return [
-        (r["id"], r["version"])
-        for r in db.query("SELECT id, version FROM applications WHERE outlet = ?", [outlet])
-    ]
+    rows = db.execute("SELECT id, version FROM applications WHERE outlet = ?", [outlet])
+    return rows.fetchall()  # type: ignore[no-any-return]

@@ -14,10 +14,13 @@ def get_batch(db: Database, batch_id: str) -> dict[str, Any] | None:
 
 
 def save_batch(db: Database, **row: Any) -> None:
+    for column in ("frame", "feed_after", "feed_cursor"):
+        row.setdefault(column, None)
     db.execute(
         "INSERT INTO batches (id, device, seq, digest, sent_at, received_at, skew_ms, records,"
-        " accepted, rejected, ack) VALUES (:id, :device, :seq, :digest, :sent_at, :received_at,"
-        " :skew_ms, :records, :accepted, :rejected, :ack)",
+        " accepted, rejected, ack, frame, feed_after, feed_cursor) VALUES (:id, :device, :seq,"
+        " :digest, :sent_at, :received_at, :skew_ms, :records, :accepted, :rejected, :ack,"
+        " :frame, :feed_after, :feed_cursor)",
         row,
     )
 
@@ -37,13 +40,26 @@ def record_digests(db: Database, ids: list[str]) -> dict[str, str]:
     }
 
 
-def save_records(db: Database, rows: list[tuple[str, str, str, str, str, str, int]]) -> None:
-    """Rows of (id, kind, device, batch, digest, body, received_at)."""
+def save_records(db: Database, rows: list[tuple[str, str, str, str, str, str, int, int]]) -> None:
+    """Rows of (id, kind, device, batch, digest, body, received_at, idx); body '' when it is
+    slot idx of the batch's stored frame."""
     db.conn.executemany(
-        "INSERT INTO records (id, kind, device, batch, digest, body, received_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO records (id, kind, device, batch, digest, body, received_at, idx)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
+
+
+def get_record(db: Database, record_id: str) -> dict[str, Any] | None:
+    """An applied record with its batch's frame (``frame``, None if the batch kept none)."""
+    rows = list(
+        db.query(
+            "SELECT records.*, batches.frame AS frame FROM records"
+            " LEFT JOIN batches ON batches.id = records.batch WHERE records.id = ?",
+            [record_id],
+        )
+    )
+    return rows[0] if rows else None
 
 
 def quarantine(

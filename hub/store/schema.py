@@ -340,3 +340,22 @@ def m002_delivery(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations()
+def m003_batch_frames(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- A batch's frame as received, kept once: most of its records point into it (records.idx)
+        -- instead of each holding a copy of its canonical body.
+        ALTER TABLE batches ADD COLUMN frame BLOB;
+        -- The outlet's feed cursor before and after the batch was applied: the feed records it
+        -- made, which its acknowledgement carries when the device asks (feed=1).
+        ALTER TABLE batches ADD COLUMN feed_after INTEGER;
+        ALTER TABLE batches ADD COLUMN feed_cursor INTEGER;
+        -- The record's slot in its batch. records.body is '' when the record was sent
+        -- canonical: its body is then that slot of batches.frame, byte for byte.
+        ALTER TABLE records ADD COLUMN idx INTEGER;
+        """,
+    )

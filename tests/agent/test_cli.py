@@ -597,7 +597,8 @@ def test_re_enrolling_after_the_hub_applied_a_batch_whose_answer_was_lost(hub, h
     enroll(home, hub)
     made = capture(home, id_card)
     port = int(hub.url.rsplit(":", 1)[1])
-    with answer_dropping_proxy(port, drops=3) as proxy:  # every answer of the round is lost
+    # 0 is the round's catch-up pull; every answer to the push (1, 2, 3) is lost.
+    with answer_dropping_proxy(port, drop={1, 2, 3}) as proxy:
         set_hub_url(home, proxy)
         refused(home, "sync", exit_code=3)
     set_hub_url(home, hub.url)

@@ -123,7 +123,8 @@ def test_an_answer_lost_after_the_hub_applied_the_batch(hub, tmp_path):
     for i in range(4):
         new_app(agent, tmp_path, i)
     port = int(hub.url.rsplit(":", 1)[1])
-    with answer_dropping_proxy(port, drops=3) as proxy:  # every attempt of the round is lost
+    # 0 is the round's catch-up pull; every attempt of the push (1, 2, 3) is lost.
+    with answer_dropping_proxy(port, drop={1, 2, 3}) as proxy:
         with pytest.raises(HubUnavailable):
             sync(agent, url=proxy)
     assert hub_count(hub, "applications") == 4  # the hub has them
@@ -141,8 +142,9 @@ def test_an_answer_lost_while_the_next_batch_waits_to_go(hub, tmp_path, monkeypa
     for i in range(7):
         new_app(agent, tmp_path, i)
     port = int(hub.url.rsplit(":", 1)[1])
-    # 0 is A; B (1) and its two retries are applied by the hub but their answers are lost.
-    with answer_dropping_proxy(port, drop={1, 2, 3}) as proxy:
+    # 0 is the catch-up pull, 1 is A; B (2) and its two retries are applied by the hub but
+    # their answers are lost.
+    with answer_dropping_proxy(port, drop={2, 3, 4}) as proxy:
         with pytest.raises(HubUnavailable):
             sync(agent, url=proxy)
     # C was prepared while B was on its way, and held back when B failed: it must not
@@ -175,8 +177,9 @@ def test_a_scan_upload_cut_mid_file_resumes_where_it_stopped(hub, tmp_path, monk
     agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
     new_app(agent, tmp_path, scan_size=5500)
     port = int(hub.url.rsplit(":", 1)[1])
-    # 0 push, 1 query, 2 chunk@0, 3 chunk@1000 and its retries lost: the round fails there.
-    with answer_dropping_proxy(port, drop={3, 4, 5}) as proxy:
+    # 0 catch-up pull, 1 push, 2 query, 3 chunk@0, 4 chunk@1000 and its retries lost: the
+    # round fails there.
+    with answer_dropping_proxy(port, drop={4, 5, 6}) as proxy:
         with pytest.raises(HubUnavailable):
             sync(agent, url=proxy)
     assert local.scans_to_upload(agent.db)

@@ -82,6 +82,71 @@ def test_push_routes_and_a_resent_batch_changes_nothing(hub):
     assert unit == {"HRSS-510107"}
 
 
+def test_applied_records_are_kept_as_received_once(hub):
+    """A record sent canonical is kept as its slot of the stored batch frame, not copied."""
+    import json
+
+    import msgspec
+
+    from hub.ingest import record_body
+    from sync.batch import _RawBatch
+    from sync.codec import canonical, encode_frame
+
+    device = enrolled(hub)
+    apps = apps_for(device, 2)
+    device.push([apps[0]])
+    # The second sent with its keys out of canonical order: its canonical body is kept apart.
+    loose = json.dumps(json.loads(canonical(apps[1])), ensure_ascii=False, sort_keys=False)
+    loose = json.dumps(dict(reversed(json.loads(loose).items())), ensure_ascii=False).encode()
+    assert loose != canonical(apps[1])
+    batch = device.batch([apps[1]])
+    envelope = _RawBatch(
+        v=1,
+        device=batch.device,
+        batch=batch.batch,
+        seq=batch.seq,
+        sent_at=batch.sent_at,
+        records=[msgspec.Raw(loose)],
+    )
+    response = device.verified(device.push_frame(encode_frame(canonical(envelope), version=1)))
+    assert __import__("sync").decode_ack(response.content).results[0].status == "accepted"
+    db = hub.db()
+    try:
+        stored = {r["id"]: r for r in db.query("SELECT id, body, idx FROM records")}
+        assert stored[apps[0].id]["body"] == "" and stored[apps[0].id]["idx"] == 0
+        assert stored[apps[1].id]["body"] == canonical(apps[1]).decode()
+        for app in apps:
+            assert record_body(db, app.id) == canonical(app)
+        assert record_body(db, "0190ffff-ffff-7fff-bfff-ffffffffffff") is None
+    finally:
+        db.close()
+
+
+def test_an_acknowledgement_carries_the_feed_records_of_its_batch_when_asked(hub):
+    from sync.replies import decode_ack
+
+    device = enrolled(hub)
+    _, cursor = device.pull_all()
+    plain = device.verified(device.push_frame(encode_batch(device.batch(apps_for(device, 2)))))
+    assert b'"feed"' not in __import__("zlib").decompress(plain.content[37:])  # not asked
+    good, bad = apps_for(device, 1, seed=3)[0], apps_for(device, 1, item="HJ-ID-RENEW", seed=5)[0]
+    frame = encode_batch(device.batch([good, bad]))
+    ack = decode_ack(device.verified(device.push_frame(frame, feed=1)).content)
+    assert [r.status for r in ack.results] == ["accepted", "rejected"]
+    # What a pull from before this batch would bring, after the first batch's records.
+    first_records, first_cursor = device.pull_all(cursor)
+    assert ack.feed is not None and ack.feed.after == device.pull(cursor, limit=2).next_cursor
+    page = device.pull(ack.feed.after)
+    assert ack.feed.records == page.records and ack.feed.cursor == page.next_cursor
+    kinds = [x.__struct_config__.tag for x in ack.feed.records]
+    assert sorted(kinds) == ["record.rejected", "status.changed"]
+    assert first_cursor == ack.feed.cursor and len(first_records) == 4
+    # A re-sent batch gets the same acknowledgement, with the same feed records when asked.
+    again = decode_ack(device.verified(device.push_frame(frame, feed=1)).content)
+    assert again == ack
+    assert decode_ack(device.verified(device.push_frame(frame)).content).feed is None
+
+
 def test_a_record_sent_again_in_a_new_batch_is_a_duplicate(hub):
     device = enrolled(hub)
     apps = apps_for(device, 2)
@@ -250,6 +315,30 @@ def act(hub: ServedHub, api: requests.Session, app_id: str, action: str, **body)
         timeout=10,
     )
     return response
+
+
+def test_the_timeline_shows_the_capture_the_routing_and_what_followed(hub, clock):
+    _, app, api = department_flow_setup(hub)
+    clock.advance(seconds=30)
+    act(hub, api, app.id, "accept")
+    shown = api.get(f"{hub.url}/api/v1/applications/{app.id}", timeout=10).json()
+    steps = [
+        (e["actor"], e["action"], e["from_status"], e["to_status"], e["note"])
+        for e in shown["application"]["timeline"]
+    ]
+    assert steps == [
+        (f"{app.staff}@{app.outlet}", "capture", None, "received", ""),
+        ("router", "route", "received", "routed", ""),
+        ("wang(officer)", "accept", "routed", "accepted", ""),
+    ]
+    times = [e["at"] for e in shown["application"]["timeline"]]
+    assert times[0] <= times[1] < times[2]  # captured (device clock, corrected), routed, accepted
+    # Stored as one row: the routing rides on the capture it followed.
+    db = hub.db()
+    try:
+        assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 2
+    finally:
+        db.close()
 
 
 def test_department_flow_with_supplement_pause_and_pickup(hub, clock):

@@ -226,6 +226,7 @@ def test_catalogue_item_rules_and_routing():
 
 
 def test_a_page_framed_from_stored_bodies_is_the_page_framed_from_records(app):
+    from sync.codec import decode_frame
     from sync.replies import FeedPage, decode_page, encode_page, encode_raw_page
 
     records = tuple(downlinks(app.id))
@@ -246,5 +247,6 @@ def test_a_page_framed_from_stored_bodies_is_the_page_framed_from_records(app):
         bodies=[canonical(x).decode("utf-8") for x in records],
         hub_time=factories.T0,
     )
-    assert raw == encode_page(page)
+    # The same payload (and so digest); deflate bytes may differ with the compression level.
+    assert decode_frame(raw) == decode_frame(encode_page(page))
     assert decode_page(raw) == page

@@ -77,6 +77,23 @@ def test_batch_vector_personal_data_opens_with_the_hub_key():
     assert validators.resident_id(person.id_number) == person.id_number
 
 
+@pytest.mark.parametrize("vector", load("acks.json"), ids=lambda v: v["name"])
+def test_ack_vector_decodes_and_reencodes_to_the_same_bytes(vector):
+    from sync.replies import decode_ack, encode_ack
+
+    frame = base64.b64decode(vector["frame_base64"])
+    ack = decode_ack(frame)
+    assert codec.decode_frame(frame)[1] == vector["payload"].encode("utf-8")
+    assert codec.canonical(ack) == vector["payload"].encode("utf-8")
+    assert codec.decode_frame(encode_ack(ack))[1] == vector["payload"].encode("utf-8")
+
+
+def test_ack_vectors_differ_only_by_the_feed_records():
+    plain, fed = (json.loads(v["payload"]) for v in load("acks.json"))
+    assert "feed" not in plain and fed.pop("feed")["cursor"] == 43
+    assert plain == fed
+
+
 @pytest.mark.parametrize("vector", load("invalid_frames.json"), ids=lambda v: v["name"])
 def test_invalid_frames_are_refused_with_their_code(vector):
     with pytest.raises(ProtocolError) as caught:

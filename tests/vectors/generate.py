@@ -17,6 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent.parent))
 
+import msgspec
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
 from sync import codec, signing
@@ -84,6 +85,57 @@ def batches(hub_public: x25519.X25519PublicKey) -> list[dict[str, object]]:
             "frame_base64": b64(frame),
             "record_digests": [codec.digest_hex(codec.canonical(x)) for x in records],
         }
+    ]
+
+
+def acks() -> list[dict[str, object]]:
+    """An acknowledgement as a push without ``feed=1`` gets it, and with the feed records."""
+    from sync import records as r
+    from sync.replies import FeedSlice, RecordResult, encode_ack, new_ack
+
+    batch = uuid7(factories.T0 + 500_000, bytes(range(10)))
+    created = uuid7(factories.T0 + 400_000, bytes(range(1, 11)))
+    refused = uuid7(factories.T0 + 400_001, bytes(range(2, 12)))
+    reason = r.Reason(code="item.unknown", message="no service item X-1 in the catalogue")
+    ack = new_ack(
+        device="dev-0007",
+        batch=batch,
+        seq=1,
+        digest="ab" * 32,
+        received_at=factories.T0 + 501_000,
+        skew_ms=-1000,
+        results=[
+            RecordResult(index=0, id=created, status="accepted"),
+            RecordResult(index=1, id=refused, status="rejected", reasons=(reason,)),
+        ],
+        hub_time=factories.T0 + 501_000,
+    )
+    records = (
+        r.RecordRejected(
+            id=uuid7(factories.T0 + 501_000, bytes(range(3, 13))),
+            record=refused,
+            record_kind="application.create",
+            batch=batch,
+            at=factories.T0 + 501_000,
+            reasons=(reason,),
+        ),
+        r.StatusChanged(
+            id=uuid7(factories.T0 + 501_000, bytes(range(4, 14))),
+            application=created,
+            status="routed",
+            version=2,
+            at=factories.T0 + 501_000,
+            unit="HRSS-510107",
+        ),
+    )
+    with_feed = msgspec.structs.replace(ack, feed=FeedSlice(after=41, cursor=43, records=records))
+    return [
+        {
+            "name": name,
+            "payload": codec.canonical(value).decode("utf-8"),
+            "frame_base64": b64(encode_ack(value)),
+        }
+        for name, value in (("acknowledgement", ack), ("with feed records", with_feed))
     ]
 
 
@@ -316,6 +368,7 @@ def main() -> None:
     good = batches(hub_public)
     write("keys.json", keys())
     write("batches.json", good)
+    write("acks.json", acks())
     write("invalid_frames.json", invalid_frames(base64.b64decode(good[0]["frame_base64"])))  # type: ignore[arg-type]
     write("signatures.json", signatures())
     write("sealed.json", sealed(hub_public))
