@@ -7,7 +7,6 @@ one transaction (``write``), and so does each pulled page with the cursor it mov
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,48 +66,19 @@ def write(db: Database, *, durable: bool = True) -> Iterator[Database]:
 
 # Pages the WAL may hold during a sync round before SQLite checkpoints it anyway (~100 MB).
 ROUND_CHECKPOINT_PAGES = 25_000
-# How often the round's own checkpointer copies the WAL into the database file.
-ROUND_CHECKPOINT_EVERY_S = 0.5
-
-
-def _checkpoints(path: str, stop: threading.Event) -> None:
-    """Passive checkpoints from a connection of their own until ``stop``: they never block
-    the round's writes, and run while the round waits for the hub."""
-    conn = sqlite3.connect(path, timeout=15)
-    try:
-        while not stop.wait(ROUND_CHECKPOINT_EVERY_S):
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    except sqlite3.Error:
-        pass  # the round's own checkpoint at the end covers what this one did not
-    finally:
-        conn.close()
 
 
 @contextlib.contextmanager
 def one_checkpoint(db: Database) -> Iterator[Database]:
-    """Checkpoint the WAL beside the round rather than inside its commits.
+    """Checkpoint the WAL once at the end rather than every ~4 MB on the way.
 
     A sync round rewrites thousands of rows in tens of commits; SQLite's automatic checkpoint
-    would copy the pages they share into the database file, with an fsync, inside a commit
-    every ~4 MB. During the round a thread of its own checkpoints every half second instead
-    (while the round mostly waits for the hub), and the round checkpoints what is left at the
-    end.
+    would copy the pages they share into the database file, with an fsync, many times over.
     """
     level = db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     db.execute(f"PRAGMA wal_autocheckpoint = {ROUND_CHECKPOINT_PAGES}")
-    path = db.execute("PRAGMA database_list").fetchone()[2]
-    stop = threading.Event()
-    helper = None
-    if path:  # not for an in-memory database
-        helper = threading.Thread(
-            target=_checkpoints, args=(path, stop), name="daiban-checkpoint", daemon=True
-        )
-        helper.start()
     try:
         yield db
     finally:
-        stop.set()
-        if helper is not None:
-            helper.join()
         db.execute(f"PRAGMA wal_autocheckpoint = {int(level)}")
         db.execute("PRAGMA wal_checkpoint(PASSIVE)")
