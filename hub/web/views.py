@@ -10,7 +10,6 @@ and when they last opened a page.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -255,11 +254,10 @@ def alarm_text(alarm: dict[str, Any]) -> str:
             year=key.removeprefix("calendar."),
         )
     if key == "shipments.stale":
-        count = re.match(r"\d+", message)
         return _(
             "%(count)s shipment(s) without news from the carrier for days: check them with "
             "the carrier.",
-            count=count.group(0) if count else "?",
+            count=ship_store.count_stale(context.get_db()),
         )
     return message
 
