@@ -102,17 +102,18 @@ def set_up_agent(data: Path, url: str, users: dict) -> dict:
     return users
 
 
-def wait_up(url: str, proc: subprocess.Popen) -> None:
-    for _ in range(300):  # bounded: 30 s
+def wait_up(url: str, proc: subprocess.Popen, what: str = "the hub") -> None:
+    """Until ``url`` answers 200 (bounded: 30 s), so what is printed as running is."""
+    for _ in range(300):
         if proc.poll() is not None:
-            raise SystemExit("the hub stopped while starting; see the messages above")
+            raise SystemExit(f"{what} stopped while starting; see the messages above")
         try:
-            if requests.get(f"{url}/healthz", timeout=1).ok:
+            if requests.get(url, timeout=1).ok:
                 return
         except requests.ConnectionError:
             pass
         time.sleep(0.1)
-    raise SystemExit(f"the hub did not answer at {url}")
+    raise SystemExit(f"{what} did not answer at {url}")
 
 
 def enrolled(home: Path) -> bool:
@@ -151,7 +152,7 @@ def main() -> None:
     )
     agent = None
     try:
-        wait_up(url, hub)
+        wait_up(f"{url}/healthz", hub)
         home = data / "agent"
         users = set_up_agent(data, url, users)
         if args.demo and not (data / "demo-done").exists():
@@ -175,6 +176,7 @@ def main() -> None:
         )
         agent_cmd = f"daiban-agent --home {home}"
         pages = f"http://{args.host}:{args.agent_port}"
+        wait_up(f"{pages}/signin", agent, "the outlet pages")
         clerk = users.get("clerk", {})
         sign_in = f"sign in as {clerk.get('code')} ({clerk.get('name')}), PIN {clerk.get('pin')}"
         token = users.get("wuhou-hrss", {}).get("token", "(see credentials.json)")
