@@ -42,7 +42,10 @@ def open_db(
     db = Database(str(path))
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no committed tx
+    # FULL: a commit waits for the WAL fsync. With NORMAL a power cut could roll back a batch
+    # the hub had acknowledged, after the device had dropped it from its outbox. Bookkeeping
+    # that the next request redoes may skip the wait: see write(durable=False).
+    db.execute("PRAGMA synchronous = FULL")
     if db.journal_mode != "wal":
         db.enable_wal()
     if migrate:
@@ -103,21 +106,34 @@ def _checkpoint_later(path: str) -> None:
 
 
 @contextlib.contextmanager
-def write(db: Database) -> Iterator[Database]:
-    """One write transaction; nested calls join the outer one."""
+def write(db: Database, *, durable: bool = True) -> Iterator[Database]:
+    """One write transaction; nested calls join the outer one.
+
+    ``durable=False``: the commit does not wait for the disk (``synchronous=NORMAL``). It
+    stays atomic and survives the process being killed; a power cut may roll it back, and
+    only it and later non-durable commits, since the next durable commit's fsync covers the
+    WAL before it. For bookkeeping only (a device last seen, a signature nonce): never for
+    what the hub acknowledges.
+    """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
     with _write_lock:
-        db.execute("BEGIN IMMEDIATE")
+        if not durable:
+            db.execute("PRAGMA synchronous = NORMAL")
         try:
-            yield db
-        except BaseException:
-            db.conn.rollback()
-            raise
-        else:
-            db.execute("COMMIT")
-            path = _deferred.get(db)
-            if path is not None:
-                _checkpoint_later(path)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.conn.rollback()
+                raise
+            else:
+                db.execute("COMMIT")
+        finally:
+            if not durable:
+                db.execute("PRAGMA synchronous = FULL")
+        path = _deferred.get(db)
+        if path is not None:
+            _checkpoint_later(path)

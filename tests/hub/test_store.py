@@ -26,3 +26,22 @@ def test_a_served_connection_leaves_checkpoints_to_the_background(tmp_path):
         time.sleep(0.1)
     assert path.stat().st_size > before + 500_000
     db.close()
+
+
+def test_commits_wait_for_the_disk_unless_they_are_bookkeeping(tmp_path):
+    """An acknowledged batch must survive a power cut: synchronous=FULL by default."""
+    db = open_db(tmp_path / "hub.db")
+    full, normal = 2, 1
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == full
+    with write(db, durable=False):
+        assert db.execute("PRAGMA synchronous").fetchone()[0] == normal
+        db.execute("INSERT INTO meta (key, value) VALUES ('seen', '1')")
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == full
+    try:
+        with write(db, durable=False):
+            raise RuntimeError("refused")
+    except RuntimeError:
+        pass
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == full  # restored after a rollback
+    assert db.execute("SELECT value FROM meta WHERE key = 'seen'").fetchone()[0] == "1"
+    db.close()
