@@ -12,4 +12,4 @@ def test_every_msgid_has_a_chinese_translation():
 
 
 def test_the_mo_is_the_compiled_po():
-    assert i18n.MO.read_bytes() == i18n.compiled()
+    assert i18n.mo_is_current(), "run: python -m hub.web.i18n compile"
