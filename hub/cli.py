@@ -105,6 +105,8 @@ def init(data: Data, catalogue_file: str | None, as_json: bool) -> None:
 @pass_data
 def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) -> None:
     """Serve the hub with waitress (a production WSGI server) and run its scheduler."""
+    import gc
+
     import waitress
 
     from . import context
@@ -115,6 +117,11 @@ def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) ->
     except FileNotFoundError as exc:
         raise refuse(exc) from None
     context.warm_up(app)
+    # The loaded app (catalogue, calendar, templates) lives as long as the process: move it
+    # out of the collector's sight, and collect less often. Each batch allocates tens of
+    # thousands of short-lived objects, and profiling showed ~5% of a push in the collector.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
     scheduler = start_scheduler(app, minutes=sweep_minutes)
     click.echo(f"daiban hub serving on http://{host}:{port}/  (data: {data.root})")
     try:
