@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -94,6 +95,7 @@ class HubClient:
         self.requests = 0
         self.bytes_sent = 0
         self.bytes_received = 0
+        self._counting = threading.Lock()  # scans are sent from two threads at once
         self.session = requests.Session()
         self.session.auth = signing.RequestAuth(
             key=key,
@@ -157,14 +159,17 @@ class HubClient:
             except requests.RequestException as exc:
                 last = HubUnavailable(f"cannot reach the hub: {exc.__class__.__name__}")
                 continue
-            self.requests += 1
-            self.bytes_received += len(response.content) + sum(
+            body = response.request.body
+            received = len(response.content) + sum(
                 len(k) + len(v) + 4 for k, v in response.headers.items()
             )
-            body = response.request.body
-            self.bytes_sent += len(body or b"") + sum(
+            sent = len(body or b"") + sum(
                 len(k) + len(v) + 4 for k, v in response.request.headers.items()
             )
+            with self._counting:
+                self.requests += 1
+                self.bytes_received += received
+                self.bytes_sent += sent
             if response.status_code >= 500:
                 last = HubUnavailable(f"the hub failed (HTTP {response.status_code})")
                 continue
@@ -245,12 +250,21 @@ class HubClient:
         missing = response.json().get("missing", {})
         return {k: int(v) for k, v in missing.items()}
 
-    def upload_chunk(self, sha256: str, offset: int, total: int, data: bytes) -> int:
+    def upload_chunk(
+        self,
+        sha256: str,
+        offset: int,
+        total: int,
+        data: bytes,
+        *,
+        heartbeat: dict[str, Any] | None = None,
+    ) -> int:
         """Append a chunk; the hub's offset after it (a mismatch gives the offset to resume)."""
         try:
             response = self.request(
                 "PATCH",
                 f"/api/v1/blobs/{sha256}",
+                heartbeat=heartbeat,
                 data=data,
                 params={"offset": offset, "total": total},
                 headers={"Content-Type": "application/octet-stream"},

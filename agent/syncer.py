@@ -32,11 +32,12 @@ from sync.batch import MAX_RECORDS, TARGET_BATCH_BYTES, encode_raw_batch
 from sync.ids import uuid7
 from sync.replies import SETTLED, Ack, FeedPage, state_digest
 
-from .client import HubClient
+from .client import HubClient, HubUnavailable
 from .home import Home
 from .store import local, meta, one_checkpoint, outbox, write
 
 CHUNK = 256 * 1024  # scan upload chunk: small enough to finish on a weak 3G link
+SCAN_SENDERS = 2  # scans on their way at once
 PULL_PAGE = 2000  # records per pull page: the most the hub gives (fewer round trips)
 MAX_PAGES = 10_000  # bounded pull loop: a feed longer than this is a bug, not a backlog
 
@@ -284,32 +285,59 @@ def push(
 # --- scans --------------------------------------------------------------------------------
 
 
+def _upload(
+    home: Home, client: HubClient, scan: dict[str, Any], offset: int, beat: dict[str, Any]
+) -> None:
+    """Send one scan from ``offset`` on, a chunk at a time (on an upload thread)."""
+    sha, total = scan["sha256"], scan["size"]
+    with open(home.scan_path(sha), "rb") as source:
+        for _ in range(total // CHUNK + 3):  # bounded: one turn per chunk, plus resumes
+            if offset >= total:
+                return
+            source.seek(offset)
+            offset = client.upload_chunk(sha, offset, total, source.read(CHUNK), heartbeat=beat)
+    if offset < total:
+        raise HubUnavailable(f"the upload of scan {sha[:12]} made no progress; try again")
+
+
 def upload_scans(
     db: Database, home: Home, client: HubClient, result: SyncResult, *, progress: Progress
 ) -> None:
-    """Upload the scans the hub lacks, resuming each where the hub's copy stopped."""
+    """Upload the scans the hub lacks, resuming each where the hub's copy stopped.
+
+    ``SCAN_SENDERS`` scans are on their way at once: one scan's request is answered while
+    the next one's travels, and the hub writes one while it receives the other. Each is
+    marked uploaded here, in order, only once the hub has all of it.
+    """
     waiting = local.scans_to_upload(db)
     if not waiting:
         return
     missing = client.missing_scans([s["sha256"] for s in waiting])
-    for done, scan in enumerate(waiting, 1):
-        sha = scan["sha256"]
-        if sha in missing:
-            path = home.scan_path(sha)
-            total = scan["size"]
-            offset = missing[sha]
-            with open(path, "rb") as source:
-                for _ in range(total // CHUNK + 3):  # bounded: one turn per chunk, plus resumes
-                    if offset >= total:
-                        break
-                    source.seek(offset)
-                    offset = client.upload_chunk(sha, offset, total, source.read(CHUNK))
-            result.uploaded += 1
-        with write(db):
-            local.scan_uploaded(db, sha)
-        # The hub holds it now; the laptop keeps nothing it does not need.
-        home.scan_path(sha).unlink(missing_ok=True)
-        progress("scans", done, len(waiting))
+    beat = client.heartbeat()  # read here: the database belongs to this thread
+    with ThreadPoolExecutor(SCAN_SENDERS, thread_name_prefix="daiban-scan") as pool:
+        sending = [
+            pool.submit(_upload, home, client, s, missing[s["sha256"]], beat)
+            if s["sha256"] in missing
+            else None
+            for s in waiting
+        ]
+        try:
+            for done, (scan, upload) in enumerate(zip(waiting, sending, strict=True), 1):
+                if upload is not None:
+                    upload.result()
+                    result.uploaded += 1
+                # Not waiting for the disk: if this is lost, the next round asks the hub,
+                # which has the scan, and marks it again.
+                with write(db, durable=False):
+                    local.scan_uploaded(db, scan["sha256"])
+                # The hub holds it now; the laptop keeps nothing it does not need.
+                home.scan_path(scan["sha256"]).unlink(missing_ok=True)
+                progress("scans", done, len(waiting))
+        except BaseException:
+            for upload in sending:  # the rest wait for the next round
+                if upload is not None:
+                    upload.cancel()
+            raise
 
 
 # --- pull ---------------------------------------------------------------------------------

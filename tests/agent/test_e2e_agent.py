@@ -13,7 +13,7 @@ from agent.client import HubRefused, HubUnavailable
 from agent.store import local, meta, outbox
 from agent.syncer import sync_once
 from tests.agent.conftest import Agent
-from tests.support.netfaults import answer_dropping_proxy
+from tests.support.netfaults import answer_dropping_proxy, watching_proxy
 from tests.support.served import ServedHub
 
 IDS = ["11010519491231002X", "510107199003078796"]
@@ -192,6 +192,28 @@ def test_a_scan_upload_cut_mid_file_resumes_where_it_stopped(hub, tmp_path, monk
     blob = hub.data / "blobs" / sha[:2] / sha[2:4] / sha
     assert blob.read_bytes() == sealed
     assert not agent.home.scan_path(sha).exists()  # the hub has it: the laptop lets it go
+
+
+def test_scans_go_two_at_a_time_and_each_is_let_go_only_once_the_hub_has_it(hub, tmp_path):
+    import agent.syncer as syncer
+
+    agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
+    for i in range(5):
+        new_app(agent, tmp_path, i, scan_size=4000 + i)
+    scans = local.scans_to_upload(agent.db)
+    sealed = {s["sha256"]: agent.home.scan_path(s["sha256"]).read_bytes() for s in scans}
+    assert len(sealed) == 5
+    port = int(hub.url.rsplit(":", 1)[1])
+    with watching_proxy(port, hold_s=0.2) as (proxy, most_at_once):
+        result = sync(agent, url=proxy)
+    assert result.uploaded == 5 and not local.scans_to_upload(agent.db)
+    assert most_at_once["PATCH"] == syncer.SCAN_SENDERS == 2  # never more, and not one by one
+    for sha, content in sealed.items():
+        assert (hub.data / "blobs" / sha[:2] / sha[2:4] / sha).read_bytes() == content
+        assert not agent.home.scan_path(sha).exists()
+    db = hub.db()
+    assert db.execute("SELECT SUM(missing_scans) FROM applications").fetchone()[0] == 0
+    db.close()
 
 
 def test_a_captive_portal_is_not_taken_for_the_hub(hub, tmp_path):

@@ -83,3 +83,54 @@ def answer_dropping_proxy(
         stopping.set()
         thread.join(timeout=2)
         listener.close()
+
+
+@contextmanager
+def watching_proxy(upstream_port: int, *, hold_s: float = 0.2) -> Iterator[tuple[str, dict]]:
+    """Forward requests to 127.0.0.1:upstream_port, holding each ``hold_s`` before it goes
+    on, so that requests a client sends at once are seen at once. Yields the proxy's URL and
+    ``most_at_once``: for each method, the most requests that were in the proxy together."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    now: dict[str, int] = {}
+    most: dict[str, int] = {}
+    lock = threading.Lock()
+    stopping = threading.Event()
+
+    def handle(client: socket.socket) -> None:
+        with client, socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as up:
+            client.settimeout(10)
+            request = _read_http_message(client)
+            request = request.replace(b"Connection: keep-alive", b"Connection: close", 1)
+            method = request.split(b" ", 1)[0].decode()
+            with lock:
+                now[method] = now.get(method, 0) + 1
+                most[method] = max(most.get(method, 0), now[method])
+            try:
+                stopping.wait(hold_s)
+                up.sendall(request)
+                client.sendall(_read_http_message(up))
+            finally:
+                with lock:
+                    now[method] -= 1
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(client,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", most
+    finally:
+        stopping.set()
+        thread.join(timeout=2)
+        listener.close()
