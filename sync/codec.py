@@ -32,9 +32,9 @@ CODEC_DEFLATE = 1  # zlib (RFC 1950) stream: in every language's standard librar
 HEADER_LEN = len(MAGIC) + 2 + 32
 MAX_FRAME_BYTES = 8 * 1024 * 1024
 MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
-# For bulk bodies sent as they are made (batches, feed pages): zlib level 1 deflates them
-# about twice as fast as the default 6, for a few per cent more bytes (the sealed values,
-# most of a record, are random and barely compress at any level).
+# For bulk bodies the hub makes while a device waits (acknowledgements, feed pages): zlib
+# level 1 deflates them about twice as fast as the default 6, for a few per cent more bytes
+# (the sealed values, most of a record, are random and barely compress at any level).
 FAST_LEVEL = 1
 
 _encoder = msgspec.json.Encoder(order="sorted")
