@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -189,6 +190,7 @@ def main() -> None:
     total = args.devices * args.batches * args.size
     rate = total / wall
     raw, n = raw_rate(data / "hub.db", args.size)
+    shutil.rmtree(tmp, ignore_errors=True)
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     frame_kb = statistics.mean(len(f) for fs in frames for f in fs) / 1024
