@@ -199,14 +199,23 @@ class HubClient:
     # --- the protocol -------------------------------------------------------------------------
 
     def push(
-        self, frame: bytes, *, heartbeat: dict[str, Any] | None = None, feed: bool = False
+        self,
+        frame: bytes,
+        *,
+        heartbeat: dict[str, Any] | None = None,
+        feed: bool = False,
+        after: str | None = None,
     ) -> Ack:
-        """Push a batch frame; ``feed``: ask for the feed records it makes in the answer."""
+        """Push a batch frame; ``feed``: ask for the feed records it makes in the answer;
+        ``after``: the batch the hub must apply before this one (both may be on the wire)."""
+        params: dict[str, Any] = {"feed": 1} if feed else {}
+        if after is not None:
+            params["after"] = after
         response = self.request(
             "POST",
             "/api/v1/sync/push",
             heartbeat=heartbeat,
-            params={"feed": 1} if feed else {},
+            params=params,
             data=frame,
             headers={"Content-Type": FRAME_TYPE},
         )

@@ -32,12 +32,13 @@ from sync.batch import MAX_RECORDS, TARGET_BATCH_BYTES, encode_raw_batch
 from sync.ids import uuid7
 from sync.replies import SETTLED, Ack, FeedPage, state_digest
 
-from .client import HubClient, HubUnavailable
+from .client import HubClient, HubRefused, HubUnavailable
 from .home import Home
 from .store import local, meta, one_checkpoint, outbox, write
 
 CHUNK = 256 * 1024  # scan upload chunk: small enough to finish on a weak 3G link
 SCAN_SENDERS = 2  # scans on their way at once
+OUTSTANDING = 3  # batches made and not yet acknowledged: two on the wire, one being made
 PULL_PAGE = 2000  # records per pull page: the most the hub gives (fewer round trips)
 MAX_PAGES = 10_000  # bounded pull loop: a feed longer than this is a bug, not a backlog
 
@@ -174,28 +175,29 @@ def _settle(
 
 
 class _Sender:
-    """Sends frames one at a time, in order, on a thread of its own.
+    """Sends frames in order, two on the wire at once, each naming the one before it.
 
-    The agent prepares (and records as in flight) the next batch and applies the last
-    acknowledgement while the hub works on the batch in between: at most two batches are
-    outstanding, and the hub still receives them one after the other, in order. Once a send
-    fails, the frames queued behind it are not sent: a later batch may act on records of the
-    failed one, so it must not reach the hub first. Both stay in flight for the next round.
+    The hub checks and decodes a batch while it applies the one before, and applies them in
+    the order they name (``after``), whatever order they arrive in. Once a send fails, the
+    frames queued behind it are not sent; those already on the wire are held back by the
+    hub until their predecessor is applied, or refused. All stay in flight for the next round.
     """
+
+    WORKERS = 2
 
     def __init__(self, client: HubClient) -> None:
         self.client = client
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daiban-push")
+        self.pool = ThreadPoolExecutor(self.WORKERS, thread_name_prefix="daiban-push")
         self.failed = False
 
-    def submit(self, frame: bytes, heartbeat: dict[str, Any]) -> Future[Ack]:
-        return self.pool.submit(self._push, frame, heartbeat)
+    def submit(self, frame: bytes, heartbeat: dict[str, Any], after: str | None) -> Future[Ack]:
+        return self.pool.submit(self._push, frame, heartbeat, after)
 
-    def _push(self, frame: bytes, heartbeat: dict[str, Any]) -> Ack:
+    def _push(self, frame: bytes, heartbeat: dict[str, Any], after: str | None) -> Ack:
         if self.failed:
             raise _NotSent("an earlier batch of this round was not acknowledged")
         try:
-            return self.client.push(frame, heartbeat=heartbeat, feed=True)
+            return self.client.push(frame, heartbeat=heartbeat, feed=True, after=after)
         except BaseException:
             self.failed = True
             raise
@@ -208,9 +210,15 @@ class _NotSent(Exception):
     """A queued frame left unsent because the one before it failed."""
 
 
+def _out_of_turn(exc: BaseException) -> bool:
+    """The hub refused a batch only because the one it follows had not arrived yet."""
+    return isinstance(exc, HubRefused) and exc.code == "batch.out_of_order"
+
+
 @dataclass
 class _Outstanding:
     batch_id: str
+    frame: bytes
     record_ids: list[str]
     last_seq: int  # outbox seq of its newest record: the next batch starts after it
     ack: Future[Ack]
@@ -231,10 +239,11 @@ def push(
         _send(db, client, stale["batch"], stale["frame"], stale["records"], now_ms, result)
     total = outbox.count(db)
     done = 0
+    previous: str | None = None  # the batch the next one follows
     sender = _Sender(client)
     outstanding: deque[_Outstanding] = deque()
     try:
-        for _ in range(total + 1):  # bounded: each turn settles or refuses at least one batch
+        for _ in range(2 * total + 1):  # bounded: a batch is made in one turn, settled in one
             after = outstanding[-1].last_seq if outstanding else 0
             rows = outbox.pending(db, limit=MAX_RECORDS, after=after)
             if rows:
@@ -264,15 +273,24 @@ def push(
                         db, batch=batch_id, seq=seq, frame=frame, records=ids, now=now_ms()
                     )
                 # Written in flight first, then sent: a cut from here on re-sends these bytes.
-                future = sender.submit(frame, client.heartbeat())
+                future = sender.submit(frame, client.heartbeat(), previous)
+                previous = batch_id
                 by_id = {row["record_id"]: row for row in group}
-                outstanding.append(_Outstanding(batch_id, ids, group[-1]["seq"], future, by_id))
+                outstanding.append(
+                    _Outstanding(batch_id, frame, ids, group[-1]["seq"], future, by_id)
+                )
             if not outstanding:
                 return
-            if rows and len(outstanding) < 2:
-                continue  # prepare the next batch while this one is on its way
+            if rows and len(outstanding) < OUTSTANDING:
+                continue  # prepare the next batch while those before it are on their way
             sent = outstanding.popleft()
-            ack = sent.ack.result()
+            try:
+                ack = sent.ack.result()
+            except HubRefused as exc:
+                if not _out_of_turn(exc):
+                    raise
+                # It overtook the one before it, which is acknowledged now: send it again.
+                ack = client.push(sent.frame, feed=True)
             _settle(db, ack, sent.batch_id, sent.record_ids, now_ms, result, sent.rows)
             done += len(sent.record_ids)
             progress("push", min(done, total), total)

@@ -37,6 +37,7 @@ def create_app(data: str | Path, config: Mapping[str, Any] | None = None) -> Fla
     from . import api_cases, api_delivery, api_sync, context, errors, openapi, web
     from .blobs import LocalBlobStore
     from .keys import load_keys
+    from .push_order import PushOrder
     from .store import open_db
 
     paths = data_paths(data)
@@ -53,6 +54,7 @@ def create_app(data: str | Path, config: Mapping[str, Any] | None = None) -> Fla
         app.config.update(config)
     app.config["KEYS"] = load_keys(paths["keys"])
     app.config["BLOBS"] = LocalBlobStore(paths["blobs"], max_bytes=app.config["MAX_BLOB_BYTES"])
+    app.config.setdefault("PUSH_ORDER", PushOrder())
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     open_db(paths["database"]).close()  # apply pending migrations once, at start
     context.init_app(app)

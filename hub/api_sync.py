@@ -18,7 +18,7 @@ from sync import signing
 from sync.batch import decode_batch
 from sync.codec import MAX_FRAME_BYTES, canonical
 from sync.errors import DeviceRevoked, ReplayedSignature
-from sync.ids import device_tag
+from sync.ids import device_tag, is_uuid7
 from sync.replies import encode_raw_page, state_digest, with_feed
 from sync.signing import public_key_from_text
 from sync.version import PROTOCOL_VERSION
@@ -26,9 +26,10 @@ from sync.version import PROTOCOL_VERSION
 from . import context
 from .blobs import check_digest
 from .errors import ApiError
-from .ingest import apply_batch
+from .ingest import BatchResult, apply_batch
+from .push_order import PushOrder
 from .store import applications as apps
-from .store import devices, write
+from .store import batches, devices, write
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 
@@ -43,10 +44,9 @@ def _hash_code(code: str) -> str:
 # --- device authentication --------------------------------------------------------------
 
 
-def authenticate() -> tuple[dict[str, Any], dict[str, Any]]:
-    """Verify the request's signature; the device and its outlet, or a 401/403."""
+def _verify() -> tuple[signing.Signed, dict[str, Any], dict[str, Any]]:
+    """Check the request's signature (writing nothing); the signature, device and outlet."""
     db = context.get_db()
-    now = context.now_ms()
     found: dict[str, Any] = {}
 
     def lookup(key_id: str):  # type: ignore[no-untyped-def]
@@ -63,20 +63,33 @@ def authenticate() -> tuple[dict[str, Any], dict[str, Any]]:
         headers=list(request.headers.items()),
         body=request.get_data(cache=True),
         resolve_key=lookup,
-        now=now // 1000,
+        now=context.now_ms() // 1000,
         window=current_app.config["SIGNATURE_WINDOW"],
     )
-    # Not durable: a nonce lost to a power cut lets a request be replayed within the window,
-    # and every signed request is idempotent (batch ids, scan offsets, read-only pulls).
-    with write(db, durable=False):
-        if not devices.remember_nonce(
-            db, key_id=signed.key_id, nonce=signed.nonce, created=signed.created
-        ):
-            raise ReplayedSignature(f"nonce {signed.nonce!r} was already used by this device")
-        devices.seen(db, signed.key_id, now=now, heartbeat=_heartbeat())
     device = found["device"]  # read once, by the signature check
     outlet = devices.get_outlet(db, device["outlet"])
     assert outlet is not None
+    return signed, device, outlet
+
+
+def _record_contact(signed: signing.Signed, heartbeat: dict[str, Any]) -> None:
+    """Spend the signature's nonce and note the contact (inside the caller's transaction)."""
+    db = context.get_db()
+    if not devices.remember_nonce(
+        db, key_id=signed.key_id, nonce=signed.nonce, created=signed.created
+    ):
+        raise ReplayedSignature(f"nonce {signed.nonce!r} was already used by this device")
+    devices.seen(db, signed.key_id, now=context.now_ms(), heartbeat=heartbeat)
+
+
+def authenticate() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify the request's signature and note the contact; the device and its outlet."""
+    signed, device, outlet = _verify()
+    heartbeat = _heartbeat()
+    # Not durable: a nonce lost to a power cut lets a request be replayed within the window,
+    # and every signed request is idempotent (batch ids, scan offsets, read-only pulls).
+    with write(context.get_db(), durable=False):
+        _record_contact(signed, heartbeat)
     return device, outlet
 
 
@@ -215,11 +228,43 @@ def enroll():  # type: ignore[no-untyped-def]
 
 @bp.post("/sync/push")
 def push():  # type: ignore[no-untyped-def]
-    """Apply a batch exactly once and answer with its acknowledgement."""
+    """Apply a batch exactly once, in order, and answer with its acknowledgement."""
     if (request.content_length or 0) > MAX_FRAME_BYTES:
         raise ApiError(413, "too_large", f"a batch frame is at most {MAX_FRAME_BYTES} bytes")
-    device, outlet = authenticate()
+    signed, device, outlet = _verify()
+    heartbeat = _heartbeat()
+    try:
+        result = _apply_push(signed, device, outlet, heartbeat)
+    except ReplayedSignature:
+        raise
+    except Exception:
+        # A refused push is still a contact: operators see the device is alive.
+        with write(context.get_db(), durable=False):
+            _record_contact(signed, heartbeat)
+        raise
+    answer = result.frame
     wants_feed = request.args.get("feed") == "1"
+    if wants_feed and result.feed_after is not None and result.feed_cursor is not None:
+        # The feed records the batch made, so the device need not pull them (feed is
+        # append-only: the range reads the same after the commit as inside it).
+        bodies = apps.feed_range(
+            context.get_db(),
+            outlet=outlet["code"],
+            after=result.feed_after,
+            upto=result.feed_cursor,
+        )
+        answer = with_feed(
+            answer, after=result.feed_after, cursor=result.feed_cursor, bodies=bodies
+        )
+    return Response(answer, status=200, mimetype=FRAME_TYPE)
+
+
+def _apply_push(
+    signed: signing.Signed,
+    device: dict[str, Any],
+    outlet: dict[str, Any],
+    heartbeat: dict[str, Any],
+) -> BatchResult:
     frame = request.get_data(cache=True)
     batch = decode_batch(frame)
     if batch.device != device["id"]:
@@ -228,23 +273,44 @@ def push():  # type: ignore[no-untyped-def]
             "wrong_device",
             f"the batch names device {batch.device} but is signed by {device['id']}",
         )
+    after = _predecessor(batch.batch, device["id"])
     hub = context.hub()
-    blobs = current_app.config["BLOBS"]
-    with write(hub.db):
-        result = apply_batch(
-            hub, device=device, outlet=outlet, batch=batch, blobs=blobs, frame=frame
-        )
-    answer = result.frame
-    if wants_feed and result.feed_after is not None and result.feed_cursor is not None:
-        # The feed records the batch made, so the device need not pull them (feed is
-        # append-only: the range reads the same after the commit as inside it).
-        bodies = apps.feed_range(
-            hub.db, outlet=outlet["code"], after=result.feed_after, upto=result.feed_cursor
-        )
-        answer = with_feed(
-            answer, after=result.feed_after, cursor=result.feed_cursor, bodies=bodies
-        )
-    return Response(answer, status=200, mimetype=FRAME_TYPE)
+    order: PushOrder = current_app.config["PUSH_ORDER"]
+    with order.running(batch.batch):
+        # Checked and decoded above, while the batch before it may still be applied.
+        if after is not None and not order.wait_for(
+            after, lambda: batches.device_of(hub.db, after) == device["id"]
+        ):
+            raise ApiError(
+                409,
+                "batch.out_of_order",
+                f"batch {after}, which this one follows, has not reached the hub; "
+                "send that one first, then this one again",
+                field="after",
+            )
+        with write(hub.db):  # the nonce is spent with the batch, in one commit
+            _record_contact(signed, heartbeat)
+            return apply_batch(
+                hub,
+                device=device,
+                outlet=outlet,
+                batch=batch,
+                blobs=current_app.config["BLOBS"],
+                frame=frame,
+            )
+
+
+def _predecessor(batch_id: str, device_id: str) -> str | None:
+    """The ``after`` parameter: the batch of this device this one must be applied after."""
+    after = request.args.get("after") or None
+    if after is None:
+        return None
+    if not is_uuid7(after) or after == batch_id:
+        raise ApiError(400, "invalid", "after must be the id of an earlier batch", field="after")
+    owner = batches.device_of(context.get_db(), after)
+    if owner not in (None, device_id):
+        raise ApiError(400, "invalid", "after names another device's batch", field="after")
+    return after
 
 
 @bp.get("/sync/pull")

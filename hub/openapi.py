@@ -130,7 +130,11 @@ PATHS: dict[str, dict[str, Any]] = {
             "Push a batch (a frame, docs/protocol.md section 5)",
             security=SIGNED,
             tag="devices",
-            parameters=HEARTBEAT,
+            parameters=[
+                _q("feed", "1: the acknowledgement carries the feed records the batch made"),
+                _q("after", "id of this device's batch that must be applied first"),
+                *HEARTBEAT,
+            ],
             body={"content": FRAME},
             responses={
                 "200": {"description": "acknowledgement frame, signed by the hub", "content": FRAME}

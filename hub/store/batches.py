@@ -13,6 +13,12 @@ def get_batch(db: Database, batch_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def device_of(db: Database, batch_id: str) -> str | None:
+    """The device whose batch this is, once applied; None before."""
+    row = db.execute("SELECT device FROM batches WHERE id = ?", [batch_id]).fetchone()
+    return row[0] if row else None
+
+
 def save_batch(db: Database, **row: Any) -> None:
     for column in ("frame", "feed_after", "feed_cursor"):
         row.setdefault(column, None)

@@ -13,7 +13,7 @@ from agent.client import HubRefused, HubUnavailable
 from agent.store import local, meta, outbox
 from agent.syncer import sync_once
 from tests.agent.conftest import Agent
-from tests.support.netfaults import answer_dropping_proxy, watching_proxy
+from tests.support.netfaults import answer_dropping_proxy, push_of_batch, watching_proxy
 from tests.support.served import ServedHub
 
 IDS = ["11010519491231002X", "510107199003078796"]
@@ -134,29 +134,53 @@ def test_an_answer_lost_after_the_hub_applied_the_batch(hub, tmp_path):
     assert hub_count(hub, "applications") == 4 and hub_count(hub, "batches") == 1
 
 
-def test_an_answer_lost_while_the_next_batch_waits_to_go(hub, tmp_path, monkeypatch):
+def test_an_answer_lost_while_the_batches_after_it_are_on_the_wire(hub, tmp_path, monkeypatch):
     import agent.syncer as syncer
 
-    monkeypatch.setattr(syncer, "MAX_RECORDS", 2)  # 7 records: batches A B C D
+    monkeypatch.setattr(syncer, "MAX_RECORDS", 2)  # 7 records: batches A B C D (seq 1-4)
     agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
     for i in range(7):
         new_app(agent, tmp_path, i)
     port = int(hub.url.rsplit(":", 1)[1])
-    # 0 is the catch-up pull, 1 is A; B (2) and its two retries are applied by the hub but
-    # their answers are lost.
-    with answer_dropping_proxy(port, drop={2, 3, 4}) as proxy:
+    # The hub applies B, and its answer is lost, every try; C and D go meanwhile.
+    with answer_dropping_proxy(port, drop_if=push_of_batch(2)) as proxy:
         with pytest.raises(HubUnavailable):
             sync(agent, url=proxy)
-    # C was prepared while B was on its way, and held back when B failed: it must not
-    # reach the hub before B is acknowledged.
-    assert hub_count(hub, "applications") == 4 and hub_count(hub, "batches") == 2
+    # Only A's acknowledgement was applied; B, C and D stay in flight, in order.
     waiting = outbox.inflights(agent.db)
-    assert [len(b["records"]) for b in waiting] == [2, 2]
-    assert waiting[0]["seq"] < waiting[1]["seq"]
+    assert [len(b["records"]) for b in waiting] == [2, 2, 1]
+    assert [b["seq"] for b in waiting] == [2, 3, 4]
     assert outbox.count(agent.db) == 5
-    result = sync(agent)  # B again (its stored ack), then C, then D
+    # Whatever reached the hub was applied in the device's order, each batch once.
+    db = hub.db()
+    applied = [r[0] for r in db.execute("SELECT seq FROM batches ORDER BY rowid")]
+    db.close()
+    assert applied == list(range(1, len(applied) + 1)) and len(applied) >= 2
+    result = sync(agent)  # B, C and D again: the stored acknowledgement of each one applied
     assert result.settled == 5 and outbox.count(agent.db) == 0 and not outbox.inflights(agent.db)
     assert hub_count(hub, "applications") == 7 and hub_count(hub, "batches") == 4
+
+
+def test_a_batch_that_overtakes_the_one_before_it_is_sent_again(hub, tmp_path, monkeypatch):
+    import agent.syncer as syncer
+
+    monkeypatch.setattr(syncer, "MAX_RECORDS", 2)  # 4 records: batches A B (seq 1, 2)
+    agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
+    for i in range(4):
+        new_app(agent, tmp_path, i)
+    # A is held on its way for longer than the hub waits for a batch that has not arrived:
+    # B, sent after A, reaches the hub first and is refused, changing nothing.
+    monkeypatch.setattr(hub.app.config["PUSH_ORDER"], "arrival_wait_s", 0.2)
+    port = int(hub.url.rsplit(":", 1)[1])
+    with watching_proxy(port, hold_s=0.6, hold_if=push_of_batch(1)) as (proxy, _):
+        result = sync(agent, url=proxy)
+    # catch-up pull, A, B refused, B again, scan query, 4 scans, final pull
+    assert result.requests == 10
+    assert result.settled == 4 and outbox.count(agent.db) == 0 and not outbox.inflights(agent.db)
+    db = hub.db()
+    assert [r[0] for r in db.execute("SELECT seq FROM batches ORDER BY rowid")] == [1, 2]
+    db.close()
+    assert hub_count(hub, "applications") == 4
 
 
 def test_a_round_cut_before_the_hub_saw_the_batch(hub, tmp_path):

@@ -3,9 +3,10 @@ comes back. This is the failure that makes a naive client send a batch twice."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -35,10 +36,15 @@ def _read_http_message(sock: socket.socket, limit: int = 64 * 1024 * 1024) -> by
 
 @contextmanager
 def answer_dropping_proxy(
-    upstream_port: int, *, drops: int = 1, drop: set[int] | None = None
+    upstream_port: int,
+    *,
+    drops: int = 1,
+    drop: set[int] | None = None,
+    drop_if: Callable[[bytes], bool] | None = None,
 ) -> Iterator[str]:
     """Forward requests to 127.0.0.1:upstream_port; swallow the first ``drops`` answers, or
-    (with ``drop``) the answers to the requests with those 0-based numbers."""
+    (with ``drop``) the answers to the requests with those 0-based numbers, or (with
+    ``drop_if``) the answers to every request it matches (given the whole request)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
@@ -58,7 +64,12 @@ def answer_dropping_proxy(
             with lock:
                 number = state["seen"]
                 state["seen"] += 1
-                lose = number in drop if drop is not None else state["dropped"] < drops
+                if drop_if is not None:
+                    lose = drop_if(request)
+                elif drop is not None:
+                    lose = number in drop
+                else:
+                    lose = state["dropped"] < drops
                 if lose:
                     state["dropped"] += 1
             if lose:
@@ -86,10 +97,16 @@ def answer_dropping_proxy(
 
 
 @contextmanager
-def watching_proxy(upstream_port: int, *, hold_s: float = 0.2) -> Iterator[tuple[str, dict]]:
-    """Forward requests to 127.0.0.1:upstream_port, holding each ``hold_s`` before it goes
-    on, so that requests a client sends at once are seen at once. Yields the proxy's URL and
-    ``most_at_once``: for each method, the most requests that were in the proxy together."""
+def watching_proxy(
+    upstream_port: int,
+    *,
+    hold_s: float = 0.2,
+    hold_if: Callable[[bytes], bool] | None = None,
+) -> Iterator[tuple[str, dict]]:
+    """Forward requests to 127.0.0.1:upstream_port, holding each (or each ``hold_if``
+    matches) ``hold_s`` before it goes on, so that requests a client sends at once are seen
+    at once. Yields the proxy's URL and ``most_at_once``: for each method, the most requests
+    that were in the proxy together."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
@@ -109,7 +126,8 @@ def watching_proxy(upstream_port: int, *, hold_s: float = 0.2) -> Iterator[tuple
                 now[method] = now.get(method, 0) + 1
                 most[method] = max(most.get(method, 0), now[method])
             try:
-                stopping.wait(hold_s)
+                if hold_if is None or hold_if(request):
+                    stopping.wait(hold_s)
                 up.sendall(request)
                 client.sendall(_read_http_message(up))
             finally:
@@ -134,3 +152,16 @@ def watching_proxy(upstream_port: int, *, hold_s: float = 0.2) -> Iterator[tuple
         stopping.set()
         thread.join(timeout=2)
         listener.close()
+
+
+def push_of_batch(seq: int) -> Callable[[bytes], bool]:
+    """Matches the pushes (first try and retries) of the batch with this ``seq``."""
+    from sync.codec import decode_frame
+
+    def match(request: bytes) -> bool:
+        head, _, body = request.partition(b"\r\n\r\n")
+        if not head.startswith(b"POST /api/v1/sync/push"):
+            return False
+        return json.loads(decode_frame(body)[1])["seq"] == seq
+
+    return match
