@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from .codec import FAST_LEVEL, canonical, decode_frame, encode_frame, field_from_error
+from .codec import canonical, decode_frame, encode_frame, field_from_error
 from .codec import with_field as _with_field
 from .errors import MalformedMessage
 from .records import DownlinkRecord, Reason
@@ -134,7 +134,7 @@ def with_feed(ack_frame: bytes, *, after: int, cursor: int, bodies: Iterable[byt
     fields["feed"] = msgspec.Raw(
         canonical(_RawSlice(after=after, cursor=cursor, records=[msgspec.Raw(b) for b in bodies]))
     )
-    return encode_frame(canonical(fields), version=version, level=FAST_LEVEL)
+    return encode_frame(canonical(fields), version=version)
 
 
 def encode_page(page: FeedPage) -> bytes:
@@ -154,7 +154,7 @@ def encode_raw_page(
 ) -> bytes:
     """Frame a feed page from records in canonical form, without decoding them again.
 
-    The same payload as ``encode_page`` on the decoded records (compressed faster).
+    The same payload as ``encode_page`` on the decoded records.
     """
     if next_cursor < cursor:
         raise ValueError("next_cursor is behind cursor")
@@ -168,7 +168,7 @@ def encode_raw_page(
         hub_time=hub_time,
         resync=resync,
     )
-    return encode_frame(canonical(page), version=PROTOCOL_VERSION, level=FAST_LEVEL)
+    return encode_frame(canonical(page), version=PROTOCOL_VERSION)
 
 
 def _decode(frame: bytes, decoder: msgspec.json.Decoder, what: str):  # type: ignore[no-untyped-def]
