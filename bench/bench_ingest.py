@@ -129,6 +129,9 @@ def main() -> None:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # `python -m` puts the working folder first on the path: run in this checkout, or a
+        # hub from another checkout (the caller's folder) would be measured.
+        cwd=Path(__file__).resolve().parent.parent,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
     )
     try:

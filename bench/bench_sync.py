@@ -83,6 +83,9 @@ def start_hub(tmp: Path) -> tuple[subprocess.Popen, str, str]:
         [sys.executable, "-m", "hub", "--data", str(data), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # `python -m` puts the working folder first on the path: run in this checkout, or a
+        # hub from another checkout (the caller's folder) would be measured.
+        cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     url = f"http://127.0.0.1:{port}"
