@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "FEED_PAGE": 500,  # records per pull page when the device does not ask for a limit
     "FOLLOWUP_DAYS": 5,  # working days to follow up a bad rating where no city rule is set
     "SHIPMENT_STALE_DAYS": 3,  # days without carrier news before a shipment is flagged
+    "PARTIAL_UPLOAD_DAYS": 14,  # days an unfinished scan upload is kept for its device
 }
 
 

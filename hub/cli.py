@@ -428,7 +428,7 @@ def calendar_load(data: Data, file: str, year: int | None, as_json: bool) -> Non
 @json_option
 @pass_data
 def sweep(data: Data, as_json: bool) -> None:
-    """Run the periodic job once: time-limit states, nonce clean-up, calendar alarms."""
+    """Run the periodic job once: time limits, nonces, calendar, quiet mail, stale uploads."""
     from .scheduler import run_sweep
 
     data.db().close()  # refuses a folder that is not a hub

@@ -1,5 +1,5 @@
-"""The hub's background job: the sweep (time limits, calendar alarms, quiet shipments), on an
-APScheduler 3 interval."""
+"""The hub's background job: the sweep (time limits, calendar alarms, quiet shipments, stale
+uploads), on an APScheduler 3 interval."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def run_sweep(app: Flask) -> dict:
                 signature_window=app.config["SIGNATURE_WINDOW"],
                 stale_days=app.config["SHIPMENT_STALE_DAYS"],
             )
+        result["partial_uploads_removed"] = drop_stale_partials(app)
         log.info("sweep: %s", result)
         return result
     except Exception:
@@ -40,6 +41,29 @@ def run_sweep(app: Flask) -> dict:
         raise
     finally:
         db.close()
+
+
+def drop_stale_partials(app: Flask) -> int:
+    """Delete unfinished scan uploads untouched for PARTIAL_UPLOAD_DAYS; how many.
+
+    A laptop that died mid-upload would otherwise leave its partial on the hub's disk for
+    ever. Nothing is lost: a device keeps each scan until the hub holds all of it, and one
+    that comes back later is told to start that scan again from byte 0.
+    """
+    blobs = app.config["BLOBS"]
+    max_age_s = app.config["PARTIAL_UPLOAD_DAYS"] * 86_400
+    removed = 0
+    for sha256 in blobs.partials_older_than(max_age_s, now=app.config["CLOCK"]() / 1000):
+        try:
+            blobs.delete_partial(sha256)
+        except FileNotFoundError:
+            continue  # completed or removed meanwhile
+        removed += 1
+    if removed:
+        log.info(
+            "removed %d unfinished scan upload(s) older than %d days", removed, max_age_s // 86_400
+        )
+    return removed
 
 
 def start_scheduler(app: Flask, *, minutes: int) -> BackgroundScheduler:

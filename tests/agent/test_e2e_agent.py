@@ -218,6 +218,40 @@ def test_a_scan_upload_cut_mid_file_resumes_where_it_stopped(hub, tmp_path, monk
     assert not agent.home.scan_path(sha).exists()  # the hub has it: the laptop lets it go
 
 
+def test_an_abandoned_upload_is_cleared_by_the_sweep_and_the_scan_sent_again(
+    hub, tmp_path, monkeypatch
+):
+    import os
+
+    import agent.syncer as syncer
+    from hub.scheduler import run_sweep
+
+    monkeypatch.setattr(syncer, "CHUNK", 1000)
+    agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
+    new_app(agent, tmp_path, scan_size=5500)
+    port = int(hub.url.rsplit(":", 1)[1])
+    # 0 catch-up pull, 1 push, 2 query, 3 chunk@0, then every answer is lost.
+    with answer_dropping_proxy(port, drop=set(range(4, 12))) as proxy:
+        with pytest.raises(HubUnavailable):
+            sync(agent, url=proxy)
+    sha = local.scans_to_upload(agent.db)[0]["sha256"]
+    partial = hub.data / "blobs" / ".partial" / f"{sha}.part"
+    assert partial.stat().st_size == 2000
+    assert run_sweep(hub.app)["partial_uploads_removed"] == 0  # fresh: kept for its device
+    days = hub.app.config["PARTIAL_UPLOAD_DAYS"]
+    now_s = hub.clock() / 1000
+    os.utime(partial, (now_s - days * 86_400 - 60,) * 2)
+    assert run_sweep(hub.app)["partial_uploads_removed"] == 1
+    assert not partial.exists()
+    sealed = agent.home.scan_path(sha).read_bytes()  # the laptop still has it
+    result = sync(agent)  # told to start again from byte 0
+    assert result.uploaded == 1 and not local.scans_to_upload(agent.db)
+    assert (hub.data / "blobs" / sha[:2] / sha[2:4] / sha).read_bytes() == sealed
+    db = hub.db()
+    assert db.execute("SELECT SUM(missing_scans) FROM applications").fetchone()[0] == 0
+    db.close()
+
+
 def test_scans_go_two_at_a_time_and_each_is_let_go_only_once_the_hub_has_it(hub, tmp_path):
     import agent.syncer as syncer
 
