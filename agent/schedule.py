@@ -58,6 +58,19 @@ class SyncLoop:
         finally:
             self._lock.release()
 
+    def stop(self) -> None:
+        """Let no round start again, and wait for the one running, if any, to end.
+
+        Called when serve is stopped: a round left running would meet the interpreter's
+        shutdown half-way. Ctrl-C again stops at once; the round cut short keeps everything
+        for the next one (what was sent is in flight, what was not is in the outbox).
+        """
+        if self._lock.acquire(blocking=False):
+            return  # kept: run() now returns at once
+        log.info("waiting for the sync round in progress to finish (Ctrl-C again to stop now)")
+        while not self._lock.acquire(timeout=0.5):  # a timeout keeps Ctrl-C heard
+            pass
+
     def watch(self) -> None:
         """Start a round when work is waiting, unless backing off after a failure."""
         if time.monotonic() < self.next_try:
@@ -96,3 +109,4 @@ def run_forever(home: Home, sync: SyncFn, *, interval_minutes: float, once: bool
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         scheduler.shutdown(wait=False)
+        loop.stop()

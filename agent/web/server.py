@@ -80,5 +80,8 @@ def serve_pages(
     finally:
         scheduler.shutdown(wait=False)
         server.close()  # type: ignore[union-attr]
-        signal.signal(signal.SIGTERM, previous)
-        log.info("stopped")
+        try:
+            loop.stop()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            log.info("stopped")

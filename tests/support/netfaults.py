@@ -35,6 +35,36 @@ def _read_http_message(sock: socket.socket, limit: int = 64 * 1024 * 1024) -> by
 
 
 @contextmanager
+def _serving(handle: Callable[[socket.socket, threading.Event], None]) -> Iterator[str]:
+    """A loopback listener handing each connection to ``handle`` on a thread of its own,
+    until the block ends; yields its URL. ``handle`` gets the stop event to wait on."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(client, stopping), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stopping.set()
+        thread.join(timeout=2)
+        listener.close()
+
+
+@contextmanager
 def answer_dropping_proxy(
     upstream_port: int,
     *,
@@ -45,15 +75,10 @@ def answer_dropping_proxy(
     """Forward requests to 127.0.0.1:upstream_port; swallow the first ``drops`` answers, or
     (with ``drop``) the answers to the requests with those 0-based numbers, or (with
     ``drop_if``) the answers to every request it matches (given the whole request)."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
     state = {"dropped": 0, "seen": 0}
     lock = threading.Lock()
-    stopping = threading.Event()
 
-    def handle(client: socket.socket) -> None:
+    def handle(client: socket.socket, stopping: threading.Event) -> None:
         with client, socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as up:
             client.settimeout(10)
             request = _read_http_message(client)
@@ -76,24 +101,8 @@ def answer_dropping_proxy(
                 return  # the hub answered; the client never hears it
             client.sendall(answer)
 
-    def serve() -> None:
-        while not stopping.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=handle, args=(client,), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stopping.set()
-        thread.join(timeout=2)
-        listener.close()
+    with _serving(handle) as url:
+        yield url
 
 
 @contextmanager
@@ -107,16 +116,11 @@ def watching_proxy(
     matches) ``hold_s`` before it goes on, so that requests a client sends at once are seen
     at once. Yields the proxy's URL and ``most_at_once``: for each method, the most requests
     that were in the proxy together."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
     now: dict[str, int] = {}
     most: dict[str, int] = {}
     lock = threading.Lock()
-    stopping = threading.Event()
 
-    def handle(client: socket.socket) -> None:
+    def handle(client: socket.socket, stopping: threading.Event) -> None:
         with client, socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as up:
             client.settimeout(10)
             request = _read_http_message(client)
@@ -134,24 +138,8 @@ def watching_proxy(
                 with lock:
                     now[method] -= 1
 
-    def serve() -> None:
-        while not stopping.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=handle, args=(client,), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", most
-    finally:
-        stopping.set()
-        thread.join(timeout=2)
-        listener.close()
+    with _serving(handle) as url:
+        yield url, most
 
 
 def push_of_batch(seq: int) -> Callable[[bytes], bool]:
