@@ -198,8 +198,11 @@ class _Sender:
             raise _NotSent("an earlier batch of this round was not acknowledged")
         try:
             return self.client.push(frame, heartbeat=heartbeat, feed=True, after=after)
-        except BaseException:
-            self.failed = True
+        except BaseException as exc:
+            # An overtaking batch refused is sent again once the one before it is
+            # acknowledged; those behind it may go: the hub holds them back as it did it.
+            if not _out_of_turn(exc):
+                self.failed = True
             raise
 
     def close(self) -> None:
