@@ -96,6 +96,9 @@ class HubClient:
         self.bytes_sent = 0
         self.bytes_received = 0
         self._counting = threading.Lock()  # scans are sent from two threads at once
+        # The hub applies pushes in the order they name (after=): more than one may travel.
+        # Learnt from its answers; an older hub applies them as they arrive.
+        self.orders_pushes = False
         self.session = requests.Session()
         self.session.auth = signing.RequestAuth(
             key=key,
@@ -174,6 +177,8 @@ class HubClient:
                 last = HubUnavailable(f"the hub failed (HTTP {response.status_code})")
                 continue
             self._verify(response)
+            if response.headers.get("Daiban-Push-Order") == "1":
+                self.orders_pushes = True
             if response.status_code < 400:
                 return response
             error = self._error_body(response)

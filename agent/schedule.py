@@ -36,14 +36,15 @@ class SyncLoop:
         self.next_try = 0.0
         self.last: tuple[int, dict[str, Any]] | None = None
         self._lock = threading.Lock()
+        self._stopping = False
 
     def backoff_s(self) -> float:
         base = min(self.interval_s, 15 * 2 ** min(self.failures, 10))
         return base * random.uniform(0.7, 1.0)
 
     def run(self, reason: str) -> None:
-        if not self._lock.acquire(blocking=False):
-            return  # a round is already running in this process
+        if self._stopping or not self._lock.acquire(blocking=False):
+            return  # stopping, or a round is already running in this process
         try:
             code, summary = self.sync()
             self.last = (code, summary)
@@ -62,9 +63,11 @@ class SyncLoop:
         """Let no round start again, and wait for the one running, if any, to end.
 
         Called when serve is stopped: a round left running would meet the interpreter's
-        shutdown half-way. Ctrl-C again stops at once; the round cut short keeps everything
-        for the next one (what was sent is in flight, what was not is in the outbox).
+        shutdown half-way and end in a traceback. A round cut short anyway (a second Ctrl-C,
+        SIGKILL) keeps everything for the next one: what was sent is in flight, what was not
+        is in the outbox.
         """
+        self._stopping = True
         if self._lock.acquire(blocking=False):
             return  # kept: run() now returns at once
         log.info("waiting for the sync round in progress to finish (Ctrl-C again to stop now)")

@@ -18,9 +18,10 @@ Rules that keep a citizen's data safe on a bad network:
 from __future__ import annotations
 
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,32 +179,55 @@ class _Sender:
     """Sends frames in order, two on the wire at once, each naming the one before it.
 
     The hub checks and decodes a batch while it applies the one before, and applies them in
-    the order they name (``after``), whatever order they arrive in. Once a send fails, the
-    frames queued behind it are not sent; those already on the wire are held back by the
-    hub until their predecessor is applied, or refused. All stay in flight for the next round.
+    the order they name (``after``), whatever order they arrive in. Two at once only to a
+    hub that says it keeps that order, and only while pushes are quick: on a slow link two
+    uploads share the bandwidth and gain nothing, and the second could finish first and be
+    refused as out of turn (its bytes sent twice). Otherwise each frame waits for the
+    answer to the one before it. Once a send fails, the frames queued behind it are not
+    sent; those already on the wire are held back by the hub until their predecessor is
+    applied, or refused. All stay in flight for the next round.
     """
 
     WORKERS = 2
+    SLOW_PUSH_S = 1.0  # a push slower than this: the link, not the hub, is the limit
 
     def __init__(self, client: HubClient) -> None:
         self.client = client
         self.pool = ThreadPoolExecutor(self.WORKERS, thread_name_prefix="daiban-push")
         self.failed = False
+        self.last_push_s = 0.0
 
-    def submit(self, frame: bytes, heartbeat: dict[str, Any], after: str | None) -> Future[Ack]:
-        return self.pool.submit(self._push, frame, heartbeat, after)
+    def pipelining(self) -> bool:
+        return self.client.orders_pushes and self.last_push_s <= self.SLOW_PUSH_S
 
-    def _push(self, frame: bytes, heartbeat: dict[str, Any], after: str | None) -> Ack:
+    def window(self) -> int:
+        """Batches to keep made and not yet acknowledged."""
+        return OUTSTANDING if self.pipelining() else 2  # else: one travels, one is made
+
+    def submit(
+        self, frame: bytes, heartbeat: dict[str, Any], after: str | None, before: Future[Ack] | None
+    ) -> Future[Ack]:
+        """Send ``frame`` (made after ``before``, the future of the frame named ``after``)."""
+        return self.pool.submit(self._push, frame, heartbeat, after, before)
+
+    def _push(
+        self, frame: bytes, heartbeat: dict[str, Any], after: str | None, before: Future[Ack] | None
+    ) -> Ack:
+        if before is not None and not self.pipelining():
+            wait([before])  # the other worker runs it: it started before this one
         if self.failed:
             raise _NotSent("an earlier batch of this round was not acknowledged")
+        started = time.monotonic()
         try:
-            return self.client.push(frame, heartbeat=heartbeat, feed=True, after=after)
+            ack = self.client.push(frame, heartbeat=heartbeat, feed=True, after=after)
         except BaseException as exc:
             # An overtaking batch refused is sent again once the one before it is
             # acknowledged; those behind it may go: the hub holds them back as it did it.
             if not _out_of_turn(exc):
                 self.failed = True
             raise
+        self.last_push_s = time.monotonic() - started
+        return ack
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -276,7 +300,8 @@ def push(
                         db, batch=batch_id, seq=seq, frame=frame, records=ids, now=now_ms()
                     )
                 # Written in flight first, then sent: a cut from here on re-sends these bytes.
-                future = sender.submit(frame, client.heartbeat(), previous)
+                before = outstanding[-1].ack if outstanding else None
+                future = sender.submit(frame, client.heartbeat(), previous, before)
                 previous = batch_id
                 by_id = {row["record_id"]: row for row in group}
                 outstanding.append(
@@ -284,7 +309,7 @@ def push(
                 )
             if not outstanding:
                 return
-            if rows and len(outstanding) < OUTSTANDING:
+            if rows and len(outstanding) < sender.window():
                 continue  # prepare the next batch while those before it are on their way
             sent = outstanding.popleft()
             try:

@@ -140,6 +140,10 @@ def sign_answer(response: Response) -> Response:
         request_headers=list(request.headers.items()),
     )
     response.headers.update(headers)
+    # This hub applies pushes in the order their `after` names: a device may keep more than
+    # one on the wire (protocol.md section 7). Unsigned: whoever could forge it on the way
+    # to an older hub could as well hold back or reorder that device's traffic.
+    response.headers["Daiban-Push-Order"] = "1"
     return response
 
 
@@ -274,20 +278,21 @@ def _apply_push(
             f"the batch names device {batch.device} but is signed by {device['id']}",
         )
     after = _predecessor(batch.batch, device["id"])
-    hub = context.hub()
+    db = context.get_db()
     order: PushOrder = current_app.config["PUSH_ORDER"]
     with order.running(batch.batch):
         # Checked and decoded above, while the batch before it may still be applied.
         if after is not None and not order.wait_for(
-            after, lambda: batches.device_of(hub.db, after) == device["id"]
+            after, lambda: batches.device_of(db, after) == device["id"]
         ):
             raise ApiError(
                 409,
                 "batch.out_of_order",
-                f"batch {after}, which this one follows, has not reached the hub; "
-                "send that one first, then this one again",
+                f"batch {after}, which this one follows, has not been applied; "
+                "send this one again once that one is acknowledged",
                 field="after",
             )
+        hub = context.hub()  # after the wait: its clock stamps the batch
         with write(hub.db):  # the nonce is spent with the batch, in one commit
             _record_contact(signed, heartbeat)
             return apply_batch(

@@ -77,7 +77,7 @@ class BlobStore(Protocol):
     def received(self, sha256: str) -> int: ...
     def append(self, sha256: str, offset: int, data: bytes, *, total: int) -> int: ...
     def put(self, sha256: str, data: bytes) -> None: ...
-    def delete_partial(self, sha256: str) -> None: ...
+    def delete_partial(self, sha256: str, *, untouched_since: float | None = None) -> bool: ...
     def partials_older_than(self, seconds: float, now: float | None = None) -> list[str]: ...
     def stats(self) -> dict[str, int]: ...
 
@@ -222,10 +222,16 @@ class LocalBlobStore(BlobStore):
         _fsync_dir(final.parent)
         _fsync_dir(self._partials)
 
-    def delete_partial(self, sha256: str) -> None:
+    def delete_partial(self, sha256: str, *, untouched_since: float | None = None) -> bool:
+        """Delete an unfinished upload; with ``untouched_since`` (a Unix time) only if no
+        chunk was written since then, checked under the upload's lock. Whether it was."""
         check_digest(sha256)
-        with self._locked(sha256):
-            os.unlink(self._partial(sha256))
+        with self._locked(sha256) as fd:
+            st = os.fstat(fd)
+            stale = untouched_since is None or st.st_mtime < untouched_since
+            if stale or st.st_size == 0:  # empty: made just now by the lock itself
+                os.unlink(self._partial(sha256))
+            return stale and st.st_size > 0
 
     # -- housekeeping ----------------------------------------------------------------
 

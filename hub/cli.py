@@ -110,10 +110,11 @@ def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) ->
     import waitress
 
     from . import context
+    from .push_order import PushOrder
     from .scheduler import start_scheduler
 
     try:
-        app = create_app(data.root)
+        app = create_app(data.root, {"PUSH_ORDER": PushOrder(max_waiting=max(1, threads // 2))})
     except FileNotFoundError as exc:
         raise refuse(exc) from None
     context.warm_up(app)

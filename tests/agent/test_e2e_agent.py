@@ -161,6 +161,28 @@ def test_an_answer_lost_while_the_batches_after_it_are_on_the_wire(hub, tmp_path
     assert hub_count(hub, "applications") == 7 and hub_count(hub, "batches") == 4
 
 
+@pytest.mark.parametrize("hub_orders_pushes", [True, False])
+def test_two_pushes_travel_at_once_only_to_a_hub_that_keeps_their_order(
+    hub, tmp_path, monkeypatch, hub_orders_pushes
+):
+    import agent.syncer as syncer
+
+    monkeypatch.setattr(syncer, "MAX_RECORDS", 2)  # 8 records: batches A B C D
+    agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
+    for i in range(8):
+        new_app(agent, tmp_path, i, scan_size=0)
+    port = int(hub.url.rsplit(":", 1)[1])
+    # An older hub does not say it keeps the order (the answers lose the header).
+    strip = None if hub_orders_pushes else "Daiban-Push-Order"
+    with watching_proxy(port, hold_s=0.1, strip_header=strip) as (proxy, most_at_once):
+        result = sync(agent, url=proxy)
+    assert result.settled == 8 and outbox.count(agent.db) == 0
+    assert most_at_once["POST"] == (2 if hub_orders_pushes else 1)
+    db = hub.db()
+    assert [r[0] for r in db.execute("SELECT seq FROM batches ORDER BY rowid")] == [1, 2, 3, 4]
+    db.close()
+
+
 def test_batches_that_overtake_the_one_before_them_are_sent_again(hub, tmp_path, monkeypatch):
     import agent.syncer as syncer
 

@@ -327,10 +327,18 @@ def test_delete_partial_and_stale_partials(store):
     assert store.partials_older_than(3600) == sorted([old, new])
     assert store.stats()["partials"] == 2
     assert store.stats()["partial_bytes"] == 3
-    store.delete_partial(old)
-    store.delete_partial(old)  # idempotent
+    # Touched after the cutoff (a device resumed it): kept.
+    assert store.delete_partial(new, untouched_since=1_000_500) is False
+    assert store.received(new) == 2
+    assert store.delete_partial(old, untouched_since=1_000_500) is True
+    assert store.delete_partial(old) is False  # idempotent: nothing left to delete
     assert store.received(old) == 0
     assert store.partials_older_than(0, now=2_000_000) == [new]
+    # A scan completed meanwhile leaves no empty partial behind, and counts as nothing.
+    done = b"abc"
+    store.put(sha(done), done)
+    assert store.delete_partial(sha(done), untouched_since=2_000_000) is False
+    assert not (store.root / ".partial" / f"{sha(done)}.part").exists()
 
 
 @settings(

@@ -91,3 +91,27 @@ def test_a_wrong_after_is_refused_and_changes_nothing(quick, after):
     assert response.status_code == 400
     assert response.json()["field"] == "after"
     assert count(quick, "applications") == 1  # the other device's only
+
+
+def test_no_more_pushes_wait_than_allowed_so_threads_stay_for_the_predecessors():
+    from hub.push_order import PushOrder
+
+    order = PushOrder(arrival_wait_s=5, max_waiting=1)
+    arrived = threading.Event()
+    waited = {}
+
+    def first_waiter() -> None:
+        waited["first"] = order.wait_for("A", arrived.is_set)
+
+    waiter = threading.Thread(target=first_waiter)
+    waiter.start()
+    time.sleep(0.2)  # the first is waiting for A
+    started = time.monotonic()
+    assert order.wait_for("B", lambda: False) is False  # refused at once: one waits already
+    assert time.monotonic() - started < 0.5
+    assert order.wait_for("C", lambda: True) is True  # an applied predecessor needs no wait
+    arrived.set()
+    with order.running("X"):  # a push ending wakes the waiter, which finds A applied
+        pass
+    waiter.join(10)
+    assert waited == {"first": True}

@@ -111,11 +111,13 @@ def watching_proxy(
     *,
     hold_s: float = 0.2,
     hold_if: Callable[[bytes], bool] | None = None,
+    strip_header: str | None = None,
 ) -> Iterator[tuple[str, dict]]:
     """Forward requests to 127.0.0.1:upstream_port, holding each (or each ``hold_if``
     matches) ``hold_s`` before it goes on, so that requests a client sends at once are seen
-    at once. Yields the proxy's URL and ``most_at_once``: for each method, the most requests
-    that were in the proxy together."""
+    at once; ``strip_header``: a header taken out of every answer. Yields the proxy's URL
+    and ``most_at_once``: for each method, the most requests that were in the proxy
+    together."""
     now: dict[str, int] = {}
     most: dict[str, int] = {}
     lock = threading.Lock()
@@ -133,7 +135,13 @@ def watching_proxy(
                 if hold_if is None or hold_if(request):
                     stopping.wait(hold_s)
                 up.sendall(request)
-                client.sendall(_read_http_message(up))
+                answer = _read_http_message(up)
+                if strip_header is not None:
+                    head, _, body = answer.partition(b"\r\n\r\n")
+                    name = strip_header.lower().encode() + b":"
+                    lines = [x for x in head.split(b"\r\n") if not x.lower().startswith(name)]
+                    answer = b"\r\n".join(lines) + b"\r\n\r\n" + body
+                client.sendall(answer)
             finally:
                 with lock:
                     now[method] -= 1
