@@ -49,9 +49,16 @@ def sequence(
     between the two, so no carrier event comes before the posting."""
     steps = OUTCOMES[outcome]
     rng = random.Random(f"{tracking}:{seed}")
+    if start is not None:
+        # Carrier times are whole seconds: from the second after the posting, or a journey
+        # squeezed into that same second would come out before the hub's posting record
+        # (which has milliseconds) and read as older than it.
+        if start.microsecond:
+            start = start.replace(microsecond=0) + timedelta(seconds=1)
+        end = max(end, start)
     gaps = [timedelta(hours=h, minutes=rng.randint(0, 50)) for _, h, _, _ in steps]
     span = sum(gaps[1:], timedelta())
-    if start is not None and start < end:
+    if start is not None and start <= end:
         scale = (end - start) / (span + gaps[0] + timedelta(minutes=1))
         gaps = [gap * scale for gap in gaps]
         span = sum(gaps[1:], timedelta())

@@ -412,3 +412,15 @@ def test_statistics_count_what_happened_and_export_as_csv(hub, ems):
         f"{hub.url}/api/v1/stats", params={"from": "2026-10-01", "to": "2026-09-01"}
     )
     assert (backwards.status_code, backwards.json()["field"]) == (400, "from")
+
+
+def test_simulated_events_never_come_before_the_posting_they_follow():
+    """Carrier times are whole seconds; the hub's posting has milliseconds. A journey
+    squeezed into the posting's own second must not read as older than the posting."""
+
+    posted = datetime(2026, 11, 29, 8, 0, 0, 700_000, tzinfo=UTC)
+    for end in (posted + timedelta(milliseconds=200), posted + timedelta(seconds=3)):
+        events = simcarrier.sequence("EA123456785CN", "delivered", start=posted, end=end)
+        times = [datetime.fromisoformat(e["at"]) for e in events]
+        assert all(t >= posted for t in times), times
+        assert times == sorted(times) and events[-1]["event"] == "delivered"
