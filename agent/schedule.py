@@ -63,14 +63,14 @@ class SyncLoop:
         """Let no round start again, and wait for the one running, if any, to end.
 
         Called when serve is stopped: a round left running would meet the interpreter's
-        shutdown half-way and end in a traceback. A round cut short anyway (a second Ctrl-C,
-        SIGKILL) keeps everything for the next one: what was sent is in flight, what was not
+        shutdown half-way and end in a traceback. A round cut short anyway (the process
+        killed) keeps everything for the next one: what was sent is in flight, what was not
         is in the outbox.
         """
         self._stopping = True
         if self._lock.acquire(blocking=False):
             return  # kept: run() now returns at once
-        log.info("waiting for the sync round in progress to finish (Ctrl-C again to stop now)")
+        log.info("waiting for the sync round in progress to finish")
         while not self._lock.acquire(timeout=0.5):  # a timeout keeps Ctrl-C heard
             pass
 

@@ -176,7 +176,7 @@ def _settle(
 
 
 class _Sender:
-    """Sends frames in order, two on the wire at once, each naming the one before it.
+    """Sends frames in order, each naming the one before it, up to two on the wire at once.
 
     The hub checks and decodes a batch while it applies the one before, and applies them in
     the order they name (``after``), whatever order they arrive in. Two at once only to a
@@ -189,16 +189,17 @@ class _Sender:
     """
 
     WORKERS = 2
-    SLOW_PUSH_S = 1.0  # a push slower than this: the link, not the hub, is the limit
+    SLOW_PUSH_S = 1.0  # slower than this, a push has nothing to gain from company
 
     def __init__(self, client: HubClient) -> None:
         self.client = client
         self.pool = ThreadPoolExecutor(self.WORKERS, thread_name_prefix="daiban-push")
         self.failed = False
-        self.last_push_s = 0.0
+        self.last_push_s: float | None = None  # one at a time until a push was timed
 
     def pipelining(self) -> bool:
-        return self.client.orders_pushes and self.last_push_s <= self.SLOW_PUSH_S
+        last = self.last_push_s
+        return self.client.orders_pushes and last is not None and last <= self.SLOW_PUSH_S
 
     def window(self) -> int:
         """Batches to keep made and not yet acknowledged."""
@@ -323,8 +324,10 @@ def push(
             done += len(sent.record_ids)
             progress("push", min(done, total), total)
     finally:
-        # After a failure, a batch still outstanding is sent to its end or not at all; either
-        # way it stays in flight and goes first, byte for byte, in the next round.
+        # After a failure (or Ctrl-C), a batch still outstanding is sent to its end or not
+        # at all; either way it stays in flight and goes first, byte for byte, in the next
+        # round. Those not yet started are not sent: a finished round has none left.
+        sender.failed = True
         sender.close()
 
 

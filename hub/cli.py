@@ -114,7 +114,7 @@ def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) ->
     from .scheduler import start_scheduler
 
     try:
-        app = create_app(data.root, {"PUSH_ORDER": PushOrder(max_waiting=max(1, threads // 2))})
+        app = create_app(data.root, {"PUSH_ORDER": PushOrder(max_waiting=threads // 2)})
     except FileNotFoundError as exc:
         raise refuse(exc) from None
     context.warm_up(app)

@@ -52,11 +52,11 @@ def drop_stale_partials(app: Flask) -> int:
     """
     blobs = app.config["BLOBS"]
     max_age_s = app.config["PARTIAL_UPLOAD_DAYS"] * 86_400
-    cutoff = app.config["CLOCK"]() / 1000 - max_age_s
+    now_s = app.config["CLOCK"]() / 1000
     removed = 0
-    for sha256 in blobs.partials_older_than(max_age_s, now=cutoff + max_age_s):
+    for sha256 in blobs.partials_older_than(max_age_s, now=now_s):
         # Checked again under the upload's lock: a device may be resuming it right now.
-        removed += blobs.delete_partial(sha256, untouched_since=cutoff)
+        removed += blobs.delete_partial(sha256, untouched_since=now_s - max_age_s)
     if removed:
         log.info(
             "removed %d unfinished scan upload(s) older than %d days", removed, max_age_s // 86_400

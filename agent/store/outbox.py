@@ -70,7 +70,7 @@ def inflight(db: Database) -> dict[str, Any] | None:
 
 
 def inflights(db: Database) -> list[dict[str, Any]]:
-    """Every batch sent but not yet acknowledged, oldest first (at most two: see syncer.push)."""
+    """Every batch sent but not yet acknowledged, oldest first (at most three: see syncer.push)."""
     rows = list(db.query("SELECT * FROM inflight ORDER BY seq"))
     for row in rows:
         row["records"] = json.loads(row["records"])

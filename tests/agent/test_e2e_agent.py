@@ -186,25 +186,26 @@ def test_two_pushes_travel_at_once_only_to_a_hub_that_keeps_their_order(
 def test_batches_that_overtake_the_one_before_them_are_sent_again(hub, tmp_path, monkeypatch):
     import agent.syncer as syncer
 
-    monkeypatch.setattr(syncer, "MAX_RECORDS", 2)  # 6 records: batches A B C (seq 1-3)
+    monkeypatch.setattr(syncer, "MAX_RECORDS", 2)  # 8 records: batches A B C D (seq 1-4)
     agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
-    for i in range(6):
+    for i in range(8):
         new_app(agent, tmp_path, i)
-    # A is held on its way for longer than the hub waits for a batch that has not arrived:
-    # B, sent after A, reaches the hub first and is refused, changing nothing; C, sent
-    # after B, must not be held back by that refusal.
+    # A goes alone (the first push of a round is timed before two travel at once). B is
+    # held on its way for longer than the hub waits for a batch that has not arrived: C,
+    # sent after B, reaches the hub first and is refused, changing nothing; D, sent after
+    # C, must not be held back by that refusal.
     monkeypatch.setattr(hub.app.config["PUSH_ORDER"], "arrival_wait_s", 0.2)
     port = int(hub.url.rsplit(":", 1)[1])
-    with watching_proxy(port, hold_s=0.6, hold_if=push_of_batch(1)) as (proxy, _):
+    with watching_proxy(port, hold_s=0.6, hold_if=push_of_batch(2)) as (proxy, _):
         result = sync(agent, url=proxy)
-    # catch-up pull, A, B refused, B again, C (refused too if it came before B's second
-    # try, then again), scan query, 6 scans, final pull
-    assert result.requests in (13, 14)
-    assert result.settled == 6 and outbox.count(agent.db) == 0 and not outbox.inflights(agent.db)
+    # catch-up pull, A, B, C refused, C again, D (refused too if it came before C's second
+    # try, then again), scan query, 8 scans, final pull
+    assert result.requests in (16, 17)
+    assert result.settled == 8 and outbox.count(agent.db) == 0 and not outbox.inflights(agent.db)
     db = hub.db()
-    assert [r[0] for r in db.execute("SELECT seq FROM batches ORDER BY rowid")] == [1, 2, 3]
+    assert [r[0] for r in db.execute("SELECT seq FROM batches ORDER BY rowid")] == [1, 2, 3, 4]
     db.close()
-    assert hub_count(hub, "applications") == 6
+    assert hub_count(hub, "applications") == 8
 
 
 def test_a_round_cut_before_the_hub_saw_the_batch(hub, tmp_path):
