@@ -34,15 +34,28 @@ def _read_http_message(sock: socket.socket, limit: int = 64 * 1024 * 1024) -> by
     return head + b"\r\n\r\n" + body
 
 
+Handler = Callable[[socket.socket, socket.socket, bytes, threading.Event], None]
+
+
 @contextmanager
-def _serving(handle: Callable[[socket.socket, threading.Event], None]) -> Iterator[str]:
-    """A loopback listener handing each connection to ``handle`` on a thread of its own,
-    until the block ends; yields its URL. ``handle`` gets the stop event to wait on."""
+def _serving(upstream_port: int, handle: Handler) -> Iterator[str]:
+    """A loopback proxy to 127.0.0.1:upstream_port, until the block ends; yields its URL.
+
+    Each connection's request is read (and marked Connection: close: one request per
+    connection keeps the framing simple) and given to ``handle`` on a thread of its own,
+    with the client socket, the upstream socket and the stop event to wait on."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
     listener.settimeout(0.2)
     stopping = threading.Event()
+
+    def forward(client: socket.socket) -> None:
+        with client, socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as up:
+            client.settimeout(10)
+            request = _read_http_message(client)
+            request = request.replace(b"Connection: keep-alive", b"Connection: close", 1)
+            handle(client, up, request, stopping)
 
     def serve() -> None:
         while not stopping.is_set():
@@ -52,7 +65,7 @@ def _serving(handle: Callable[[socket.socket, threading.Event], None]) -> Iterat
                 continue
             except OSError:
                 return
-            threading.Thread(target=handle, args=(client, stopping), daemon=True).start()
+            threading.Thread(target=forward, args=(client,), daemon=True).start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -78,30 +91,26 @@ def answer_dropping_proxy(
     state = {"dropped": 0, "seen": 0}
     lock = threading.Lock()
 
-    def handle(client: socket.socket, stopping: threading.Event) -> None:
-        with client, socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as up:
-            client.settimeout(10)
-            request = _read_http_message(client)
-            # One request per connection keeps the framing simple.
-            request = request.replace(b"Connection: keep-alive", b"Connection: close", 1)
-            up.sendall(request)
-            answer = _read_http_message(up)
-            with lock:
-                number = state["seen"]
-                state["seen"] += 1
-                if drop_if is not None:
-                    lose = drop_if(request)
-                elif drop is not None:
-                    lose = number in drop
-                else:
-                    lose = state["dropped"] < drops
-                if lose:
-                    state["dropped"] += 1
+    def handle(
+        client: socket.socket, up: socket.socket, request: bytes, stopping: threading.Event
+    ) -> None:
+        up.sendall(request)
+        answer = _read_http_message(up)
+        with lock:
+            number = state["seen"]
+            state["seen"] += 1
+            if drop_if is not None:
+                lose = drop_if(request)
+            elif drop is not None:
+                lose = number in drop
+            else:
+                lose = state["dropped"] < drops
             if lose:
-                return  # the hub answered; the client never hears it
+                state["dropped"] += 1
+        if not lose:  # else the hub answered, and the client never hears it
             client.sendall(answer)
 
-    with _serving(handle) as url:
+    with _serving(upstream_port, handle) as url:
         yield url
 
 
@@ -122,31 +131,29 @@ def watching_proxy(
     most: dict[str, int] = {}
     lock = threading.Lock()
 
-    def handle(client: socket.socket, stopping: threading.Event) -> None:
-        with client, socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as up:
-            client.settimeout(10)
-            request = _read_http_message(client)
-            request = request.replace(b"Connection: keep-alive", b"Connection: close", 1)
-            method = request.split(b" ", 1)[0].decode()
+    def handle(
+        client: socket.socket, up: socket.socket, request: bytes, stopping: threading.Event
+    ) -> None:
+        method = request.split(b" ", 1)[0].decode()
+        with lock:
+            now[method] = now.get(method, 0) + 1
+            most[method] = max(most.get(method, 0), now[method])
+        try:
+            if hold_if is None or hold_if(request):
+                stopping.wait(hold_s)
+            up.sendall(request)
+            answer = _read_http_message(up)
+            if strip_header is not None:
+                head, _, body = answer.partition(b"\r\n\r\n")
+                name = strip_header.lower().encode() + b":"
+                lines = [x for x in head.split(b"\r\n") if not x.lower().startswith(name)]
+                answer = b"\r\n".join(lines) + b"\r\n\r\n" + body
+            client.sendall(answer)
+        finally:
             with lock:
-                now[method] = now.get(method, 0) + 1
-                most[method] = max(most.get(method, 0), now[method])
-            try:
-                if hold_if is None or hold_if(request):
-                    stopping.wait(hold_s)
-                up.sendall(request)
-                answer = _read_http_message(up)
-                if strip_header is not None:
-                    head, _, body = answer.partition(b"\r\n\r\n")
-                    name = strip_header.lower().encode() + b":"
-                    lines = [x for x in head.split(b"\r\n") if not x.lower().startswith(name)]
-                    answer = b"\r\n".join(lines) + b"\r\n\r\n" + body
-                client.sendall(answer)
-            finally:
-                with lock:
-                    now[method] -= 1
+                now[method] -= 1
 
-    with _serving(handle) as url:
+    with _serving(upstream_port, handle) as url:
         yield url, most
 
 
