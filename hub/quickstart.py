@@ -126,6 +126,10 @@ def enrolled(home: Path) -> bool:
     return out.returncode == 0 and json.loads(out.stdout or "{}").get("enrolled", False)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="daiban-data")
@@ -138,6 +142,9 @@ def main() -> None:
     data.mkdir(mode=0o700, parents=True, exist_ok=True)
     users = set_up_hub(data)
     url = f"http://{args.host}:{args.port}"
+    # `kill` (or a service manager) sends SIGTERM: stop the hub and the agent as Ctrl-C
+    # does, rather than leave them running on their ports.
+    signal.signal(signal.SIGTERM, _interrupt)
     hub = subprocess.Popen(
         [
             tool("daiban-hub"),

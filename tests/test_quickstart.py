@@ -94,3 +94,44 @@ def test_run_command_serves_hub_and_pages_and_stops_on_ctrl_c(tmp_path: Path) ->
     for port in (hub_port, pages_port):
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+def test_run_command_stops_hub_and_agent_on_sigterm(tmp_path: Path) -> None:
+    hub_port, pages_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hub.quickstart",
+            "--data",
+            str(tmp_path / "daiban-data"),
+            "--port",
+            str(hub_port),
+            "--agent-port",
+            str(pages_port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        printed = ""
+        deadline = time.monotonic() + 120
+        while "Stop with Ctrl-C" not in printed and time.monotonic() < deadline:
+            line = proc.stdout.readline() if proc.stdout else ""
+            if not line and proc.poll() is not None:
+                break
+            printed += line
+        assert "Stop with Ctrl-C" in printed, printed
+        assert requests.get(f"http://127.0.0.1:{hub_port}/healthz", timeout=10).ok
+        proc.send_signal(signal.SIGTERM)  # as `kill` does: to this process only
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()
+    for port in (hub_port, pages_port):  # neither was left running
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{port}/", timeout=2)
