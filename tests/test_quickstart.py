@@ -22,9 +22,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_run_command_serves_hub_and_pages_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    data = tmp_path / "daiban-data"
-    hub_port, pages_port = free_port(), free_port()
+def start_run_command(
+    data: Path, hub_port: int, pages_port: int, *extra: str
+) -> tuple[subprocess.Popen[str], str]:
+    """Start the run command and read its output until it says it is running."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -36,20 +37,27 @@ def test_run_command_serves_hub_and_pages_and_stops_on_ctrl_c(tmp_path: Path) ->
             str(hub_port),
             "--agent-port",
             str(pages_port),
-            "--demo",
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    printed = ""
+    deadline = time.monotonic() + 120
+    while "Stop with Ctrl-C" not in printed and time.monotonic() < deadline:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line and proc.poll() is not None:
+            break
+        printed += line
+    return proc, printed
+
+
+def test_run_command_serves_hub_and_pages_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    data = tmp_path / "daiban-data"
+    hub_port, pages_port = free_port(), free_port()
+    proc, printed = start_run_command(data, hub_port, pages_port, "--demo")
     try:
-        printed = ""
-        deadline = time.monotonic() + 120
-        while "Stop with Ctrl-C" not in printed and time.monotonic() < deadline:
-            line = proc.stdout.readline() if proc.stdout else ""
-            if not line and proc.poll() is not None:
-                break
-            printed += line
         assert "Stop with Ctrl-C" in printed, printed
         pin = re.search(r"sign in as clerk-01 \(.+\), PIN (\d{6})", printed)
         assert pin, printed
@@ -98,30 +106,8 @@ def test_run_command_serves_hub_and_pages_and_stops_on_ctrl_c(tmp_path: Path) ->
 
 def test_run_command_stops_hub_and_agent_on_sigterm(tmp_path: Path) -> None:
     hub_port, pages_port = free_port(), free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hub.quickstart",
-            "--data",
-            str(tmp_path / "daiban-data"),
-            "--port",
-            str(hub_port),
-            "--agent-port",
-            str(pages_port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc, printed = start_run_command(tmp_path / "daiban-data", hub_port, pages_port)
     try:
-        printed = ""
-        deadline = time.monotonic() + 120
-        while "Stop with Ctrl-C" not in printed and time.monotonic() < deadline:
-            line = proc.stdout.readline() if proc.stdout else ""
-            if not line and proc.poll() is not None:
-                break
-            printed += line
         assert "Stop with Ctrl-C" in printed, printed
         assert requests.get(f"http://127.0.0.1:{hub_port}/healthz", timeout=10).ok
         proc.send_signal(signal.SIGTERM)  # as `kill` does: to this process only
