@@ -5,7 +5,9 @@ python -m sync.schema > docs/protocol.schema.json
 
 from __future__ import annotations
 
+import inspect
 import json
+from typing import Any
 
 import msgspec
 
@@ -15,13 +17,28 @@ from .replies import Ack, FeedPage
 from .version import PROTOCOL_VERSION
 
 
+def _cleaned(node: Any) -> Any:
+    """Descriptions dedented here, since msgspec releases differ in whether they keep docstring
+    indentation: the committed schema must not change with the msgspec the lock admits."""
+    if isinstance(node, dict):
+        return {
+            key: inspect.cleandoc(value)
+            if key == "description" and isinstance(value, str)
+            else _cleaned(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_cleaned(item) for item in node]
+    return node
+
+
 def protocol_schema() -> dict[str, object]:
     """One JSON Schema document with a definition per message and record type."""
     (batch, ack, page, uplink, downlink), components = msgspec.json.schema_components(
         [Batch, Ack, FeedPage, UplinkRecord, DownlinkRecord],
         ref_template="#/$defs/{name}",
     )
-    return {
+    schema: dict[str, object] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"Daiban sync protocol, version {PROTOCOL_VERSION}",
         "description": "Payloads of frames (docs/protocol.md). Times are Unix milliseconds.",
@@ -32,6 +49,7 @@ def protocol_schema() -> dict[str, object]:
         },
         "oneOf": [batch, ack, page],
     }
+    return _cleaned(schema)  # type: ignore[no-any-return]
 
 
 def render() -> str:
