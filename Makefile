@@ -1,26 +1,37 @@
-# Both entry points build .venv themselves from pyproject.toml: nothing to install by hand.
+# Both entry points build .venv themselves from the locks in requirements/: nothing to
+# install by hand, and every install gets exactly the versions (and files, by hash) tested.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.run-stamp
+TEST_STAMP := $(VENV)/.test-stamp
+LOCK_TOOLS := .lock-tools
 DATA ?= daiban-data
 ARGS ?=
+# One universal resolution for every platform and Python from 3.11 on, with hashes and no
+# index addresses: `pip install --require-hashes` then refuses anything the lock did not name.
+COMPILE = $(LOCK_TOOLS)/bin/uv pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock"
 
-.PHONY: run test browser screenshots lint format bench clean
+.PHONY: run test browser screenshots lint format bench clean lock upgrade
 
-$(STAMP): pyproject.toml
+# A changed lock rebuilds .venv from nothing, so no package of an older lock stays behind.
+$(RUN_STAMP): requirements/run.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/run.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
 
-run: $(STAMP)
+$(TEST_STAMP): requirements/test.txt $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	touch $@
+
+run: $(RUN_STAMP)
 	$(BIN)/python -m hub.quickstart --data $(DATA) $(ARGS)
 
-test: $(STAMP) browser
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint browser
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's Chromium (Playwright only speaks to it; it downloads no
@@ -35,25 +46,40 @@ browser:
 
 # Refreshes the guides' pictures in docs/img from the browser tests' screenshots: every
 # picture a guide names, so the list lives in the guides.
-screenshots: $(STAMP) browser
+screenshots: $(TEST_STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 	@mkdir -p docs/img
 	@for name in $$(grep -oh 'img/[a-z0-9-]*\.png' docs/guide-*.md | sort -u | sed 's|img/||'); do \
 		cp artifacts/screenshots/*/[0-9][0-9]-$$name docs/img/$$name || exit 1; \
 	done
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
-format: $(STAMP)
+format: $(TEST_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/bench_protocol.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_sync.py
 
+# `make lock` after editing pyproject.toml: keeps every pin it can. `make upgrade`: the newest
+# versions pyproject.toml admits. Both write requirements/*.txt; commit them with the change.
+# The run lock is resolved inside the test lock, so the two never disagree on a version.
+$(LOCK_TOOLS)/bin/uv: requirements/uv.txt
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet --require-hashes -r requirements/uv.txt
+
+lock: $(LOCK_TOOLS)/bin/uv
+	$(COMPILE) $(UPGRADE) pyproject.toml requirements/installer.in --extra test -o requirements/test.txt
+	$(COMPILE) pyproject.toml requirements/installer.in -c requirements/test.txt -o requirements/run.txt
+
+upgrade:
+	$(MAKE) lock UPGRADE=--upgrade
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_TOOLS) .pytest_cache .ruff_cache .mypy_cache
