@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar, get_args
 
 import msgspec
 from sqlite_utils import Database
@@ -36,6 +36,27 @@ from sync.sealing import (
 
 from .home import Home
 from .store import local, meta, outbox, write
+
+AmendReason = Literal["supplement", "correction"]
+Collector = Literal["applicant", "proxy"]
+# The values of the records' Literal types, typed as such: input is checked against these.
+_ID_TYPES: tuple[r.IdType, ...] = get_args(r.IdType)
+_COLLECTORS: tuple[Collector, ...] = get_args(Collector)
+_RATING_LEVELS: tuple[r.RatingLevel, ...] = get_args(r.RatingLevel)
+_L = TypeVar("_L", bound=str)
+
+
+def _literal(value: str, allowed: tuple[_L, ...]) -> _L | None:
+    """``value`` as one of ``allowed`` (the values of a Literal type), or None."""
+    return next((choice for choice in allowed if choice == value), None)
+
+
+def _enum_value(value: str, allowed: tuple[_L, ...], field_name: str) -> _L:
+    """``value`` as one of ``allowed``, or the refusal strict decoding of the record gives."""
+    choice = _literal(value, allowed)
+    if choice is None:
+        raise CaptureError("record.invalid", f"Invalid enum value {value!r} - at `$.{field_name}`")
+    return choice
 
 
 class CaptureError(ValueError):
@@ -202,6 +223,7 @@ def capture(db: Database, home: Home, new: NewApplication, *, now_ms: int) -> di
     recipient_phone = phone
     if new.recipient_phone:
         recipient_phone = _validate(new.recipient_phone, validators.mobile, "phone")
+    id_type = _enum_value(new.id_type, _ID_TYPES, "applicant.id_type")
     hub_key = sealing_key_from_text(device["hub_sealing_key"])
     record_id = _new_id(now_ms)
     scans = _store_scans(home, new.scans, hub_key, record_id)
@@ -235,7 +257,7 @@ def capture(db: Database, home: Home, new: NewApplication, *, now_ms: int) -> di
             region=region,
             captured_at=now_ms,
             applicant=r.SealedApplicant(
-                id_type=new.id_type,  # type: ignore[arg-type]
+                id_type=id_type,
                 sealed=seal_applicant(person, hub_key, record_id=record_id),
                 masked=masked,
             ),
@@ -323,7 +345,7 @@ def amend(
     key: str,
     *,
     staff: str,
-    reason: str,
+    reason: AmendReason,
     scans: dict[str, list[Path]],
     paper: list[str],
     note: str,
@@ -344,7 +366,7 @@ def amend(
         id=_new_id(now_ms),
         application=app["id"],
         base_version=app["hub_version"],
-        reason=reason,  # type: ignore[arg-type]
+        reason=reason,
         staff=staff,
         captured_at=now_ms,
         materials=tuple(r.MaterialProvided(code=c, scans=tuple(stored.get(c, ()))) for c in codes),
@@ -424,11 +446,11 @@ def pickup(
         application=app["id"],
         staff=staff,
         at=now_ms,
-        collector=collector,
+        collector=_enum_value(collector, _COLLECTORS, "collector"),
         id_checked=True,
         collector_masked=masked,
         collector_sealed=sealed,
-    )  # type: ignore[arg-type]
+    )
     detail = f"{collector} {masked}".strip()
     return _queue(db, record, app["id"], event="picked up", detail=detail, now_ms=now_ms)
 
@@ -437,7 +459,8 @@ def rate(db: Database, key: str, *, staff: str, level: str, comment: str, now_ms
     """Record the citizen's rating (好差评) once the result is in their hands."""
     identity(db)
     app = _own(db, key)
-    if level not in r.RATING_LEVELS:
+    rating_level = _literal(level, _RATING_LEVELS)
+    if rating_level is None:
         raise CaptureError("rating.level", f"level must be one of {', '.join(r.RATING_LEVELS)}")
     if app["hub_status"] not in ("delivered", "closed"):
         raise CaptureError(
@@ -448,9 +471,9 @@ def rate(db: Database, key: str, *, staff: str, level: str, comment: str, now_ms
         application=app["id"],
         staff=staff,
         at=now_ms,
-        level=level,
+        level=rating_level,
         comment=comment,
-    )  # type: ignore[arg-type]
+    )
     return _queue(
         db, record, app["id"], event="rated", detail=r.RATING_LABELS[level], now_ms=now_ms
     )

@@ -17,10 +17,11 @@ import sys
 import time
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from sqlite_utils import Database
 
 from sync import records as r
 from sync.clock import china_time
@@ -54,15 +55,17 @@ class Ctx:
     def __init__(self, home: str, lang: str) -> None:
         self.home = Home(home)
         self.lang = lang
-        self._db = None
+        self._db: Database | None = None
 
     @property
-    def db(self):  # type: ignore[no-untyped-def]
+    def db(self) -> Database:
         if self._db is None:
             self._db = self.home.open()
         return self._db
 
-    def fail(self, code: str, default: str, exit_code: int = EXIT_REFUSED, **params: Any):  # type: ignore[no-untyped-def]
+    def fail(
+        self, code: str, default: str, exit_code: int = EXIT_REFUSED, **params: Any
+    ) -> NoReturn:
         click.echo(
             f"错误: {text(code, self.lang, default, **params)}"
             if self.lang == "zh"
@@ -106,7 +109,7 @@ def cli(ctx: click.Context, home: str, lang: str) -> None:
     ctx.obj = Ctx(home, lang)
 
 
-def refuse_capture(ctx: Ctx, exc: cap.CaptureError) -> None:
+def refuse_capture(ctx: Ctx, exc: cap.CaptureError) -> NoReturn:
     ctx.fail(exc.code, exc.message, **exc.params)
 
 

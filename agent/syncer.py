@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -275,7 +276,8 @@ def push(
             after = outstanding[-1].last_seq if outstanding else 0
             rows = outbox.pending(db, limit=MAX_RECORDS, after=after)
             if rows:
-                group, size = [], 0
+                group: list[dict[str, Any]] = []
+                size = 0
                 for row in rows:  # oldest first, within the byte bound
                     if group and size + len(row["body"]) > max_bytes:
                         break
@@ -622,13 +624,15 @@ def pull(
     def ask(after: int, state: str | None = None, *, ahead: bool = False) -> Future[FeedPage]:
         nonlocal pool
         beat = client.heartbeat()  # read here: the database belongs to this thread
-        kwargs = {"state": state, "limit": PULL_PAGE, "heartbeat": beat, "attempts": attempts}
+        fetch = partial(
+            client.pull, after, state=state, limit=PULL_PAGE, heartbeat=beat, attempts=attempts
+        )
         if ahead:
             if pool is None:
                 pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daiban-pull")
-            return pool.submit(client.pull, after, **kwargs)
+            return pool.submit(fetch)
         done: Future[FeedPage] = Future()
-        done.set_result(client.pull(after, **kwargs))
+        done.set_result(fetch())
         return done
 
     try:

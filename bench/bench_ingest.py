@@ -33,6 +33,7 @@ from hub.catalogue import sample_catalogue
 from hub.store import open_db, write
 from sync.batch import encode_batch
 from sync.replies import decode_ack
+from sync.signing import RequestAuth
 from tests import factories
 from tests.support.device import Device
 from tests.support.served import Clock
@@ -141,14 +142,17 @@ def main() -> None:
         item = sample_catalogue().item("SS-CARD-APPLY")
         for d, code in enumerate(codes):
             device = Device(url, clock)
-            device.enroll(code)
+            answer = device.enroll(code)
+            sealing_key = device.sealing_key
+            if sealing_key is None:
+                sys.exit(f"enrolment with {code} refused: {answer}")
             rng = random.Random(d)
             batches = []
             for b in range(args.batches):
                 apps = [
                     factories.catalogue_application(
                         rng,
-                        device.sealing_key,
+                        sealing_key,
                         item,
                         tag=device.tag,
                         seq=b * args.size + i + 1,
@@ -165,8 +169,9 @@ def main() -> None:
         lock = threading.Lock()
 
         def run(device: Device, batches: list[bytes]) -> None:
-            clock_now = lambda: int(time.time())  # noqa: E731  (real time while pushing)
-            device.session.auth.clock = clock_now  # type: ignore[union-attr]
+            auth = device.session.auth
+            assert isinstance(auth, RequestAuth), "the device is enrolled"
+            auth.clock = lambda: int(time.time())  # real time while pushing
             for frame in batches:
                 start = time.perf_counter()
                 response = device.verified(device.push_frame(frame))

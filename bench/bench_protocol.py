@@ -14,6 +14,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,7 +29,7 @@ from tests import factories
 TARGET = "/api/v1/sync/push"
 
 
-def median_seconds(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+def median_seconds(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()

@@ -35,7 +35,7 @@ from agent import capture as cap
 from agent.client import HubClient, enroll
 from agent.home import Home
 from agent.store import local, meta, write
-from agent.syncer import sync_once
+from agent.syncer import SyncResult, sync_once
 from hub.admin import add_outlet, enrolment_code, init_data
 from hub.catalogue import sample_catalogue
 from hub.store import open_db
@@ -176,7 +176,7 @@ def client_for(home: Home) -> HubClient:
     )
 
 
-def timed_sync(home: Home) -> tuple[float, HubClient, object]:
+def timed_sync(home: Home) -> tuple[float, HubClient, SyncResult]:
     db = home.open()
     client = client_for(home)
     start = time.perf_counter()

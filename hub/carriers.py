@@ -18,7 +18,7 @@ import json
 import secrets
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 from standardwebhooks import Webhook, WebhookVerificationError
 
@@ -26,7 +26,7 @@ from sync.errors import InvalidValue
 from sync.records import ShipmentEventKind
 from sync.validators import tracking_number
 
-EVENT_KINDS: tuple[str, ...] = ShipmentEventKind.__args__  # type: ignore[attr-defined]
+EVENT_KINDS: tuple[ShipmentEventKind, ...] = get_args(ShipmentEventKind)
 TERMINAL = frozenset({"delivered", "returned"})
 FUTURE_SLACK_MS = 10 * 60 * 1000  # a carrier's clock may run a little ahead, not more
 _TEXT_LIMIT = 200
@@ -48,7 +48,7 @@ class CarrierEvent:
 
     event_id: str
     tracking: str
-    kind: str
+    kind: ShipmentEventKind
     at_ms: int
     location: str = ""
     note: str = ""
@@ -112,9 +112,12 @@ def parse_event(data: object, *, now_ms: int, event_id: str | None = None) -> Ca
     """Check one event's fields; ``event_id`` is used when the event carries none."""
     if not isinstance(data, dict):
         raise CarrierError("send a JSON object for the event", field="event")
-    kind = data.get("event")
-    if kind not in EVENT_KINDS:
-        raise CarrierError(f"event: {kind!r} is not one of {', '.join(EVENT_KINDS)}", field="event")
+    raw_kind = data.get("event")
+    kind = next((k for k in EVENT_KINDS if k == raw_kind), None)
+    if kind is None:
+        raise CarrierError(
+            f"event: {raw_kind!r} is not one of {', '.join(EVENT_KINDS)}", field="event"
+        )
     raw_id = data.get("event_id", event_id)
     if not isinstance(raw_id, str) or not 1 <= len(raw_id.strip()) <= 128:
         raise CarrierError(
@@ -126,7 +129,7 @@ def parse_event(data: object, *, now_ms: int, event_id: str | None = None) -> Ca
     return CarrierEvent(
         event_id=raw_id.strip(),
         tracking=normalise_tracking(data.get("tracking")),
-        kind=str(kind),
+        kind=kind,
         at_ms=at,
         location=_text(data, "location"),
         note=_text(data, "note"),

@@ -266,7 +266,9 @@ class _At:
         raise CatalogueError(self.where, problem, self.line(key))
 
 
-def _mapping(at: _At, value: Any, required: tuple[str, ...], optional: tuple[str, ...]) -> _Map:
+def _mapping(
+    at: _At, value: Any, required: tuple[str, ...], optional: tuple[str, ...]
+) -> dict[str, Any]:
     if not isinstance(value, dict):
         at.fail(f"must be a mapping of 'key: value' lines, got {_what(value)}")
     allowed = required + optional

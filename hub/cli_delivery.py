@@ -18,11 +18,10 @@ from .carriers import (
     parse_time,
 )
 from .cases import CaseError, Hub
-from .catalogue import load_catalogue
-from .context import build_hub
-from .store import admin, write
+from .context import NoCatalogue, build_hub, stored_catalogue
 from .store import applications as apps
 from .store import delivery as store
+from .store import write
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 ACTOR = "cli(operator)"
@@ -36,8 +35,11 @@ def _hub(ctx: click.Context) -> Hub:
     from .cli import now_ms
 
     db = ctx.obj.db()
-    row = admin.current_catalogue(db)
-    return build_hub(db, at_ms=now_ms(), cat=load_catalogue(row["body"]))
+    try:
+        cat = stored_catalogue(db)
+    except NoCatalogue as exc:
+        raise _refuse(exc) from None
+    return build_hub(db, at_ms=now_ms(), cat=cat)
 
 
 def _refuse(exc: Exception) -> click.ClickException:

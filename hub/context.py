@@ -54,11 +54,25 @@ def close_db(_exc: BaseException | None = None) -> None:
         db.conn.rollback()
 
 
-def catalogue(db: Database) -> Catalogue:
-    """The current catalogue, parsed once per version per database."""
+class NoCatalogue(RuntimeError):
+    """The hub database holds no catalogue (``daiban-hub init`` publishes the first one)."""
+
+
+def _current_catalogue_row(db: Database) -> dict[str, Any]:
     row = admin.current_catalogue(db)
     if row is None:
-        raise RuntimeError("the hub has no catalogue: run `daiban-hub init`")
+        raise NoCatalogue("the hub has no catalogue: run `daiban-hub init`")
+    return row
+
+
+def stored_catalogue(db: Database) -> Catalogue:
+    """The current catalogue, parsed afresh (for code outside a request: CLI, scheduler)."""
+    return load_catalogue(_current_catalogue_row(db)["body"])
+
+
+def catalogue(db: Database) -> Catalogue:
+    """The current catalogue, parsed once per version per database."""
+    row = _current_catalogue_row(db)
     key = (str(current_app.config["DATABASE"]), int(row["version"]))
     with _lock:
         if key not in _catalogues:

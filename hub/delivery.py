@@ -174,7 +174,7 @@ def _store_event(hub: Hub, shipment: dict[str, Any], event: CarrierEvent, *, sou
             application=app["id"],
             carrier=shipment["carrier"],
             tracking=shipment["tracking"],
-            event=event.kind,  # type: ignore[arg-type]
+            event=event.kind,
             at=event.at_ms,
             location=event.location,
             note=event.note,

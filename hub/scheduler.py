@@ -4,14 +4,14 @@ uploads), on an APScheduler 3 interval."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from .admin import sweep
-from .catalogue import load_catalogue
-from .context import build_hub
-from .store import admin, open_db, write
+from .context import build_hub, stored_catalogue
+from .store import open_db, write
 
 log = logging.getLogger("daiban.hub.scheduler")
 
@@ -21,11 +21,11 @@ def run_sweep(app: Flask) -> dict:
     db = open_db(app.config["DATABASE"], migrate=False)
     try:
         with write(db):
-            row = admin.current_catalogue(db)
+            cat = stored_catalogue(db)
             hub = build_hub(
                 db,
                 at_ms=app.config["CLOCK"](),
-                cat=load_catalogue(row["body"]),
+                cat=cat,
                 warn_days=app.config["WARN_DAYS"],
             )
             result = sweep(
@@ -82,7 +82,5 @@ def start_scheduler(app: Flask, *, minutes: int) -> BackgroundScheduler:
     return scheduler
 
 
-def _now():  # type: ignore[no-untyped-def]
-    from datetime import datetime
-
+def _now() -> datetime:
     return datetime.now().astimezone()

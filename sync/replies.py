@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
@@ -171,7 +171,10 @@ def encode_raw_page(
     return encode_frame(canonical(page), version=PROTOCOL_VERSION)
 
 
-def _decode(frame: bytes, decoder: msgspec.json.Decoder, what: str):  # type: ignore[no-untyped-def]
+_Reply = TypeVar("_Reply", Ack, FeedPage)
+
+
+def _decode(frame: bytes, decoder: msgspec.json.Decoder[_Reply], what: str) -> _Reply:
     _, payload = decode_frame(frame)
     try:
         value = decoder.decode(payload)
@@ -184,14 +187,12 @@ def _decode(frame: bytes, decoder: msgspec.json.Decoder, what: str):  # type: ig
 
 def decode_ack(frame: bytes) -> Ack:
     """Check and read an acknowledgement frame."""
-    ack: Ack = _decode(frame, _ack_decoder, "acknowledgement")
-    return ack
+    return _decode(frame, _ack_decoder, "acknowledgement")
 
 
 def decode_page(frame: bytes) -> FeedPage:
     """Check and read a feed page frame."""
-    page: FeedPage = _decode(frame, _page_decoder, "feed page")
-    return page
+    return _decode(frame, _page_decoder, "feed page")
 
 
 def state_digest(versions: Iterable[tuple[str, int]]) -> str:

@@ -124,13 +124,15 @@ def pickup(rng: random.Random, application_id: str, *, ms: int = T0 + 120_000) -
     )
 
 
-def rating(rng: random.Random, application_id: str, *, level: str = "satisfied") -> r.RatingCreate:
+def rating(
+    rng: random.Random, application_id: str, *, level: r.RatingLevel = "satisfied"
+) -> r.RatingCreate:
     return r.RatingCreate(
         id=record_id(rng, T0 + 180_000),
         application=application_id,
         staff="clerk-01",
         at=T0 + 180_000,
-        level=level,  # type: ignore[arg-type]
+        level=level,
         comment="办事效率高",
     )
 

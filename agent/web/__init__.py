@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, Response, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -116,7 +116,7 @@ def create_app(
     app.register_blueprint(views.bp)
 
     @app.after_request
-    def headers(response):  # type: ignore[no-untyped-def]
+    def headers(response: Response) -> Response:
         # Pages show personal data (masked) and receipts: never cache them, never frame them.
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -9,13 +9,15 @@ from ..home import Home
 
 
 def home() -> Home:
-    return current_app.config["HOME"]  # type: ignore[no-any-return]
+    home_: Home = current_app.config["HOME"]
+    return home_
 
 
 def get_db() -> Database:
     if "db" not in g:
         g.db = home().open()
-    return g.db  # type: ignore[no-any-return]
+    db: Database = g.db
+    return db
 
 
 def close_db(_exc: BaseException | None = None) -> None:

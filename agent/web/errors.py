@@ -32,7 +32,7 @@ CSRF_HINT = _l(
 )
 
 
-def _page(code: int, hint: object = None):  # type: ignore[no-untyped-def]
+def _page(code: int, hint: object = None) -> tuple[str, int]:
     code = code if code in TITLES else 500 if code >= 500 else 400
     return (
         render_template("error.html", code=code, title=TITLES[code], hint=hint or HINTS[code]),
@@ -42,17 +42,17 @@ def _page(code: int, hint: object = None):  # type: ignore[no-untyped-def]
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf(exc: CSRFError) -> tuple[str, int]:
         return _page(400, CSRF_HINT)
 
     @app.errorhandler(HTTPException)
-    def http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http(exc: HTTPException) -> HTTPException | tuple[str, int]:
         if exc.code is None or exc.code < 400:
             return exc
         return _page(exc.code)
 
     @app.errorhandler(Exception)
-    def crash(exc: Exception):  # type: ignore[no-untyped-def]
+    def crash(exc: Exception) -> HTTPException | tuple[str, int]:
         if isinstance(exc, HTTPException):
             return http(exc)
         log.exception("page failed", exc_info=exc)

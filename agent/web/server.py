@@ -12,8 +12,8 @@ import logging
 import signal
 from typing import Any
 
-import waitress
 from apscheduler.schedulers.background import BackgroundScheduler
+from waitress.server import MultiSocketServer, create_server
 
 from ..home import Home
 from ..schedule import SyncFn, SyncLoop
@@ -57,7 +57,7 @@ def serve_pages(
         scheduler.add_job(loop.watch, id="new-work", replace_existing=True)
 
     app = create_app(home, sync=sync_now, on_new_work=new_work)
-    server = waitress.create_server(app, host=host, port=port, threads=threads)
+    server = create_server(app, host=host, port=port, threads=threads)
     scheduler.add_job(loop.run, args=["start"], id="start")
     scheduler.add_job(
         loop.run,
@@ -74,12 +74,16 @@ def serve_pages(
     previous = signal.signal(signal.SIGTERM, _stop)
     scheduler.start()
     log.info("background sync every %s min; watching for new work", interval_minutes)
-    log.info("pages at http://%s:%s/", host, server.effective_port)  # type: ignore[union-attr]
+    if isinstance(server, MultiSocketServer):  # a host name with several addresses (IPv4, IPv6)
+        for listen_host, listen_port in server.effective_listen:
+            log.info("pages at http://%s:%s/", listen_host, listen_port)
+    else:
+        log.info("pages at http://%s:%s/", host, server.getsockname()[1])
     try:
         server.run()
     finally:
         scheduler.shutdown(wait=False)
-        server.close()  # type: ignore[union-attr]
+        server.close()
         try:
             loop.stop()
         finally:

@@ -180,7 +180,10 @@ def exclude_rating(db: Database, rating_id: str, *, reason: str, by: str, now: i
 
 
 def add_followup(db: Database, row: dict[str, Any]) -> int:
-    return int(db.table("followups").insert(row).last_pk)
+    followup_id = db.table("followups").insert(row).last_pk
+    if followup_id is None:  # an insert into a rowid table always sets it
+        raise RuntimeError("the new follow-up got no id")
+    return int(followup_id)
 
 
 def get_followup(db: Database, followup_id: int) -> dict[str, Any] | None:

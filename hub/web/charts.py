@@ -232,7 +232,8 @@ def buckets(days: Sequence[dict[str, Any]], *, max_bars: int = 62) -> tuple[str,
     ]
     if len(rows) <= max_bars:
         return "day", rows
-    unit, keyed = "week", {}
+    unit = "week"
+    keyed: dict[str, dict[str, Any]] = {}
     first = date.fromisoformat(days[0]["day"])
     if math.ceil(len(rows) / 7) > max_bars:
         unit = "month"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,13 @@ class Agent:
                 now=hub.clock(),
             )
 
-    def client(self, url: str | None = None, **kw) -> HubClient:  # type: ignore[no-untyped-def]
+    def application(self, app_id: str) -> dict[str, Any]:
+        """The device's row for an application the test made."""
+        app = local.get_application(self.db, app_id)
+        assert app is not None, f"no application {app_id} on the device"
+        return app
+
+    def client(self, url: str | None = None, **kw: Any) -> HubClient:
         device = meta.get(self.db, "device")
         return HubClient(
             url or device["hub_url"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -11,7 +12,7 @@ import requests
 from agent import capture as cap
 from agent.client import HubRefused, HubUnavailable
 from agent.store import local, meta, outbox
-from agent.syncer import sync_once
+from agent.syncer import SyncResult, sync_once
 from tests.agent.conftest import Agent
 from tests.support.netfaults import answer_dropping_proxy, push_of_batch, watching_proxy
 from tests.support.served import ServedHub
@@ -57,7 +58,7 @@ def hub_count(hub: ServedHub, table: str) -> int:
         db.close()
 
 
-def sync(agent: Agent, **kw):  # type: ignore[no-untyped-def]
+def sync(agent: Agent, **kw: Any) -> SyncResult:
     return sync_once(agent.db, agent.home, agent.client(**kw), now_ms=agent.hub.clock)
 
 
@@ -313,7 +314,7 @@ def test_a_captive_portal_is_not_taken_for_the_hub(hub, tmp_path):
 
         do_GET = do_POST  # noqa: N815
 
-        def log_message(self, *args):  # type: ignore[no-untyped-def]
+        def log_message(self, *args: Any) -> None:
             return None
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Portal)
@@ -336,6 +337,7 @@ def test_a_refused_record_goes_to_attention_and_does_not_block_the_rest(hub, tmp
     # by routing it through another outlet code in the record (simulating a stale device).
     bad = new_app(agent, tmp_path, 1)
     row = outbox.get(agent.db, bad["id"])
+    assert row is not None
     forged = row["body"].replace(b'"outlet":"PO-WUHOU-01"', b'"outlet":"PO-OTHER"')
     agent.db.execute("UPDATE outbox SET body = ? WHERE record_id = ?", [forged, bad["id"]])
     agent.db.conn.commit()
@@ -381,7 +383,7 @@ def test_supplement_flows_down_and_the_amendment_up(hub, tmp_path, clock):
         timeout=10,
     )
     sync(agent)
-    app = local.get_application(agent.db, made["id"])
+    app = agent.application(made["id"])
     assert app["hub_status"] == "supplement_requested"
     [asked] = local.open_attention(agent.db)
     assert asked["kind"] == "supplement" and asked["reasons"][0]["materials"] == ["PHOTO"]
@@ -402,7 +404,7 @@ def test_supplement_flows_down_and_the_amendment_up(hub, tmp_path, clock):
     assert local.open_attention(agent.db) == []
     result = sync(agent)
     assert result.settled == 1
-    app = local.get_application(agent.db, made["id"])
+    app = agent.application(made["id"])
     assert app["hub_status"] == "accepted" and app["due_date"] > due_before
     events = [e["event"] for e in local.timeline(agent.db, made["id"])]
     assert events[:2] == ["captured", "accepted by hub"]
@@ -434,7 +436,7 @@ def test_a_drifted_view_heals_itself_with_a_resync(hub, tmp_path):
     agent.db.conn.commit()
     result = sync(agent)
     assert result.resynced
-    assert local.get_application(agent.db, made["id"])["hub_status"] == "routed"
+    assert agent.application(made["id"])["hub_status"] == "routed"
 
 
 def test_a_wrong_device_clock_is_corrected_from_the_hub(hub, tmp_path, clock):

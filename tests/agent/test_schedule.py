@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from agent.home import Home
 from agent.schedule import SyncLoop
@@ -12,7 +13,7 @@ def test_stopping_waits_for_the_round_in_progress_and_starts_no_other(tmp_path):
     started, release = threading.Event(), threading.Event()
     rounds: list[str] = []
 
-    def sync():  # type: ignore[no-untyped-def]
+    def sync() -> tuple[int, dict[str, Any]]:
         rounds.append("round")
         started.set()
         assert release.wait(10)
@@ -23,7 +24,12 @@ def test_stopping_waits_for_the_round_in_progress_and_starts_no_other(tmp_path):
     running.start()
     assert started.wait(10)
     stopped = threading.Event()
-    stopper = threading.Thread(target=lambda: (loop.stop(), stopped.set()))
+
+    def stop() -> None:
+        loop.stop()
+        stopped.set()
+
+    stopper = threading.Thread(target=stop)
     stopper.start()
     assert not stopped.wait(0.7)  # the round is still running: stop waits
     release.set()

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from hub.store import delivery as ship_store
+from hub.store import open_db
 from tests.hub.test_cli import as_json, ok, refused, snapshot
 from tests.hub.test_e2e_sync import act, apps_for, enrolled
 from tests.support.served import Clock, served_hub
@@ -143,3 +144,10 @@ def test_shipments_by_hand_from_the_command_line(tmp_path):
         csv_text = ok(data, "stats", "--by", "outlet", "--csv").output
         assert csv_text.splitlines()[0].startswith("outlet,name,received")
         assert "from" in refused(data, "stats", "--from", "2026-13-01")
+
+
+def test_a_hub_without_a_catalogue_is_refused_in_one_line(tmp_path):
+    data = tmp_path / "hub"
+    data.mkdir()
+    open_db(data / "hub.db").close()  # a database, but `init` never published a catalogue
+    assert "no catalogue" in refused(data, "carrier", "list")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import click
 import pytest
@@ -22,6 +23,7 @@ from hub.cli import cli
 from hub.ingest import BatchConflict
 from hub.openapi import PATHS
 
+T = TypeVar("T")
 ROOT = Path(__file__).parent.parent.parent
 DOCS = ROOT / "docs"
 HUB_MD = (DOCS / "hub.md").read_text(encoding="utf-8")
@@ -49,7 +51,7 @@ def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[
             yield from command_paths(command, path)
 
 
-def subclasses(cls: type) -> Iterator[type]:
+def subclasses(cls: type[T]) -> Iterator[type[T]]:
     for sub in cls.__subclasses__():
         yield sub
         yield from subclasses(sub)
@@ -69,7 +71,8 @@ def api_error_codes() -> list[str]:
 def other_error_codes() -> list[str]:
     """Codes the API answers with that are not ApiErrors: cases, scans, batches, devices."""
     codes = set(CASE_ERROR_CODE.findall(source("cases.py")))
-    codes |= {f"blob.{cls.code}" for cls in (BlobError, *subclasses(BlobError))}
+    blob_errors: list[type[BlobError]] = [BlobError, *subclasses(BlobError)]
+    codes |= {f"blob.{cls.code}" for cls in blob_errors}
     codes |= {BatchConflict.code, DeviceRevoked.code}
     return sorted(codes)
 

@@ -18,7 +18,7 @@ from hub.carriers import new_secret, sign_webhook
 from hub.scheduler import run_sweep
 from hub.store import delivery as ship_store
 from hub.store import write
-from sync.records import PickupConfirm, RatingCreate
+from sync.records import PickupConfirm, RatingCreate, RatingLevel
 from tests import factories
 from tests.hub.test_e2e_sync import act, apps_for, enrolled
 from tests.support.served import ServedHub
@@ -254,13 +254,13 @@ def test_returned_mail_is_sent_again_or_handed_over_at_the_outlet(hub, ems):
     assert shown(hub, operator, second.id)["status"] == "delivered"
 
 
-def rating(app_id: str, level: str, ms: int, seed: int) -> RatingCreate:
+def rating(app_id: str, level: RatingLevel, ms: int, seed: int) -> RatingCreate:
     return RatingCreate(
         id=factories.record_id(random.Random(1000 + seed), ms),
         application=app_id,
         staff="clerk-01",
         at=ms,
-        level=level,  # type: ignore[arg-type]
+        level=level,
         comment="等了太久" if level.endswith("dissatisfied") else "",
     )
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import requests
+from flask import Flask
 
+from hub.context import NoCatalogue
 from hub.scheduler import run_sweep
-from hub.store import write
+from hub.store import open_db, write
 from tests.hub.test_e2e_sync import act, apps_for, enrolled
 from tests.support.served import Clock, served_hub
 
 
-def china_ms(*args: int) -> int:
-    return int(dt.datetime(*args, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp() * 1000)
+def china_ms(year: int, month: int, day: int, hour: int) -> int:
+    china = dt.timezone(dt.timedelta(hours=8))
+    return int(dt.datetime(year, month, day, hour, tzinfo=china).timestamp() * 1000)
 
 
 def officer(hub, unit: str) -> requests.Session:
@@ -79,3 +83,11 @@ def test_a_due_date_in_an_unknown_year_is_provisional_until_the_year_is_loaded(t
         records, _ = device.pull_all()
         last = [r for r in records if r.__struct_config__.tag == "status.changed"][-1]
         assert (last.due_provisional, last.due_date) == (False, firm["application"]["due_date"])
+
+
+def test_a_sweep_of_a_hub_without_a_catalogue_says_so(tmp_path):
+    app = Flask(__name__)
+    app.config["DATABASE"] = tmp_path / "hub.db"
+    open_db(app.config["DATABASE"]).close()  # a database, but no catalogue was ever published
+    with pytest.raises(NoCatalogue, match="no catalogue"):
+        run_sweep(app)

@@ -7,6 +7,7 @@ that does not verify, so tests exercise the same contract a real agent relies on
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +60,7 @@ class Device:
         )
         return body
 
-    def batch(self, records: list[UplinkRecord]) -> Batch:
+    def batch(self, records: Sequence[UplinkRecord]) -> Batch:
         self.seq += 1
         return new_batch(
             device=self.device_id,
@@ -94,7 +95,7 @@ class Device:
             timeout=30,
         )
 
-    def push(self, records: list[UplinkRecord]) -> Ack:
+    def push(self, records: Sequence[UplinkRecord]) -> Ack:
         response = self.verified(self.push_frame(encode_batch(self.batch(records))))
         assert response.status_code == 200, response.text
         return decode_ack(response.content)

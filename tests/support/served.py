@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import waitress
 from flask import Flask
+from sqlite_utils import Database
+from waitress.server import BaseWSGIServer, create_server
 
 from hub import create_app
 from hub.admin import add_outlet, enrolment_code, init_data
@@ -38,7 +40,7 @@ class ServedHub:
     data: Path
     clock: Clock
 
-    def db(self):  # type: ignore[no-untyped-def]
+    def db(self) -> Database:
         return open_db(self.data / "hub.db", migrate=False)
 
     def outlet(self, code: str, *, kind: str = "postal", region: str = "510107") -> None:
@@ -73,10 +75,12 @@ def served_hub(data: Path, clock: Clock, **config: object) -> Iterator[ServedHub
     if not (data / "hub.db").exists():
         init_data(data, sample_catalogue(), now=clock())
     app = create_app(data, {"CLOCK": clock, **config})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    port = server.effective_port  # type: ignore[union-attr]
+    channels: dict[int, Any] = {}  # waitress's socket map: its channels by file descriptor
+    server = create_server(app, map=channels, host="127.0.0.1", port=0, threads=4)
+    assert isinstance(server, BaseWSGIServer)  # one address: one socket
+    port = server.getsockname()[1]
     stopping = threading.Event()
-    thread = threading.Thread(target=_serve, args=(server, stopping), daemon=True)
+    thread = threading.Thread(target=_serve, args=(server, channels, stopping), daemon=True)
     thread.start()
     try:
         yield ServedHub(app=app, url=f"http://127.0.0.1:{port}", data=data, clock=clock)
@@ -85,12 +89,13 @@ def served_hub(data: Path, clock: Clock, **config: object) -> Iterator[ServedHub
         thread.join(timeout=5)
 
 
-def _serve(server, stopping: threading.Event) -> None:  # type: ignore[no-untyped-def]
+def _serve(server: BaseWSGIServer, channels: dict[int, Any], stopping: threading.Event) -> None:
     """waitress's loop, one turn at a time, so the same thread can stop it cleanly."""
     while not stopping.is_set():
-        server.asyncore.loop(timeout=0.05, map=server._map, count=1)
-    server.task_dispatcher.shutdown(timeout=0.5)
-    for channel in list(server._map.values()):
+        server.asyncore.loop(timeout=0.05, map=channels, count=1)
+    # types-waitress says int seconds; waitress takes any number (it adds it to time.time()).
+    server.task_dispatcher.shutdown(timeout=0.5)  # type: ignore[arg-type]
+    for channel in list(channels.values()):
         channel.close()
 
 

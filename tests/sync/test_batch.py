@@ -84,7 +84,8 @@ def test_one_bad_record_does_not_block_the_others(apps):
 def test_a_record_id_repeated_in_one_batch_is_refused_once(apps):
     decoded = decode_batch(encode_batch(batch_of([apps[0], apps[1], apps[0]])))
     assert [e.index for e in decoded.errors] == [2]
-    assert decoded.errors[0].error.reason == "repeat"
+    error = decoded.errors[0].error
+    assert error is not None and error.reason == "repeat"
 
 
 def test_bounds_on_count(apps):

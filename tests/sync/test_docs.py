@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -33,7 +34,7 @@ def test_every_record_kind_is_documented(kind):
 
 @pytest.mark.parametrize(
     "name",
-    records.STATUSES + records.RATING_LEVELS + tuple(replies.RecordStatus.__args__),
+    records.STATUSES + records.RATING_LEVELS + get_args(replies.RecordStatus),
 )
 def test_every_enumerated_value_is_documented(name):
     assert f"`{name}`" in PROTOCOL

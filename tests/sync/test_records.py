@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import msgspec
 import pytest
 
@@ -45,7 +47,7 @@ def _hub_pub():
     return x25519.X25519PrivateKey.from_private_bytes(bytes(range(32))).public_key()
 
 
-def downlinks(app_id: str) -> list[msgspec.Struct]:
+def downlinks(app_id: str) -> list[r.DownlinkRecord]:
     rid = "0190e0a0-0000-7000-8000-000000000001"
     item = CatalogueItem(
         code="SS-CARD-ACT",
@@ -104,7 +106,8 @@ def test_each_downlink_kind_round_trips(app):
 
 
 def test_every_status_and_rating_level_is_accepted(app):
-    for status in r.STATUSES:
+    statuses: tuple[r.Status, ...] = get_args(r.Status)
+    for status in statuses:
         roundtrip(
             r.StatusChanged(
                 id=app.id, application=app.id, status=status, version=1, at=factories.T0
@@ -158,7 +161,8 @@ BAD_CREATE = [
 def test_invalid_create_fields_are_named(app, path, value, where):
     with pytest.raises(msgspec.ValidationError) as caught:
         UPLINK.decode(mutate(app, path, value))
-    assert field_from_error(str(caught.value)).startswith(where)
+    field = field_from_error(str(caught.value))
+    assert field is not None and field.startswith(where)
 
 
 def test_material_cannot_be_both_provided_and_promised(app):

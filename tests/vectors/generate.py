@@ -13,6 +13,7 @@ import json
 import random
 import sys
 from pathlib import Path
+from typing import TypedDict
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent.parent))
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from sync import codec, signing
 from sync.batch import encode_batch, new_batch
 from sync.ids import device_tag, receipt_number, uuid7
+from sync.records import UplinkRecord
 from sync.sealing import Address, Applicant, seal, seal_address, seal_applicant
 from tests import factories
 
@@ -60,10 +62,18 @@ def keys() -> dict[str, str]:
     }
 
 
-def batches(hub_public: x25519.X25519PublicKey) -> list[dict[str, object]]:
+class BatchVector(TypedDict):
+    name: str
+    payload: str
+    digest: str
+    frame_base64: str
+    record_digests: list[str]
+
+
+def batches(hub_public: x25519.X25519PublicKey) -> list[BatchVector]:
     rng = random.Random(7)
     apps = [factories.application(rng, hub_public, seq=i + 1, mail=i == 0) for i in range(3)]
-    records = [
+    records: list[UplinkRecord] = [
         *apps,
         factories.amend(rng, apps[0].id),
         factories.pickup(rng, apps[1].id),
@@ -369,7 +379,7 @@ def main() -> None:
     write("keys.json", keys())
     write("batches.json", good)
     write("acks.json", acks())
-    write("invalid_frames.json", invalid_frames(base64.b64decode(good[0]["frame_base64"])))  # type: ignore[arg-type]
+    write("invalid_frames.json", invalid_frames(base64.b64decode(good[0]["frame_base64"])))
     write("signatures.json", signatures())
     write("sealed.json", sealed(hub_public))
     write("identifiers.json", identifiers())

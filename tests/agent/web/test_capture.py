@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 
 from agent.store import local, outbox
+from tests.agent.conftest import Agent
 from tests.agent.web.conftest import ID_BAD_CHECK, ID_X, Pages, application_form, scan
 
 
-def counts(agent) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+def counts(agent: Agent) -> tuple[int, int, int]:
     return (
         len(local.list_applications(agent.db)),
         outbox.count(agent.db),

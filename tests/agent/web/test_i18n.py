@@ -12,7 +12,7 @@ def test_every_msgid_of_the_pages_has_a_chinese_translation():
     catalogue = i18n.read()
     used = {m.id for m in i18n.extract() if m.id}
     assert len(used) > 100  # the extraction found the templates and the modules
-    missing = sorted(i for i in used if not catalogue.get(i) or not catalogue.get(i).string)
+    missing = sorted(i for i in used if (m := catalogue.get(i)) is None or not m.string)
     assert not missing, "run: python -m agent.web.i18n update; translate; compile"
     fuzzy = sorted(m.id for m in catalogue if m.id and m.fuzzy)
     assert not fuzzy

@@ -67,7 +67,7 @@ def test_serve_runs_the_pages_and_background_sync_until_ctrl_c(agent, hub, tmp_p
         assert wait_for(lambda: outbox.count(agent.db) == 0, timeout=20)
         [app] = local.list_applications(agent.db)
         assert wait_for(
-            lambda: local.get_application(agent.db, app["id"])["hub_status"] == "routed",
+            lambda: agent.application(app["id"])["hub_status"] == "routed",
             timeout=20,
         )
     finally:
@@ -85,12 +85,13 @@ def test_serve_runs_the_pages_and_background_sync_until_ctrl_c(agent, hub, tmp_p
 
 
 class _RequestsPages(Pages):
-    """The same helper over a real socket."""
+    """The same helper over a real socket (left untyped: it answers requests' responses,
+    not Flask's test responses)."""
 
     def __init__(self, session: requests.Session, base: str) -> None:
         self.session, self.base = session, base
 
-    def get(self, path: str, **kw):  # type: ignore[no-untyped-def,override]
+    def get(self, path: str, **kw):
         return self.session.get(self.base + path, allow_redirects=False, timeout=10, **kw)
 
     def token(self, path: str = "/signin") -> str:
@@ -100,7 +101,7 @@ class _RequestsPages(Pages):
         assert found
         return found.group(1)
 
-    def post(self, path: str, data=None, *, page=None, files=None, **kw):  # type: ignore[no-untyped-def,override]
+    def post(self, path: str, data=None, *, page=None, files=None, **kw):
         body = {**(data or {}), "csrf_token": self.token(page or "/signin")}
         return self.session.post(
             self.base + path, data=body, files=files, allow_redirects=False, timeout=10
@@ -132,3 +133,24 @@ def test_serve_refuses_a_port_in_use(agent):
     assert done.returncode == 1, done.stderr
     assert "cannot listen" in done.stderr or "无法" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_names_every_socket_of_a_host_with_several_addresses(tmp_path, monkeypatch, caplog):
+    """A host name like localhost may stand for several addresses (IPv4 and IPv6): waitress
+    then listens on one socket each, and serve says where instead of failing."""
+    from waitress.server import MultiSocketServer, create_server
+
+    from agent.home import Home
+    from agent.web import server
+
+    def two_sockets(app, *, host, port, threads):  # as for a name with two addresses
+        return create_server(app, listen="127.0.0.1:0 127.0.0.1:0", threads=threads)
+
+    monkeypatch.setattr(server, "create_server", two_sockets)
+    monkeypatch.setattr(MultiSocketServer, "run", lambda self: None)  # stop at once
+    caplog.set_level("INFO", logger="daiban.agent")
+    server.serve_pages(
+        Home(tmp_path / "home"), lambda: (0, {}), interval_minutes=60, host="localhost"
+    )
+    assert caplog.text.count("pages at http://127.0.0.1:") == 2
+    assert "stopped" in caplog.text

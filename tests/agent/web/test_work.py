@@ -4,15 +4,17 @@ lists (today, attention, pickup), supplement, hand-over and rating, and the lang
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import requests
 
 from agent.store import local, meta, outbox, write
+from tests.agent.conftest import Agent
 from tests.agent.web.conftest import Pages, application_form, scan
 from tests.support.served import ServedHub
 
 
-def capture(pages: Pages, **changes) -> dict:  # type: ignore[no-untyped-def]
+def capture(pages: Pages, **changes: Any) -> dict[str, str]:
     response = pages.post(
         "/new/SS-CARD-APPLY", application_form(**changes), content_type="multipart/form-data"
     )
@@ -34,7 +36,7 @@ def sync_now(pages: Pages) -> str:
     return pages.text("/")
 
 
-def set_hub_url(agent, url: str) -> None:  # type: ignore[no-untyped-def]
+def set_hub_url(agent: Agent, url: str) -> None:
     device = meta.get(agent.db, "device")
     with write(agent.db):
         meta.put(agent.db, "device", {**device, "hub_url": url})
@@ -47,7 +49,7 @@ def officer(hub: ServedHub) -> requests.Session:
     return session
 
 
-def act(hub: ServedHub, api: requests.Session, app_id: str, action: str, **extra) -> None:  # type: ignore[no-untyped-def]
+def act(hub: ServedHub, api: requests.Session, app_id: str, action: str, **extra: Any) -> None:
     url = f"{hub.url}/api/v1/applications/{app_id}/actions"
     response = api.post(url, json={"action": action, **extra}, timeout=10)
     assert response.status_code == 200, response.text
@@ -64,7 +66,7 @@ def test_the_status_bar_and_sync_now_against_a_real_hub(clerk: Pages, agent, hub
     after = bar(page)
     assert after["connection"] == "在线" and after["backlog"] == "0"
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d", after["last-sync"])
-    assert local.get_application(agent.db, made["id"])["hub_status"] == "routed"
+    assert agent.application(made["id"])["hub_status"] == "routed"
     assert "已分派到部门" in clerk.text(f"/applications/{made['id']}")
     # The hub goes away: work is kept and the bar says offline.
     capture(clerk)
@@ -98,6 +100,7 @@ def test_a_record_the_hub_refused_is_listed_with_the_hubs_reason(clerk: Pages, a
     bad = capture(clerk)
     # A stale device: the record names another outlet, and the hub refuses it.
     row = outbox.get(agent.db, bad["id"])
+    assert row is not None
     forged = row["body"].replace(b'"outlet":"PO-WUHOU-01"', b'"outlet":"PO-OTHER"')
     with write(agent.db):
         agent.db.execute("UPDATE outbox SET body = ? WHERE record_id = ?", [forged, bad["id"]])
@@ -141,7 +144,7 @@ def test_supplement_pickup_and_rating_through_the_pages(clerk: Pages, agent, hub
     assert handed.status_code == 302 and outbox.count(agent.db) == 1
     assert "要求补正" not in clerk.text("/attention")
     sync_now(clerk)
-    assert local.get_application(agent.db, made["id"])["hub_status"] == "accepted"
+    assert agent.application(made["id"])["hub_status"] == "accepted"
     # The result is issued for pickup at this outlet.
     act(hub, api, made["id"], "approve")
     act(hub, api, made["id"], "issue_result")
@@ -164,7 +167,7 @@ def test_supplement_pickup_and_rating_through_the_pages(clerk: Pages, agent, hub
     )
     assert handed_over.status_code == 302
     sync_now(clerk)
-    app = local.get_application(agent.db, made["id"])
+    app = agent.application(made["id"])
     assert app["hub_status"] == "delivered"
     assert made["receipt"] not in clerk.text("/pickup")
     page = clerk.text(f"/applications/{made['id']}")

@@ -45,11 +45,11 @@ def test_bar_chart_draws_one_bar_per_figure_in_proportion_with_a_table():
     )
     svg = svg_of(out)
     assert svg.get("role") == "img" and svg.get("aria-labelledby") == "t-title t-desc"
-    assert svg.find("svg:title", NS).text == "Throughput per day"
-    assert svg.find("svg:desc", NS).text == "received and completed"
+    assert svg.findtext("svg:title", namespaces=NS) == "Throughput per day"
+    assert svg.findtext("svg:desc", namespaces=NS) == "received and completed"
     drawn = bars(svg)
     assert len(drawn) == 6
-    heights = {r.find("svg:title", NS).text: float(r.get("height")) for r in drawn}
+    heights = {r.findtext("svg:title", namespaces=NS): float(r.attrib["height"]) for r in drawn}
     assert heights["2026-09-22 received: 10"] == 150.0  # the axis tops at 10
     assert heights["2026-09-20 received: 4"] == 60.0
     assert heights["2026-09-21 received: 0"] == 0.0
@@ -77,7 +77,7 @@ def test_hbar_chart_shows_rates_as_percentages_and_no_data_without_a_bar():
         none="no data",
     )
     svg = svg_of(out)
-    widths = {r.find("svg:title", NS).text: float(r.get("width")) for r in bars(svg)}
+    widths = {r.findtext("svg:title", namespaces=NS): float(r.attrib["width"]) for r in bars(svg)}
     assert widths == {
         "人社局 On-time rate: 50.0%": 128.0,
         "公安局 On-time rate: no data": 0.0,
