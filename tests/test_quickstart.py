@@ -15,11 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.procs import HUB_BIN, free_port
-
-pytestmark = pytest.mark.skipif(
-    not Path(HUB_BIN).exists(), reason="console scripts are installed by `pip install -e .`"
-)
+from tests.support.procs import free_port
 
 
 def start_run_command(
