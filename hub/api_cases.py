@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import json
 from functools import wraps
-from typing import Any
+from typing import Any, get_args
 
+import msgspec
 from flask import Blueprint, g, jsonify, request
 
 from sync.errors import ProtocolError
 from sync.sealing import unseal_address, unseal_applicant
+from sync.types import Code, LongText
 
 from . import context, delivery, workflow
+from .api_args import choice_arg, flag_arg, int_arg
+from .calendar import SlaState
 from .cases import CaseError, request_supplement, transition
-from .errors import ApiError
+from .errors import ApiError, read_json_body
 from .store import admin, devices, write
 from .store import applications as apps
 from .store import batches as batch_store
@@ -50,13 +54,33 @@ def requires(*roles: str):  # type: ignore[no-untyped-def]
     return decorate
 
 
-def _int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ApiError(400, "invalid", f"{name} must be an integer in [{low}, {high}]", field=name)
-    return int(raw)
+# The time-limit states an application shows (``sla_state``): the calendar's while the clock
+# runs, then those hub/cases.py sets when it pauses and once the department decided.
+SLA_STATES: tuple[str, ...] = (*get_args(SlaState), "paused", "met", "late")
+# The paging bounds of GET /applications and the staleness window of GET /devices.
+PER_PAGE = (1, 500)
+PAGES = (1, 1_000_000)
+STALE_HOURS = (1, 24 * 365)
+NOTE_MAX: int = get_args(LongText)[1].max_length  # a note or message: the records' LongText
+REVEAL_REASON_MAX = 500  # characters of the reason for reading personal data (audited)
+
+
+def reveal_reason(reason: object) -> str:
+    """Why personal data is read, as the audit log keeps it: required, not blank, at most
+    :data:`REVEAL_REASON_MAX` characters (the rule of the API and of the pages)."""
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise ApiError(
+            400,
+            "invalid",
+            "reason: say why you read the personal data; it goes to the audit log",
+            field="reason",
+        )
+    if len(text) > REVEAL_REASON_MAX:
+        raise ApiError(
+            400, "invalid", f"reason: at most {REVEAL_REASON_MAX} characters", field="reason"
+        )
+    return text
 
 
 def public_view(app: dict[str, Any]) -> dict[str, Any]:
@@ -105,11 +129,11 @@ def list_applications():  # type: ignore[no-untyped-def]
     status = request.args.get("status")
     if status is not None and status not in workflow.STATES:
         raise ApiError(400, "invalid", f"unknown status {status}", field="status")
-    sla = request.args.get("sla_state")
-    if request.args.get("overdue") in ("1", "true"):
+    sla = choice_arg("sla_state", SLA_STATES)
+    if flag_arg("overdue"):
         sla = "overdue"
-    per_page = _int("per_page", 50, 1, 500)
-    page = _int("page", 1, 1, 1_000_000)
+    per_page = int_arg("per_page", 50, *PER_PAGE)
+    page = int_arg("page", 1, *PAGES)
     rows, total = apps.queue(
         context.get_db(),
         unit=unit,
@@ -135,6 +159,9 @@ def list_applications():  # type: ignore[no-untyped-def]
 @requires("admin", "operator", "officer")
 def show_application(app_id: str):  # type: ignore[no-untyped-def]
     """One application with its timeline; ``?reveal=1`` decrypts personal data (audited)."""
+    revealing = flag_arg("reveal")
+    # Checked before anything is read: a refused reveal decrypts and audits nothing.
+    reason = reveal_reason(request.args.get("reason")) if revealing else ""
     db = context.get_db()
     app = _visible(apps.get_application(db, app_id))
     body = public_view(app)
@@ -151,8 +178,8 @@ def show_application(app_id: str):  # type: ignore[no-untyped-def]
         delivery.view(hub, s) for s in ship_store.application_shipments(db, app_id)
     ]
     body["rating"] = ship_store.rating_for(db, app_id)
-    if request.args.get("reveal") in ("1", "true"):
-        body["personal"] = _reveal(app, reason=request.args.get("reason", ""))
+    if revealing:
+        body["personal"] = _reveal(app, reason=reason)
     return jsonify({"ok": True, "application": body})
 
 
@@ -166,10 +193,12 @@ def _reveal(app: dict[str, Any], *, reason: str) -> dict[str, Any]:
 
 
 def reveal(app: dict[str, Any], user: dict[str, Any], *, reason: str) -> dict[str, Any]:
-    """The application's personal data, decrypted, for a user whose role allows it; every
-    reveal is written to the audit log (shared by the API and the pages)."""
+    """The application's personal data, decrypted, for a user whose role allows it and who
+    says why (:func:`reveal_reason`); every reveal is written to the audit log with that
+    reason (shared by the API and the pages)."""
     if user["role"] not in REVEAL_ROLES:
         raise ApiError(403, "forbidden", "your role may not read personal data")
+    reason = reveal_reason(reason)
     keys = context.config_value("KEYS")
     try:
         person = unseal_applicant(
@@ -190,7 +219,7 @@ def reveal(app: dict[str, Any], user: dict[str, Any], *, reason: str) -> dict[st
             user=user["name"],
             action="reveal_personal_data",
             application=app["id"],
-            detail=reason[:500],
+            detail=reason,
         )
     out: dict[str, Any] = {
         "name": person.name,
@@ -211,21 +240,26 @@ def reveal(app: dict[str, Any], user: dict[str, Any], *, reason: str) -> dict[st
 @bp.post("/applications/<app_id>/actions")
 @requires("admin", "operator", "officer")
 def act(app_id: str):  # type: ignore[no-untyped-def]
-    """Carry out a workflow action: {action, note?, materials?, message?, unit?}."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("action"), str):
+    """Carry out a workflow action: {action, note?, version?, materials?, message?, unit?,
+    carrier?, tracking?}."""
+    body = read_json_body()
+    action = body.get("action")
+    if not isinstance(action, str):
         raise ApiError(400, "invalid", 'send JSON {"action": ..., "note"?: ...}', field="action")
-    action = body["action"]
     if action not in workflow.ACTIONS:
         raise ApiError(400, "invalid", f"unknown action {action}", field="action")
-    note = body.get("note") or ""
-    if not isinstance(note, str) or len(note) > 2000:
-        raise ApiError(400, "invalid", "note is text of at most 2000 characters", field="note")
+    note = _text(body, "note", default="")
+    expected = body.get("version")
+    if expected is not None and (
+        not isinstance(expected, int) or isinstance(expected, bool) or expected < 1
+    ):
+        raise ApiError(
+            400, "invalid", "version is the application's version number", field="version"
+        )
     hub = context.hub()
     user = g.user
     with write(hub.db):
         app = _visible(apps.get_application(hub.db, app_id))
-        expected = body.get("version")
         if expected is not None and expected != app["version"]:
             raise ApiError(
                 409,
@@ -252,16 +286,14 @@ def carry_out(
     actor = f"{user['name']}({user['role']})"
     role = role_of(user)
     if action == "request_supplement":
-        materials = body.get("materials") or []
-        message = body.get("message") or note
-        if not isinstance(materials, list) or not all(isinstance(m, str) for m in materials):
-            raise ApiError(400, "invalid", "materials is a list of codes", field="materials")
+        materials = _codes(body.get("materials"), "materials")
+        message = _text(body, "message", default=note) or note
         return request_supplement(
-            hub, app, actor=actor, role=role, materials=materials, message=str(message)
+            hub, app, actor=actor, role=role, materials=materials, message=message
         )
     if action == "route":
         unit = body.get("unit")
-        if unit not in hub.catalogue.units():
+        if not isinstance(unit, str) or unit not in hub.catalogue.units():
             raise ApiError(400, "invalid", f"no department unit {unit!r}", field="unit")
         return transition(hub, app, "route", role=role, actor=actor, note=note, unit=unit)
     if action in BY_SHIPMENT:
@@ -272,12 +304,51 @@ def carry_out(
     return updated
 
 
+def _text(body: dict[str, Any], name: str, *, default: str) -> str:
+    """An optional text field of a body (null is absent), at most :data:`NOTE_MAX`
+    characters: what the outlet's records can carry (sync.types.LongText)."""
+    value = body.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, str) or len(value) > NOTE_MAX:
+        raise ApiError(
+            400, "invalid", f"{name} is text of at most {NOTE_MAX} characters", field=name
+        )
+    return value
+
+
+_CODES: Any = list[Code]  # the records' code type, checked by msgspec as the outlet will
+
+
+def _codes(value: object, name: str) -> list[str]:
+    """A list of codes (sync.types.Code) that an outlet's device can decode, or 400."""
+    if value is None:
+        return []
+    try:
+        codes: list[str] = msgspec.convert(value, type=_CODES)
+    except msgspec.ValidationError:
+        raise ApiError(
+            400,
+            "invalid",
+            f"{name} is a list of codes (letters, digits, '.', '_' or '-', at most 64)",
+            field=name,
+        ) from None
+    return codes
+
+
 # Mail moves by its shipment, so its timeline and the application's state always agree.
 BY_SHIPMENT = {
     "ship": "post a result with POST /api/v1/applications/{id}/shipment {carrier, tracking}",
     "deliver": "record delivery as a shipment event: POST /api/v1/shipments/{id}/events",
     "return_mail": "record a return as a shipment event: POST /api/v1/shipments/{id}/events",
 }
+# The actions this API takes: the workflow's actions for officers and operators, less those
+# mail takes through its shipment (outlets take theirs through their records).
+API_ACTIONS: tuple[str, ...] = tuple(
+    name
+    for name, spec in workflow.ACTIONS.items()
+    if spec.roles & {"officer", "operator"} and name not in BY_SHIPMENT
+)
 
 
 def send_result(
@@ -314,7 +385,7 @@ def triage():  # type: ignore[no-untyped-def]
 @requires("admin", "operator")
 def list_devices():  # type: ignore[no-untyped-def]
     """Every device: last seen, last batch, clock skew, backlog and version it reported."""
-    stale_hours = _int("stale_hours", 24, 1, 24 * 365)
+    stale_hours = int_arg("stale_hours", 24, *STALE_HOURS)
     out = device_rows(
         context.get_db(), context.now_ms(), request.args.get("outlet"), stale_hours=stale_hours
     )

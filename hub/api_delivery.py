@@ -3,11 +3,16 @@ follow-ups of bad ratings, and the statistics (JSON and CSV)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import msgspec
 from flask import Blueprint, Response, g, jsonify, request
 
+from sync.types import Millis
+
 from . import context, delivery, ratings, stats
+from .api_args import choice_arg, flag_arg
 from .api_cases import _visible, public_view, requires
 from .carriers import (
     CarrierError,
@@ -17,7 +22,7 @@ from .carriers import (
     parse_time,
     verify_webhook,
 )
-from .errors import ApiError
+from .errors import ApiError, read_json_body
 from .store import applications as apps
 from .store import delivery as store
 from .store import write
@@ -28,11 +33,23 @@ SHIPMENT_STATES = ("pending", "open", "delivered", "returned")
 FOLLOWUP_STATES = ("open", "resolved", "excluded")
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid", "send a JSON object", field="body")
-    return body
+FOLLOWUP_FILTERS = (*FOLLOWUP_STATES, "all")
+_ID_NUMBER = re.compile(r"[0-9]{1,16}")  # a follow-up id: ASCII digits, within SQLite integers
+
+
+_MILLIS: Any = Millis  # the records' time type: 1990 to 2200, in Unix milliseconds
+
+
+def _recordable(at_ms: int) -> int:
+    """A time the outlet's records can carry (the feed record the hub makes of a posting or
+    an event holds it: one the device cannot decode would stop its feed), or 400 ``at``."""
+    try:
+        msgspec.convert(at_ms, type=_MILLIS)
+    except msgspec.ValidationError:
+        raise ApiError(
+            400, "invalid", "at: a time from 1990 to 2200 (ISO 8601 or Unix ms)", field="at"
+        ) from None
+    return at_ms
 
 
 def _actor() -> str:
@@ -60,8 +77,8 @@ def _shipment(shipment_id: str) -> dict[str, Any]:
 @requires("admin", "operator", "officer")
 def post_shipment(app_id: str):  # type: ignore[no-untyped-def]
     """Record that a result was posted: {carrier, tracking, at?}; the application is mailed."""
-    body = _body()
-    at = parse_time(body["at"]) if body.get("at") is not None else None
+    body = read_json_body()
+    at = _recordable(parse_time(body["at"])) if body.get("at") is not None else None
     hub = context.hub()
     with write(hub.db):
         app = _visible(apps.get_application(hub.db, app_id))
@@ -82,16 +99,9 @@ def post_shipment(app_id: str):  # type: ignore[no-untyped-def]
 @requires("admin", "operator", "officer")
 def list_shipments():  # type: ignore[no-untyped-def]
     """Shipments, newest first: filter by state; ``stale=1`` for those with no recent news."""
-    state = request.args.get("state")
-    if state is not None and state not in SHIPMENT_STATES:
-        raise ApiError(400, "invalid", f"state: one of {', '.join(SHIPMENT_STATES)}", field="state")
+    state = choice_arg("state", SHIPMENT_STATES)
     unit = g.user["unit"] if g.user["role"] == "officer" else None
-    rows = store.list_shipments(
-        context.get_db(),
-        state=state,
-        stale=request.args.get("stale") in ("1", "true"),
-        unit=unit,
-    )
+    rows = store.list_shipments(context.get_db(), state=state, stale=flag_arg("stale"), unit=unit)
     hidden = ("address_sealed", "address_record")
     out = [{k: v for k, v in row.items() if k not in hidden} for row in rows]
     return jsonify({"ok": True, "shipments": out})
@@ -109,13 +119,14 @@ def show_shipment(shipment_id: str):  # type: ignore[no-untyped-def]
 @requires("admin", "operator", "officer")
 def manual_event(shipment_id: str):  # type: ignore[no-untyped-def]
     """Manual entry of a carrier event: {event, at, location?, note?, event_id?}."""
-    body = _body()
+    body = read_json_body()
     hub = context.hub()
     with write(hub.db):
         shipment = _shipment(shipment_id)
         if shipment["state"] == "pending":
             raise ApiError(409, "not_posted", "the shipment has no tracking number yet")
         event = manual_event_from({**body, "tracking": shipment["tracking"]}, now_ms=hub.now_ms)
+        _recordable(event.at_ms)
         outcome = delivery.record(hub, shipment, event, source=_actor())
         out = delivery.view(hub, store.get_shipment(hub.db, shipment_id) or shipment)
     return jsonify({"ok": True, "outcome": outcome, "shipment": out})
@@ -135,6 +146,7 @@ def carrier_webhook(code: str):  # type: ignore[no-untyped-def]
     payload = verify_webhook(carrier["secret"], dict(request.headers), request.get_data())
     hub = context.hub()
     event = parse_event(payload, now_ms=hub.now_ms, event_id=request.headers.get("webhook-id"))
+    _recordable(event.at_ms)
     with write(hub.db):
         shipment = delivery.find(hub, carrier["code"], event.tracking)
         outcome = delivery.record(hub, shipment, event, source=f"webhook:{carrier['code']}")
@@ -148,10 +160,7 @@ def carrier_webhook(code: str):  # type: ignore[no-untyped-def]
 @requires("admin", "operator", "officer")
 def list_followups():  # type: ignore[no-untyped-def]
     """Follow-ups of bad ratings, soonest due first; filter by state (default open)."""
-    state = request.args.get("state", "open")
-    if state not in (*FOLLOWUP_STATES, "all"):
-        states = ", ".join((*FOLLOWUP_STATES, "all"))
-        raise ApiError(400, "invalid", f"state: one of {states}", field="state")
+    state = choice_arg("state", FOLLOWUP_FILTERS) or "open"
     hub = context.hub()
     rows = store.list_followups(hub.db, state=None if state == "all" else state)
     if g.user["role"] == "officer":
@@ -163,10 +172,10 @@ def list_followups():  # type: ignore[no-untyped-def]
 @requires("admin", "operator", "officer")
 def resolve_followup(followup_id: str):  # type: ignore[no-untyped-def]
     """Close a follow-up: {note} says what was done (required)."""
-    if not followup_id.isdigit():
+    if not _ID_NUMBER.fullmatch(followup_id):
         raise ApiError(404, "not_found", f"no follow-up {followup_id}")
     number = int(followup_id)
-    body = _body()
+    body = read_json_body()
     hub = context.hub()
     with write(hub.db):
         followup = store.get_followup(hub.db, number)
@@ -180,7 +189,7 @@ def resolve_followup(followup_id: str):  # type: ignore[no-untyped-def]
 @requires("admin", "operator")
 def exclude_rating(rating_id: str):  # type: ignore[no-untyped-def]
     """Exclude a mistaken or malicious rating from the figures: {reason} (required)."""
-    body = _body()
+    body = read_json_body()
     hub = context.hub()
     with write(hub.db):
         out = ratings.exclude(hub, rating_id, reason=body.get("reason"), by=_actor())

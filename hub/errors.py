@@ -1,8 +1,11 @@
-"""One JSON error shape for the whole API: {"ok": false, "code", "error", "status", ...}."""
+"""One JSON error shape for the whole API: {"ok": false, "code", "error", "status", ...}, and
+the one reader of JSON request bodies that refuses, in that shape, what it cannot read."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -35,6 +38,68 @@ class ApiError(Exception):
         )
 
 
+# How deep a JSON request body may nest: the API's bodies are flat objects (a list of codes at
+# most), so anything deeper is refused before it can exhaust the parser's recursion.
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # re reads the escapes: any lone surrogate
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_json_body() -> dict[str, Any]:
+    """The request's body as a JSON object (the one reader of every JSON route of the API),
+    or ``400 invalid_json`` (``field``: ``body``) when it cannot be read: not sent as
+    ``application/json``, not UTF-8, malformed, ``NaN``/``Infinity``, nested deeper than
+    :data:`MAX_JSON_DEPTH`, or holding a lone surrogate (which could be neither stored nor
+    answered); ``400 invalid`` (``field``: ``body``) when it is JSON but not an object. A
+    body over ``MAX_CONTENT_LENGTH`` is ``413 too_large``."""
+    if not request.is_json:
+        raise ApiError(
+            400,
+            "invalid_json",
+            "send a JSON object with Content-Type: application/json",
+            field="body",
+        )
+    raw = request.get_data(cache=True)  # werkzeug's RequestEntityTooLarge past the limit
+    problem: str | None
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_json", "the body is not UTF-8 text", field="body") from None
+    except RecursionError:  # deeper than the parser goes: deeper than MAX_JSON_DEPTH too
+        document, problem = None, f"nested deeper than {MAX_JSON_DEPTH} levels"
+    except ValueError as exc:
+        raise ApiError(400, "invalid_json", f"the body is not JSON: {exc}", field="body") from None
+    else:
+        problem = _json_problem(document)
+    if problem:
+        raise ApiError(400, "invalid_json", f"the body is not usable JSON: {problem}", field="body")
+    if not isinstance(document, dict):
+        raise ApiError(400, "invalid", "send a JSON object", field="body")
+    return document
+
+
+def _json_problem(document: Any) -> str | None:
+    """Why a parsed JSON document is refused (too deep, a lone surrogate), or None."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return "a string holds a lone UTF-16 surrogate"
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                return f"nested deeper than {MAX_JSON_DEPTH} levels"
+            if isinstance(value, dict):
+                stack.extend((key, depth) for key in value)
+                stack.extend((item, depth + 1) for item in value.values())
+            else:
+                stack.extend((item, depth + 1) for item in value)
+    return None
+
+
 def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"ok": False, "code": code, "error": message, "status": status}
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -45,6 +110,11 @@ def _json(status: int, code: str, message: str, **extra: Any):  # type: ignore[n
     response = jsonify(error_body(status, code, message, **extra))
     response.status_code = status
     return response
+
+
+INTERNAL = "the hub failed on this request; it was logged"
+# werkzeug's statuses whose code is not the status's name: the codes the API documents.
+HTTP_CODES = {413: "too_large", 500: "internal"}
 
 
 def init_app(app: Flask) -> None:
@@ -87,12 +157,20 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):  # type: ignore[no-untyped-def]
+        """werkzeug's own refusals (404, 405, 413, ...) in the JSON shape, with the headers it
+        gives them (``Allow`` on a 405)."""
         if not request.path.startswith("/api/") and request.path != "/healthz":
             return e
-        code = (e.name or "error").lower().replace(" ", "_")
-        return _json(e.code or 500, code, e.description or e.name)
+        status = e.code or 500
+        code = HTTP_CODES.get(status) or (e.name or "error").lower().replace(" ", "_")
+        message = INTERNAL if status == 500 else e.description or e.name
+        response = _json(status, code, message)
+        for name, value in e.get_headers(request.environ):
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):  # type: ignore[no-untyped-def]
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _json(500, "internal", "the hub failed on this request; it was logged")
+        return _json(500, "internal", INTERNAL)

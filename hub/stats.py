@@ -67,6 +67,11 @@ class StatsError(ValueError):
         self.message, self.field = message, field
 
 
+# The days a period may name: from the protocol's earliest time (sync.types.Millis, 1990) to
+# a year no deadline reaches; date.max would overflow the day after it.
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2999, 12, 31)
+
+
 def period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
     """The period [start, end] in local days; the last 30 days by default."""
     try:
@@ -77,6 +82,9 @@ def period(start: str | None, end: str | None, today: date) -> tuple[date, date]
         first = date.fromisoformat(start) if start else last - timedelta(days=29)
     except ValueError:
         raise StatsError(f"from: {start!r} is not a date like 2026-11-01", "from") from None
+    for value, name in ((last, "to"), (first, "from")):
+        if not FIRST_DAY <= value <= LAST_DAY:  # a day the hub's millisecond times can hold
+            raise StatsError(f"{name}: a date from {FIRST_DAY} to {LAST_DAY}", name)
     if first > last:
         raise StatsError("from: the period starts after it ends", "from")
     if (last - first).days > 3660:

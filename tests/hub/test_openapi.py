@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+import openapi_spec_validator
 import pytest
 import requests
 from flask import Flask
 
-from hub import create_app
+from hub import api_cases, api_delivery, create_app, stats, users, workflow
 from hub.admin import init_data
+from hub.calendar import SlaState
 from hub.catalogue import sample_catalogue
+from sync.records import IdType, ShipmentEventKind
 from tests.support.served import Clock, ServedHub, served_hub
 
 NOW = 1_795_400_000_000  # 2026-11-23
@@ -209,6 +212,116 @@ def test_documented_security_matches_what_the_hub_enforces(
 
 
 def test_the_document_is_valid_by_openapi_spec_validator(doc: dict[str, Any]) -> None:
-    validator = pytest.importorskip("openapi_spec_validator")
-    validate = getattr(validator, "validate", None) or validator.validate_spec
-    validate(doc)
+    openapi_spec_validator.validate(doc)
+
+
+def _param(doc: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
+    params = doc["paths"][path][method].get("parameters", [])
+    found = [p for p in params if p["name"] == name]
+    assert len(found) == 1, f"{method.upper()} {path} has no parameter {name}"
+    schema: dict[str, Any] = found[0]["schema"]
+    return schema
+
+
+def _body(doc: dict[str, Any], path: str, name: str) -> dict[str, Any]:
+    schema = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    prop: dict[str, Any] = schema["properties"][name]
+    return prop
+
+
+def test_enumerations_are_the_codes_own(doc: dict[str, Any]) -> None:
+    """States, actions, event kinds, groupings, filters: as the code that checks them has
+    them (the workflow table, the records' Literals, the API's tuples)."""
+    apps, actions = "/api/v1/applications", "/api/v1/applications/{app_id}/actions"
+    assert _param(doc, apps, "get", "status")["enum"] == list(workflow.STATES)
+    assert _param(doc, apps, "get", "sla_state")["enum"] == list(api_cases.SLA_STATES)
+    assert set(api_cases.SLA_STATES) >= set(get_args(SlaState)) | {"paused", "met", "late"}
+    assert _body(doc, actions, "action")["enum"] == list(api_cases.API_ACTIONS)
+    assert set(api_cases.API_ACTIONS) == {
+        "route",
+        "triage",
+        "return_to_triage",
+        "accept",
+        "refuse",
+        "request_supplement",
+        "approve",
+        "reject",
+        "issue_result",
+        "to_outlet",
+        "close",
+    }
+    events = "/api/v1/shipments/{shipment_id}/events"
+    assert _body(doc, events, "event")["enum"] == list(get_args(ShipmentEventKind))
+    assert _body(doc, "/api/v1/carriers/{code}/events", "event")["enum"] == list(
+        get_args(ShipmentEventKind)
+    )
+    for path in ("/api/v1/stats", "/api/v1/stats.csv"):
+        assert _param(doc, path, "get", "by")["enum"] == list(stats.GROUPINGS)
+    shipments = _param(doc, "/api/v1/shipments", "get", "state")["enum"]
+    assert shipments == list(api_delivery.SHIPMENT_STATES)
+    followups = _param(doc, "/api/v1/followups", "get", "state")["enum"]
+    assert followups == [*api_delivery.FOLLOWUP_STATES, "all"]
+    application = doc["components"]["schemas"]["Application"]["properties"]
+    assert application["status"]["enum"] == list(workflow.STATES)
+    assert application["applicant"]["properties"]["id_type"]["enum"] == list(get_args(IdType))
+    for role in users.ROLES:
+        assert role in doc["components"]["securitySchemes"]["bearerToken"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "low", "high"),
+    [
+        ("/api/v1/applications", "page", 1, 1_000_000),
+        ("/api/v1/applications", "per_page", 1, 500),
+        ("/api/v1/devices", "stale_hours", 1, 24 * 365),
+        ("/api/v1/sync/pull", "limit", 1, 2000),
+        ("/api/v1/sync/pull", "cursor", 0, 2**53),
+        ("/api/v1/blobs/{sha256}", "offset", 0, 2**53),
+    ],
+)
+def test_paging_and_limits_are_bounded(doc, path, name, low, high) -> None:
+    method = "patch" if "blobs" in path else "get"
+    schema = _param(doc, path, method, name)
+    assert (schema["type"], schema["minimum"], schema["maximum"]) == ("integer", low, high)
+
+
+def test_patterns_and_lengths_are_the_records_own(doc: dict[str, Any]) -> None:
+    sha = _param(doc, "/api/v1/blobs/{sha256}", "patch", "sha256")
+    assert re.fullmatch(sha["pattern"], "a" * 64) and not re.fullmatch(sha["pattern"], "A" * 64)
+    actions = "/api/v1/applications/{app_id}/actions"
+    code = _body(doc, actions, "materials")["items"]["pattern"]
+    assert re.search(code, "PHOTO") and not re.search(code, "not a code")
+    assert _body(doc, actions, "note")["maxLength"] == api_cases.NOTE_MAX == 2000
+    assert _body(doc, actions, "version")["minimum"] == 1
+    reason = _param(doc, "/api/v1/applications/{app_id}", "get", "reason")
+    assert (reason["minLength"], reason["maxLength"]) == (1, api_cases.REVEAL_REASON_MAX)
+    app_id = _param(doc, "/api/v1/applications/{app_id}", "get", "app_id")
+    assert re.search(app_id["pattern"], EXAMPLE_VALUES["app_id"])
+
+
+def test_every_operation_documents_its_errors_with_the_error_shape(doc: dict[str, Any]) -> None:
+    """A 500 on every operation, the 401 on every authenticated one, and no catch-all range:
+    each error status an operation answers is listed (the fuzz test checks it)."""
+    for path, method in sorted(document_operations(doc)):
+        op = doc["paths"][path][method]
+        where = f"{method.upper()} {path}"
+        responses = op["responses"]
+        assert "500" in responses, where
+        assert not any(status.endswith("XX") for status in responses), where
+        if op.get("security", doc.get("security")):
+            assert "401" in responses, where
+        for status, response in responses.items():
+            if status.startswith(("4", "5")) and method != "head":
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, (where, status)
+        if "requestBody" in op and path != "/api/v1/sync/pull":
+            assert "413" in responses, where
+
+
+def test_a_hub_with_another_scan_limit_documents_it(tmp_path: Path) -> None:
+    with served_hub(tmp_path / "hub", Clock(NOW), MAX_BLOB_BYTES=1000) as hub:
+        doc = requests.get(f"{hub.url}/api/v1/openapi.json", timeout=10).json()
+    openapi_spec_validator.validate(doc)
+    params = doc["paths"]["/api/v1/blobs/{sha256}"]["patch"]["parameters"]
+    total = next(p for p in params if p["name"] == "total")
+    assert "at most 1000," in total["description"]
