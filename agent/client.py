@@ -103,7 +103,10 @@ class HubClient:
         self.session.auth = signing.RequestAuth(
             key=key,
             key_id=device_id,
-            clock=lambda: (self.clock_ms() + self.offset_ms) // 1000,
+            # The raw clock and its correction apart: the hub then measures the skew of the
+            # clock that stamped the records at each send, not at the frame's first send.
+            clock_ms=lambda: self.clock_ms(),
+            offset_ms=lambda: self.offset_ms,
             nonces=lambda: secrets.token_urlsafe(16),
         )
 

@@ -15,17 +15,18 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from sync import signing
-from sync.batch import decode_batch
+from sync.batch import DecodedBatch, clock_skew_ms, decode_batch
 from sync.codec import MAX_FRAME_BYTES, canonical
-from sync.errors import DeviceRevoked, ReplayedSignature
+from sync.errors import BadSignature, DeviceRevoked, ReplayedSignature
 from sync.ids import device_tag, is_uuid7
 from sync.replies import encode_raw_page, state_digest, with_feed
 from sync.signing import public_key_from_text
 from sync.version import PROTOCOL_VERSION
 
 from . import context
+from .api_args import int_arg
 from .blobs import check_digest
-from .errors import ApiError
+from .errors import ApiError, read_json_body
 from .ingest import BatchResult, apply_batch
 from .push_order import PushOrder
 from .store import applications as apps
@@ -35,6 +36,8 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 
 FRAME_TYPE = "application/vnd.daiban.frame"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# The correction a device added to its own clock to sign a push (protocol.md section 5).
+_CLOCK_OFFSET = re.compile(r"^-?[0-9]{1,15}$")
 
 
 def _hash_code(code: str) -> str:
@@ -93,22 +96,6 @@ def authenticate() -> tuple[dict[str, Any], dict[str, Any]]:
     return device, outlet
 
 
-def _int_arg(
-    name: str, *, default: int | None = None, low: int = 0, high: int = 2**53
-) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ApiError(
-            400,
-            "invalid",
-            f"query parameter {name} must be an integer in [{low}, {high}]",
-            field=name,
-        )
-    return int(raw)
-
-
 def _heartbeat() -> dict[str, Any]:
     """What the agent reports with every request: its version and backlog."""
     agent = request.args.get("agent")
@@ -116,8 +103,8 @@ def _heartbeat() -> dict[str, Any]:
         raise ApiError(400, "invalid", "query parameter agent is not a version", field="agent")
     return {
         "agent_version": agent,
-        "unsent": _int_arg("unsent"),
-        "quarantined": _int_arg("quarantined"),
+        "unsent": int_arg("unsent"),
+        "quarantined": int_arg("quarantined"),
     }
 
 
@@ -128,17 +115,22 @@ def sign_answer(response: Response) -> Response:
         return response
     keys = current_app.config["KEYS"]
     body = response.get_data()
-    headers = signing.sign_response(
-        status=response.status_code,
-        body=body,
-        key=keys.signing,
-        key_id="hub",
-        created=context.now_ms() // 1000,
-        nonce=hashlib.sha256(body + request.headers["Signature"].encode()).hexdigest()[:32],
-        request_method=request.method,
-        request_target=signing.target_from_environ(request.environ),
-        request_headers=list(request.headers.items()),
-    )
+    try:
+        headers = signing.sign_response(
+            status=response.status_code,
+            body=body,
+            key=keys.signing,
+            key_id="hub",
+            created=context.now_ms() // 1000,
+            nonce=hashlib.sha256(body + request.headers["Signature"].encode()).hexdigest()[:32],
+            request_method=request.method,
+            request_target=signing.target_from_environ(request.environ),
+            request_headers=list(request.headers.items()),
+        )
+    except BadSignature:
+        # The request's Signature has no readable `daiban` signature to bind the answer to:
+        # it was refused (401 bad_signature), and the answer goes unsigned (protocol.md 6).
+        return response
     response.headers.update(headers)
     # This hub applies pushes in the order their `after` names: a device may keep more than
     # one on the wire (protocol.md section 7). Unsigned: whoever could forge it on the way
@@ -153,9 +145,9 @@ def sign_answer(response: Response) -> Response:
 @bp.post("/enroll")
 def enroll():  # type: ignore[no-untyped-def]
     """Bind a device key to an outlet with a one-time code."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid", "send JSON: {code, public_key, label?, agent_version?}")
+    # {code, public_key, label?, agent_version?}; 400 invalid_json for what is not readable
+    # JSON (nested too deep, not UTF-8...), 400 invalid for JSON that is not an object.
+    body = read_json_body()
     code, key_text = body.get("code"), body.get("public_key")
     if not isinstance(code, str) or not code.strip():
         raise ApiError(400, "invalid", "code is required", field="code")
@@ -235,10 +227,11 @@ def push():  # type: ignore[no-untyped-def]
     """Apply a batch exactly once, in order, and answer with its acknowledgement."""
     if (request.content_length or 0) > MAX_FRAME_BYTES:
         raise ApiError(413, "too_large", f"a batch frame is at most {MAX_FRAME_BYTES} bytes")
+    arrived = context.now_ms()  # the hub's clock the device's is measured against
     signed, device, outlet = _verify()
     heartbeat = _heartbeat()
     try:
-        result = _apply_push(signed, device, outlet, heartbeat)
+        result = _apply_push(signed, device, outlet, heartbeat, arrived)
     except ReplayedSignature:
         raise
     except Exception:
@@ -268,7 +261,16 @@ def _apply_push(
     device: dict[str, Any],
     outlet: dict[str, Any],
     heartbeat: dict[str, Any],
+    arrived: int,
 ) -> BatchResult:
+    if request.mimetype != FRAME_TYPE:  # lower-cased, without parameters
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"a push carries a batch frame: send it as Content-Type: {FRAME_TYPE}",
+            field="Content-Type",
+        )
+    clock_offset = _clock_offset()
     frame = request.get_data(cache=True)
     batch = decode_batch(frame)
     if batch.device != device["id"]:
@@ -277,6 +279,7 @@ def _apply_push(
             "wrong_device",
             f"the batch names device {batch.device} but is signed by {device['id']}",
         )
+    skew_ms = _skew(signed, batch, clock_offset, arrived)
     after = _predecessor(batch.batch, device["id"])
     db = context.get_db()
     order: PushOrder = current_app.config["PUSH_ORDER"]
@@ -302,7 +305,33 @@ def _apply_push(
                 batch=batch,
                 blobs=current_app.config["BLOBS"],
                 frame=frame,
+                skew_ms=skew_ms,
             )
+
+
+def _clock_offset() -> int | None:
+    """The ``clock_offset`` parameter: milliseconds the device added to its own clock to sign
+    this push (its correction from the hub's ``hub_time``); None when it does not say."""
+    raw = request.args.get("clock_offset")
+    if raw is None:
+        return None
+    if not _CLOCK_OFFSET.match(raw):
+        raise ApiError(
+            400,
+            "invalid",
+            "query parameter clock_offset must be an integer number of milliseconds",
+            field="clock_offset",
+        )
+    return int(raw)
+
+
+def _skew(
+    signed: signing.Signed, batch: DecodedBatch, clock_offset: int | None, arrived: int
+) -> int:
+    """The device's clock minus the hub's, measured at this very send (protocol.md 5)."""
+    return clock_skew_ms(
+        created=signed.created, clock_offset=clock_offset, sent_at=batch.sent_at, now_ms=arrived
+    )
 
 
 def _predecessor(batch_id: str, device_id: str) -> str | None:
@@ -322,9 +351,9 @@ def _predecessor(batch_id: str, device_id: str) -> str | None:
 def pull():  # type: ignore[no-untyped-def]
     """The outlet's changes after a cursor, a page at a time."""
     device, outlet = authenticate()
-    cursor = _int_arg("cursor", default=0) or 0
+    cursor = int_arg("cursor", 0)
     default_limit = current_app.config["FEED_PAGE"]
-    limit = _int_arg("limit", default=default_limit, low=1, high=2000) or default_limit
+    limit = int_arg("limit", default_limit, low=1, high=2000)
     state = request.args.get("state")
     if state is not None and not _HEX64.match(state):
         raise ApiError(400, "invalid", "state must be a SHA-256 in lowercase hex", field="state")
@@ -372,8 +401,7 @@ def blob_head(sha256: str):  # type: ignore[no-untyped-def]
 def blob_query():  # type: ignore[no-untyped-def]
     """For many scans at once: which are missing, and where each partial upload stands."""
     authenticate()
-    body = request.get_json(silent=True)
-    wanted = body.get("sha256") if isinstance(body, dict) else None
+    wanted = read_json_body().get("sha256")
     if not isinstance(wanted, list) or len(wanted) > 5000:
         raise ApiError(400, "invalid", 'send JSON {"sha256": [up to 5000 digests]}', field="sha256")
     blobs = current_app.config["BLOBS"]
@@ -390,8 +418,8 @@ def blob_append(sha256: str):  # type: ignore[no-untyped-def]
     """Append a chunk at ``offset`` of a scan of ``total`` bytes; completes when full."""
     authenticate()
     check_digest(sha256)
-    offset = _int_arg("offset")
-    total = _int_arg("total")
+    offset = int_arg("offset")
+    total = int_arg("total")
     if offset is None or total is None:
         raise ApiError(400, "invalid", "offset and total query parameters are required")
     blobs = current_app.config["BLOBS"]

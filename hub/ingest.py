@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from sync import records as r
 from sync.batch import DecodedBatch, Entry, record_bytes
 from sync.codec import canonical
-from sync.ids import is_uuid7
+from sync.ids import is_uuid7, receipt_tag
 from sync.replies import Ack, RecordResult, decode_ack, encode_ack, new_ack
 
 from . import ratings, routing, workflow
@@ -74,11 +74,14 @@ def apply_batch(
     batch: DecodedBatch,
     blobs: BlobStore,
     frame: bytes | None = None,
+    skew_ms: int | None = None,
 ) -> BatchResult:
     """Apply a decoded batch from ``device`` (already authenticated) and acknowledge it.
 
     ``frame``: the batch as received. Kept once with the batch, it holds the bodies of the
     records that were sent canonical, so their rows need no copy (see record_body).
+    ``skew_ms``: the device's clock minus the hub's, measured at this send from its signature
+    (sync.batch.clock_skew_ms); without it, the batch's ``sent_at`` against the hub's clock.
     """
     known = batches.get_batch(hub.db, batch.batch)
     if known is not None:
@@ -95,7 +98,8 @@ def apply_batch(
             feed_cursor=known["feed_cursor"],
         )
     feed_after = apps.feed_position(hub.db, outlet["code"])
-    skew_ms = batch.sent_at - hub.now_ms
+    if skew_ms is None:
+        skew_ms = batch.sent_at - hub.now_ms
     results: list[RecordResult] = []
     applied: list[tuple[str, str, str, str, str, str, int]] = []
     pending = _Pending(hub, batch)
@@ -337,6 +341,9 @@ class _Pending:
             e.record.receipt for e in batch.entries if isinstance(e.record, r.ApplicationCreate)
         ]
         self.receipts = apps.taken_receipts(hub.db, receipts)
+        # Receipt tags other than the device's own, by whether it may send them (one look-up
+        # per tag per batch: see _check_receipt_tag).
+        self.tags: dict[str, bool] = {}
         # What the checks and routing decided for a kind of application (see _plan).
         self.plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.rows: list[tuple[Any, ...]] = []
@@ -428,6 +435,7 @@ def _create(
     blobs: BlobStore,
     pending: _Pending,
 ) -> None:
+    _check_receipt_tag(hub, device, rec, pending)
     unit, action, status = _plan(hub, outlet, rec, pending)
     if rec.id in pending.existing:
         raise _conflict("record.changed", "an application with this id already exists")
@@ -512,6 +520,45 @@ def _create(
         note=route_note[:2000],
     )
     pending.feed.append((rec.outlet, "status.changed", rec.id, canonical(change).decode(), now))
+
+
+def _check_receipt_tag(
+    hub: Hub, device: dict[str, Any], rec: r.ApplicationCreate, pending: _Pending
+) -> None:
+    """A device gives only receipt numbers of its own tag (protocol.md section 4.3).
+
+    Receipts are unique without asking the hub, so another device's number taken first
+    would have the real owner's application refused as a duplicate. The one exception is
+    a device's former identity: a home enrolled again (a new key, a new tag) still sends the
+    numbers it gave before, under the tag of a device of the same outlet, enrolled before
+    it and not heard from since it was enrolled.
+    """
+    tag = receipt_tag(rec.receipt)
+    if tag == device["tag"]:
+        return
+    allowed = pending.tags.get(tag)
+    if allowed is None:
+        owner = devices.get_device_by_tag(hub.db, tag)
+        allowed = pending.tags[tag] = owner is not None and _succeeded_by(owner, device)
+    if not allowed:
+        raise _reject(
+            "receipt.foreign",
+            f"receipt number {rec.receipt} carries the tag {tag}, but {device['id']} gives "
+            f"numbers of its own tag {device['tag']}: a device may not give another's numbers",
+            "receipt",
+        )
+
+
+def _succeeded_by(former: dict[str, Any], device: dict[str, Any]) -> bool:
+    """True if ``device`` may be ``former`` enrolled again: same outlet, enrolled after it,
+    and ``former`` silent since (a re-enrolled home never signs with its old key again)."""
+    last_seen = former["last_seen_at"]
+    return bool(
+        former["id"] != device["id"]
+        and former["outlet"] == device["outlet"]
+        and former["enrolled_at"] <= device["enrolled_at"]
+        and (last_seen is None or last_seen <= device["enrolled_at"])
+    )
 
 
 def _own_application(hub: Hub, outlet: dict[str, Any], app_id: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from .codec import (
 from .codec import (
     with_field as _with_field,
 )
-from .errors import InvalidValue, MalformedMessage, TooLarge
+from .errors import InvalidValue, MalformedMessage, TooLarge, UnsupportedVersion
 from .records import UplinkRecord
 from .types import DeviceId, Millis, Uuid7
 from .version import PROTOCOL_VERSION, check_version
@@ -234,7 +234,10 @@ def decode_batch(frame: bytes) -> DecodedBatch:
         raise MalformedMessage(
             _with_field("batch envelope", text), field=field_from_error(text)
         ) from None
-    check_version(envelope.v)
+    try:
+        check_version(envelope.v)
+    except UnsupportedVersion as exc:
+        raise UnsupportedVersion(exc.message, field="$.v") from None
     if envelope.v != version:
         raise MalformedMessage("envelope version differs from the frame's", field="$.v")
     if not envelope.records:
@@ -255,6 +258,23 @@ def decode_batch(frame: bytes) -> DecodedBatch:
         digest=digest_hex(payload),
         entries=entries,
     )
+
+
+def clock_skew_ms(*, created: int, clock_offset: int | None, sent_at: int, now_ms: int) -> int:
+    """A device's clock minus the hub's, in milliseconds, for the push of one batch.
+
+    Measured at the send itself, from the push signature's ``created`` (Unix seconds), so a
+    batch left in flight and sent again later is not taken for a wrong clock: the device's
+    own clock at the send is ``created * 1000 - clock_offset``, where ``clock_offset`` is what
+    the device declared it added to its own clock to sign (its correction from the hub's
+    ``hub_time``; 0 when it signs with its own clock). A device that declares nothing (an
+    older agent, which may sign with a corrected clock without saying so) is measured by
+    the batch's ``sent_at`` instead, which a batch sent late makes look slow by the delay.
+    ``now_ms``: the hub's clock when the push arrived. See docs/protocol.md section 5.
+    """
+    if clock_offset is None:
+        return sent_at - now_ms
+    return created * 1000 - clock_offset - now_ms
 
 
 def record_bytes(frame: bytes, index: int) -> bytes:
@@ -299,6 +319,7 @@ __all__ = [
     "Batch",
     "DecodedBatch",
     "Entry",
+    "clock_skew_ms",
     "decode_batch",
     "encode_batch",
     "encode_raw_batch",

@@ -72,6 +72,16 @@ def receipt_number(tag: str, seq: int) -> str:
     return f"{tag}-{seq:06d}-{mod_37_36.calc_check_digit(body)}"
 
 
+def receipt_tag(receipt: str) -> str:
+    """The tag of the device that made a (well-formed) receipt number: its first part.
+
+    Only the device enrolled with that tag gives the number (and, once, the same home
+    enrolled again: docs/protocol.md section 4.3); the hub refuses it from any other
+    (``receipt.foreign``), so a device cannot take the numbers another one will give.
+    """
+    return receipt[:TAG_LENGTH]
+
+
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ALNUM_VALUE = {c: i for i, c in enumerate(_ALNUM)}
 

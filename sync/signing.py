@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from http_message_signatures import (
@@ -168,7 +168,8 @@ def _sign(
             covered_component_ids=components,
             body=body,
         )
-    except HTTPMessageSignaturesException as exc:
+    except (HTTPMessageSignaturesException, ValueError, TypeError, KeyError) as exc:
+        # Signing an answer reads the request's own Signature header, which may be anything.
         raise BadSignature(f"cannot sign: {exc}") from exc
     written = {name.lower(): value for name, value in message.headers.items()}
     return {
@@ -380,11 +381,25 @@ def target_from_environ(environ: Mapping[str, Any]) -> str:
     return f"{path}?{query}" if query else path
 
 
+CLOCK_OFFSET_PARAM = "clock_offset"
+
+
 class RequestAuth:
     """A ``requests`` auth callable: ``session.auth = RequestAuth(...)`` signs every request.
 
-    ``clock`` returns the (hub-corrected) Unix time in seconds and ``nonces`` a fresh nonce;
-    both are injected so this module reads neither a clock nor a random source itself.
+    The signing clock is given one of two ways:
+
+    * ``clock_ms``, the device's own clock in Unix milliseconds (the clock it stamps its
+      records with), and optionally ``offset_ms``, the correction in milliseconds it learnt
+      from the hub's ``hub_time``: ``created`` is their sum in seconds, and the correction is
+      declared in the signed query as ``clock_offset`` (0 without ``offset_ms``), so the hub
+      measures the device's own clock at each send (protocol.md section 5), even for a batch
+      sent late;
+    * or ``clock``, the (hub-corrected) Unix time in seconds, declaring nothing (the hub then
+      measures the clock by the batch's ``sent_at``), as older agents sign.
+
+    ``nonces`` returns a fresh nonce. Clocks and nonces are injected so this module reads
+    neither a clock nor a random source itself.
     """
 
     def __init__(
@@ -392,23 +407,52 @@ class RequestAuth:
         *,
         key: ed25519.Ed25519PrivateKey,
         key_id: str,
-        clock: Callable[[], int],
         nonces: Callable[[], str],
+        clock: Callable[[], int] | None = None,
+        clock_ms: Callable[[], int] | None = None,
+        offset_ms: Callable[[], int] | None = None,
     ) -> None:
-        self.key, self.key_id, self.clock, self.nonces = key, key_id, clock, nonces
+        if (clock is None) == (clock_ms is None):
+            raise ValueError("give the signing clock as either clock (seconds) or clock_ms")
+        if offset_ms is not None and clock_ms is None:
+            raise ValueError("offset_ms corrects clock_ms")
+        self.key, self.key_id, self.nonces = key, key_id, nonces
+        self.clock, self.clock_ms, self.offset_ms = clock, clock_ms, offset_ms
+
+    def _created(self, request: Any) -> int:
+        if self.clock_ms is None:
+            assert self.clock is not None
+            return self.clock()
+        offset = int(self.offset_ms()) if self.offset_ms is not None else 0  # read once
+        _declare_offset(request, offset)
+        return (self.clock_ms() + offset) // 1000
 
     def __call__(self, request: Any) -> Any:
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
+        created = self._created(request)  # may add to the query: before the signature
         headers = sign_request(
             method=request.method,
             target=request.path_url,
             body=body,
             key=self.key,
             key_id=self.key_id,
-            created=self.clock(),
+            created=created,
             nonce=self.nonces(),
         )
         request.headers.update(headers)
         return request
+
+
+def _declare_offset(request: Any, offset: int) -> None:
+    """Put ``clock_offset=<offset>`` in a prepared request's query (replacing any)."""
+    parts = urlsplit(request.url)
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(k == CLOCK_OFFSET_PARAM for k, _ in pairs):  # otherwise the query is left as it is
+        query = urlencode([(k, v) for k, v in pairs if k != CLOCK_OFFSET_PARAM])
+    mine = urlencode({CLOCK_OFFSET_PARAM: offset})
+    request.prepare_url(
+        urlunsplit(parts._replace(query=f"{query}&{mine}" if query else mine)), None
+    )

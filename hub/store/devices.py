@@ -87,6 +87,12 @@ def get_device(db: Database, device_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def get_device_by_tag(db: Database, tag: str) -> dict[str, Any] | None:
+    """The device enrolled with this receipt tag (tags are unique), or None."""
+    rows = list(db.query("SELECT * FROM devices WHERE tag = ?", [tag]))
+    return rows[0] if rows else None
+
+
 def list_devices(db: Database, outlet: str | None = None) -> list[dict[str, Any]]:
     if outlet:
         return list(db.query("SELECT * FROM devices WHERE outlet = ? ORDER BY id", [outlet]))
