@@ -132,7 +132,9 @@ def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) ->
             port=port,
             threads=threads,
             ident="daiban-hub",
-            max_request_body_size=64 * 1024 * 1024,
+            # Above the app's own limit, so that the app answers a large body in the error
+            # shape; waitress's plain-text 413 only stops bodies far beyond it.
+            max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"],
         )
     finally:
         scheduler.shutdown(wait=False)
@@ -275,13 +277,20 @@ def user() -> None:
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["admin", "operator", "officer"]))
 @click.option("--unit", help="Department unit code (officers only).")
-@click.option("--password", help="Password for the pages (one is generated if not given).")
+@click.option(
+    "--password",
+    help="Password for the pages: 10 characters or more, hard to guess (one is generated if"
+    " not given).",
+)
 @json_option
 @pass_data
 def user_add(
     data: Data, name: str, role: str, unit: str | None, password: str | None, as_json: bool
 ) -> None:
-    """Add a user; prints the API token (shown once) and the password."""
+    """Add a user; prints the API token (shown once) and the password.
+
+    A weak --password (short, common, or made of the user's name) is refused: nothing added.
+    """
     db = data.db()
     from .catalogue import load_catalogue
 

@@ -1,8 +1,13 @@
 """Staff who sign in to the agent's pages: clerks and runners, each with a PIN.
 
-A PIN is kept only as a salted scrypt hash (``hashlib.scrypt``). Five wrong PINs in a row
-lock the staff member for a few minutes; the counter lives in the database, so it holds
-across the server's threads and restarts.
+A PIN is kept only as a salted scrypt hash (``hashlib.scrypt``). Wrong PINs are counted per
+client address (the machine the browser runs on), not per staff member, so that someone else
+on the outlet's Wi-Fi cannot keep a clerk out: five wrong PINs from one address within 15
+minutes block that address for 5 minutes, and each further wrong PIN from it after a block
+blocks it again for twice as long (up to an hour), until an hour passes without one. The
+counts live in the database (``meta``, key ``signin.throttle``), so they hold across the
+server's threads and restarts. Unknown codes, wrong PINs and disabled staff get the same
+answer; only the right PIN of a disabled staff member is told so.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -17,9 +23,16 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from . import meta, write
+
 ROLES: tuple[str, ...] = ("clerk", "runner")
-MAX_FAILURES = 5
-LOCK_MS = 5 * 60 * 1000
+MAX_FAILURES = 5  # wrong PINs from one address within WINDOW_MS that start a block
+WINDOW_MS = 15 * 60 * 1000
+LOCK_MS = 5 * 60 * 1000  # the first block; each one after it twice as long
+MAX_LOCK_MS = 60 * 60 * 1000
+FORGET_MS = 60 * 60 * 1000  # an address without a wrong PIN or a block for so long is forgotten
+MAX_ADDRESSES = 256  # addresses kept at most (the most recent)
+THROTTLE_KEY = "signin.throttle"
 # The protocol's Code type: capture records the staff code as is.
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
@@ -69,10 +82,10 @@ class SignIn:
     """The outcome of a sign-in attempt."""
 
     ok: bool
-    reason: str = ""  # unknown, disabled, locked, wrong_pin
+    reason: str = ""  # wrong_pin (unknown staff too), disabled (with the right PIN), locked
     staff: dict[str, Any] | None = None
-    locked_until: int | None = None
-    tries_left: int = 0
+    locked_until: int | None = None  # when ``locked``: the block on this address ends
+    tries_left: int = 0  # when ``wrong_pin``: before this address is blocked
 
 
 def add(db: Database, *, code: str, name: str, role: str, pin: str, now: int) -> None:
@@ -122,29 +135,106 @@ def active(db: Database, code: str) -> dict[str, Any] | None:
     return row if row and row["disabled_at"] is None else None
 
 
-def sign_in(db: Database, code: str, pin: str, *, now: int) -> SignIn:
-    """Check a PIN, counting failures and locking after MAX_FAILURES (call inside write)."""
-    row = get(db, code)
-    if row is None:
-        return SignIn(False, "unknown")
-    if row["disabled_at"] is not None:
-        return SignIn(False, "disabled")
-    if row["locked_until"] and row["locked_until"] > now:
-        return SignIn(False, "locked", locked_until=row["locked_until"])
-    failures = row["failures"]  # zeroed when a lock is set, so a lock that ran out: afresh
-    if pin_matches(pin, row["pin_hash"]):
-        db.execute(
-            "UPDATE staff SET failures = 0, locked_until = NULL, last_sign_in_at = ?"
-            " WHERE code = ?",
-            [now, code],
-        )
-        return SignIn(True, staff=row)
-    failures += 1
-    if failures >= MAX_FAILURES:
-        until = now + LOCK_MS
-        db.execute("UPDATE staff SET failures = 0, locked_until = ? WHERE code = ?", [until, code])
-        return SignIn(False, "locked", locked_until=until)
-    db.execute(
-        "UPDATE staff SET failures = ?, locked_until = NULL WHERE code = ?", [failures, code]
-    )
-    return SignIn(False, "wrong_pin", tries_left=MAX_FAILURES - failures)
+def find(db: Database, who: str) -> dict[str, Any] | None:
+    """The staff member a sign-in names: by code (also ignoring case), else by their name if
+    one active staff member (or, with none active, one staff member) has it."""
+    who = who.strip()
+    if not who:
+        return None
+    row = get(db, who)
+    if row is not None:
+        return row
+    rows = list(db.query("SELECT * FROM staff WHERE lower(code) = lower(?)", [who]))
+    if len(rows) == 1:
+        return rows[0]
+    named = list(db.query("SELECT * FROM staff WHERE name = ? ORDER BY code", [who]))
+    active_named = [r for r in named if r["disabled_at"] is None]
+    if len(active_named) == 1:
+        return active_named[0]
+    return named[0] if len(named) == 1 else None
+
+
+# Checked against when nobody has that code, so an unknown code costs as long as a wrong PIN.
+_DUMMY_HASH = hash_pin("0000")
+
+
+def address_key(address: str | None) -> str:
+    """IPv4 as is; IPv6 by its /64 network (one machine can take any address of its /64)."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return address or "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _throttle(db: Database) -> dict[str, dict[str, Any]]:
+    value = meta.get(db, THROTTLE_KEY, {})
+    return value if isinstance(value, dict) else {}
+
+
+def _fresh(entry: dict[str, Any] | None, now: int) -> dict[str, Any]:
+    """An address's count as of ``now``: forgotten after a quiet hour, its window restarted."""
+    if not entry or now - max(entry.get("at", 0), entry.get("until") or 0) > FORGET_MS:
+        return {"failures": 0, "since": now, "until": None, "blocks": 0, "at": now}
+    entry = dict(entry)
+    if now - entry["since"] > WINDOW_MS:
+        entry.update(failures=0, since=now)
+    return entry
+
+
+def _allowance(entry: dict[str, Any]) -> int:
+    return MAX_FAILURES if entry["blocks"] == 0 else 1
+
+
+def _save(db: Database, counts: dict[str, dict[str, Any]], now: int) -> None:
+    kept = {a: e for a, e in counts.items() if now - max(e["at"], e.get("until") or 0) <= FORGET_MS}
+    if len(kept) > MAX_ADDRESSES:
+        kept = dict(sorted(kept.items(), key=lambda item: -item[1]["at"])[:MAX_ADDRESSES])
+    meta.put(db, THROTTLE_KEY, kept)
+
+
+def sign_in(db: Database, who: str, pin: str, *, address: str | None, now: int) -> SignIn:
+    """Check the PIN of the staff member ``who`` names (code or name), for a browser at
+    ``address``. Opens its own write transactions: call it outside one.
+
+    A try that goes ahead is counted as a wrong PIN before the PIN is checked, so that tries
+    made at the same time cannot together exceed the allowance; a right PIN takes it back.
+    """
+    key = address_key(address)
+    with write(db, durable=False):  # bookkeeping: a power cut may lose a count, no more
+        counts = _throttle(db)
+        entry = _fresh(counts.get(key), now)
+        if entry["until"] and entry["until"] > now:
+            return SignIn(False, "locked", locked_until=entry["until"])
+        if entry["failures"] >= _allowance(entry):  # the tries allowed are all in flight
+            return SignIn(False, "locked", locked_until=now + 1000)
+        entry.update(failures=entry["failures"] + 1, at=now)
+        counts[key] = entry
+        _save(db, counts, now)
+    row = find(db, who)
+    right = pin_matches(pin, row["pin_hash"] if row else _DUMMY_HASH) and row is not None
+    with write(db, durable=False):
+        counts = _throttle(db)
+        entry = _fresh(counts.get(key), now)
+        if right:
+            entry["failures"] = max(0, entry["failures"] - 1)
+        elif entry["failures"] >= _allowance(entry) and not (
+            entry["until"] and entry["until"] > now
+        ):
+            until = now + min(LOCK_MS * 2 ** min(entry["blocks"], 30), MAX_LOCK_MS)
+            entry.update(until=until, blocks=entry["blocks"] + 1, failures=0, since=now)
+            counts[key] = {**entry, "at": now}
+            _save(db, counts, now)
+            return SignIn(False, "locked", locked_until=until)
+        counts[key] = {**entry, "at": now}
+        _save(db, counts, now)
+        if not right or row is None:
+            return SignIn(False, "wrong_pin", tries_left=_allowance(entry) - entry["failures"])
+        if row["disabled_at"] is not None:
+            return SignIn(False, "disabled")
+        db.execute("UPDATE staff SET last_sign_in_at = ? WHERE code = ?", [now, row["code"]])
+    return SignIn(True, staff=row)

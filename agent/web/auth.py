@@ -1,5 +1,10 @@
 """Sign-in with a staff member's PIN, session expiry, and the sign-in and role guards.
 
+The sign-in page names nobody: the staff member types their staff code (or their name) and
+their PIN. Wrong PINs are throttled per client address (``agent.store.staff.sign_in``), so a
+browser elsewhere on the outlet's network cannot lock a clerk out. Times of the throttle come
+from the app's ``CLOCK`` (Unix milliseconds; tests set it), else the system clock.
+
 The session (a signed cookie) holds the staff code and two times: when they signed in and
 when they last opened a page. Past SESSION_ABSOLUTE_S or SESSION_IDLE_S the staff member is
 signed out. A disabled staff member is signed out at their next page.
@@ -28,7 +33,6 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..store import staff as staff_store
-from ..store import write
 from .db import get_db
 
 bp = Blueprint("auth", __name__)
@@ -36,7 +40,8 @@ AUTH_KEYS = ("staff", "signed_in_at", "seen_at")
 
 
 def _now_ms() -> int:
-    return int(time.time() * 1000)
+    clock: Callable[[], int] | None = current_app.config.get("CLOCK")
+    return int(clock()) if clock is not None else int(time.time() * 1000)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -101,56 +106,59 @@ def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
     return decorate
 
 
-@bp.get("/signin")
-def signin() -> str:
-    people = staff_store.listing(get_db(), active_only=True)
-    return render_template("signin.html", people=people, next=safe_next(request.args.get("next")))
+@bp.route("/signin", methods=["GET", "POST"])
+def signin() -> Any:
+    """The staff code (or name) and the PIN, in one form."""
+    return sign_in_form(request.values.get("code", ""))
 
 
 @bp.route("/signin/<code>", methods=["GET", "POST"])
 def signin_pin(code: str) -> Any:
-    db = get_db()
-    person = staff_store.active(db, code)
-    if person is None:
-        staff_row = staff_store.get(db, code)
-        flash(
-            _("%(name)s cannot sign in: this staff member is disabled.", name=staff_row["name"])
-            if staff_row
-            else _("There is no staff member with the code %(code)s.", code=code),
-            "error",
-        )
-        return redirect(url_for("auth.signin"))
+    """The same form with the code filled in (links and bookmarks that name a code)."""
+    return sign_in_form(code)
+
+
+def sign_in_form(who: str) -> Any:
     target = safe_next(request.values.get("next"))
-    error = None
-    status = 200
+    who = who.strip()[:100]
+    errors: dict[str, str] = {}
+    status, headers = 200, {}
     if request.method == "POST":
         pin = request.form.get("pin", "")
-        with write(db):
-            outcome = staff_store.sign_in(db, code, pin, now=_now_ms())
-        if outcome.ok:
-            sign_out()
-            session.permanent = True
-            session["staff"] = code
-            session["signed_in_at"] = session["seen_at"] = time.time()
-            return redirect(target)
-        status = {"wrong_pin": 401, "locked": 429}.get(outcome.reason, 403)
-        if outcome.reason == "locked":
-            minutes = max(1, -(-((outcome.locked_until or 0) - _now_ms()) // 60_000))
-            error = _(
-                "Too many wrong PINs. %(name)s is locked for %(minutes)s minutes.",
-                name=person["name"],
-                minutes=minutes,
-            )
-        elif outcome.reason == "disabled":
-            error = _("This staff member is disabled.")
+        if not who:
+            errors["code"] = _("Enter your staff code.")
+        if not pin:
+            errors["pin"] = _("Enter your PIN.")
+        if errors:
+            status = 400
         else:
-            error = _(
-                "Wrong PIN. %(left)s tries left before a 5-minute lock.", left=outcome.tries_left
-            )
-    return (
-        render_template("signin_pin.html", person=person, next=target, error=error),
-        status,
-    )
+            now = _now_ms()
+            outcome = staff_store.sign_in(get_db(), who, pin, address=request.remote_addr, now=now)
+            if outcome.ok and outcome.staff is not None:
+                sign_out()
+                session.permanent = True
+                session["staff"] = outcome.staff["code"]
+                session["signed_in_at"] = session["seen_at"] = time.time()
+                return redirect(target)
+            status = {"wrong_pin": 401, "locked": 429}.get(outcome.reason, 403)
+            if outcome.reason == "locked":
+                wait_s = max(1, -(-((outcome.locked_until or 0) - now) // 1000))
+                headers["Retry-After"] = str(wait_s)
+                errors["pin"] = _(
+                    "Too many wrong PINs from this computer. Try again in %(minutes)s min.",
+                    minutes=-(-wait_s // 60),
+                )
+            elif outcome.reason == "disabled":
+                errors["pin"] = _("This staff member is disabled.")
+            else:
+                errors["pin"] = _(
+                    "The staff code or the PIN is wrong. %(left)s tries left before this"
+                    " computer has to wait.",
+                    left=outcome.tries_left,
+                )
+    no_staff = not staff_store.listing(get_db(), active_only=True)  # then say how to add one
+    page = render_template("signin.html", who=who, next=target, errors=errors, no_staff=no_staff)
+    return page, status, headers
 
 
 @bp.post("/signout")

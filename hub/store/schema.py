@@ -359,3 +359,26 @@ def m003_batch_frames(db: Database) -> None:
         ALTER TABLE records ADD COLUMN idx INTEGER;
         """,
     )
+
+
+@migrations()
+def m004_signin_throttle(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Failed sign-ins to the pages, counted per account (the name typed, known or not) and
+        -- per client address, so that guessing passwords is slow across threads, processes
+        -- and restarts. A row with no failure for a while is forgotten (deleted).
+        CREATE TABLE signin_throttle (
+            scope TEXT NOT NULL CHECK (scope IN ('account','address')),
+            key TEXT NOT NULL,
+            failures INTEGER NOT NULL,       -- in the current window, tries in flight included
+            window_start INTEGER NOT NULL,
+            blocked_until INTEGER,           -- tries are refused until then
+            lockouts INTEGER NOT NULL,       -- blocks in a row: each one twice as long
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (scope, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX signin_throttle_updated ON signin_throttle(updated_at)
+        """,
+    )

@@ -100,9 +100,11 @@ def error_page(code: int, hint: object = None):  # type: ignore[no-untyped-def]
 
 
 def init_app(app: Flask, root: Path) -> None:
-    """Add the pages to the hub app (after the API's error handlers are registered)."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+    """Add the pages to the hub app (after the API's error handlers are registered).
+
+    ``hub.create_app`` has put ``DEFAULTS`` into the config first, under its overrides:
+    ``setdefault`` here would leave Flask's own values of SESSION_COOKIE_NAME and the like.
+    """
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(root)
     Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))

@@ -41,7 +41,7 @@ from ..stats import StatsError
 from ..store import admin, write
 from ..store import applications as apps
 from ..store import delivery as ship_store
-from ..users import REVEAL_ROLES, active_user, check_password
+from ..users import REVEAL_ROLES, active_user, begin_sign_in, check_password, end_sign_in, throttles
 from . import charts, csrf
 
 bp = Blueprint(
@@ -131,16 +131,34 @@ def signin() -> Any:
         if not password:
             errors["password"] = _("Enter your password.")
         if not errors:
-            user = check_password(context.get_db(), values["name"], password)
+            db, rules = context.get_db(), throttles(current_app.config)
+            name, address = values["name"], request.remote_addr
+            wait = begin_sign_in(db, name=name, address=address, now=context.now_ms(), rules=rules)
+            if wait is not None:
+                return too_many_tries(values, target, wait)
+            user = check_password(db, name, password)
+            wait = end_sign_in(
+                db, name=name, address=address, now=context.now_ms(), rules=rules, ok=bool(user)
+            )
             if user is not None:
                 sign_out()
                 session.permanent = True
                 now = context.now_ms()
                 session.update(user=user["name"], signed_in_at=now, seen_at=now)
                 return redirect(target)
+            if wait is not None:
+                return too_many_tries(values, target, wait)
             errors["password"] = _("The user name or the password is wrong.")
         return render_template("signin.html", values=values, errors=errors, next=target), 401
     return render_template("signin.html", values=values, errors=errors, next=target)
+
+
+def too_many_tries(values: dict[str, str], target: str, wait_s: int) -> Any:
+    """429 with Retry-After: too many wrong passwords for this account or from this address."""
+    minutes = -(-wait_s // 60)
+    refusal = _("Too many failed sign-ins. Try again in %(minutes)s min.", minutes=minutes)
+    page = render_template("signin.html", values=values, errors={}, next=target, refusal=refusal)
+    return page, 429, {"Retry-After": str(wait_s)}
 
 
 @bp.post("/signout")

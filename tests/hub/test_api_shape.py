@@ -215,11 +215,6 @@ def _post_oversize(url: str, path: str, token: str, size: int) -> tuple[int, dic
     return int(lines[0].split()[1]), headers, body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs MAX_CONTENT_LENGTH (64 MiB) in hub/__init__.py DEFAULTS and a waitress "
-    "max_request_body_size above it in hub/cli.py serve (lead's files)",
-)
 def test_the_served_hub_answers_a_body_over_64_mib_413_in_the_error_shape(
     tmp_path, clock, monkeypatch
 ):

@@ -55,7 +55,8 @@ def test_serve_runs_the_pages_and_background_sync_until_ctrl_c(agent, hub, tmp_p
     try:
         assert wait_for(up, timeout=20), "the pages did not come up"
         page = requests.get(f"{base}/signin", timeout=5)
-        assert "王芳" in page.text and "/static/daiban.css" in page.text
+        assert 'name="code"' in page.text and "/static/daiban.css" in page.text
+        assert "王芳" not in page.text  # the sign-in page names nobody
         assert requests.get(f"{base}/static/daiban.css", timeout=5).status_code == 200
         # A record captured while serving goes to the hub soon, without pressing sync.
         session = requests.Session()
