@@ -32,7 +32,8 @@ run: $(RUN_STAMP)
 	$(BIN)/python -m hub.quickstart --data $(DATA) $(ARGS)
 
 test: lint browser
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 # The browser tests drive Debian's Chromium (Playwright only speaks to it; it downloads no
 # browser) and need a CJK font, or the screenshots show boxes for every Chinese character.
