@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, TypeVar, get_args
 
 import msgspec
+from cryptography.hazmat.primitives.asymmetric import x25519
 from sqlite_utils import Database
 
 from sync import records as r
@@ -37,12 +39,9 @@ from sync.sealing import (
 from .home import Home
 from .store import local, meta, outbox, write
 
-AmendReason = Literal["supplement", "correction"]
-Collector = Literal["applicant", "proxy"]
 # The values of the records' Literal types, typed as such: input is checked against these.
 _ID_TYPES: tuple[r.IdType, ...] = get_args(r.IdType)
-_COLLECTORS: tuple[Collector, ...] = get_args(Collector)
-_RATING_LEVELS: tuple[r.RatingLevel, ...] = get_args(r.RatingLevel)
+_COLLECTORS: tuple[r.Collector, ...] = get_args(r.Collector)
 _L = TypeVar("_L", bound=str)
 
 
@@ -62,7 +61,7 @@ def _enum_value(value: str, allowed: tuple[_L, ...], field_name: str) -> _L:
 class CaptureError(ValueError):
     """Input refused at the counter: ``code`` picks the words, ``field`` the input to fix."""
 
-    def __init__(self, code: str, message: str, *, field: str | None = None, **params: Any):
+    def __init__(self, code: str, message: str, *, field: str | None = None, **params: Any) -> None:
         super().__init__(message)
         self.code, self.message, self.field, self.params = code, message, field, params
 
@@ -104,9 +103,9 @@ def catalogue_items(db: Database) -> dict[str, CatalogueItem]:
     return {item.code: item for item in record.items}
 
 
-def _validate(value: str, check: Any, field_name: str) -> str:
+def _validate(value: str, check: Callable[[str], str], field_name: str) -> str:
     try:
-        return str(check(value))
+        return check(value)
     except InvalidValue as exc:
         raise CaptureError(f"{field_name}.{exc.reason}", exc.message, field=field_name) from None
 
@@ -153,7 +152,10 @@ def _checked(record: r.UplinkRecord) -> bytes:
 
 
 def _store_scans(
-    home: Home, scans: dict[str, list[Path]], hub_key: Any, application: str
+    home: Home,
+    scans: dict[str, list[Path]],
+    hub_key: x25519.X25519PublicKey,
+    application: str,
 ) -> dict[str, list[r.Scan]]:
     """Seal each scanned page to the hub (purpose ``scan``, bound to the application) and keep
     only the sealed bytes: an ID card's image is personal data too."""
@@ -345,20 +347,19 @@ def amend(
     key: str,
     *,
     staff: str,
-    reason: AmendReason,
+    reason: r.AmendReason,
     scans: dict[str, list[Path]],
     paper: list[str],
     note: str,
     now_ms: int,
 ) -> dict[str, str]:
     """Supplement materials the hub asked for, or correct an application (as a new record)."""
-    identity(db)
+    device = identity(db)
     app = _own(db, key)
     if app["hub_version"] is None:
         raise CaptureError("application.not_known_to_hub", "the hub has not confirmed it yet")
     if reason == "supplement" and app["hub_status"] != "supplement_requested":
         raise CaptureError("supplement.not_requested", "no supplement was requested")
-    device = meta.get(db, "device")
     hub_key = sealing_key_from_text(device["hub_sealing_key"])
     stored = _store_scans(home, scans, hub_key, app["id"])
     codes = sorted(set(stored) | set(paper))
@@ -455,11 +456,13 @@ def pickup(
     return _queue(db, record, app["id"], event="picked up", detail=detail, now_ms=now_ms)
 
 
-def rate(db: Database, key: str, *, staff: str, level: str, comment: str, now_ms: int) -> dict:
+def rate(
+    db: Database, key: str, *, staff: str, level: str, comment: str, now_ms: int
+) -> dict[str, str]:
     """Record the citizen's rating (好差评) once the result is in their hands."""
     identity(db)
     app = _own(db, key)
-    rating_level = _literal(level, _RATING_LEVELS)
+    rating_level = _literal(level, r.RATING_LEVELS)
     if rating_level is None:
         raise CaptureError("rating.level", f"level must be one of {', '.join(r.RATING_LEVELS)}")
     if app["hub_status"] not in ("delivered", "closed"):

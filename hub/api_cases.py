@@ -8,11 +8,13 @@ written to the audit log every time.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, get_args
+from typing import Any, ParamSpec, TypeVar, get_args
 
 import msgspec
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
+from sqlite_utils import Database
 
 from sync.errors import ProtocolError
 from sync.sealing import unseal_address, unseal_applicant
@@ -21,7 +23,7 @@ from sync.types import Code, LongText
 from . import context, delivery, workflow
 from .api_args import choice_arg, flag_arg, int_arg
 from .calendar import SlaState
-from .cases import CaseError, request_supplement, transition
+from .cases import CaseError, Hub, request_supplement, transition
 from .errors import ApiError, read_json_body
 from .store import admin, devices, write
 from .store import applications as apps
@@ -32,12 +34,16 @@ from .users import REVEAL_ROLES, user_for_token
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
 
 
-def requires(*roles: str):  # type: ignore[no-untyped-def]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def requires(*roles: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Bearer-token authentication and a role check."""
 
-    def decorate(view):  # type: ignore[no-untyped-def]
+    def decorate(view: Callable[_P, _R]) -> Callable[_P, _R]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             header = request.headers.get("Authorization", "")
             if not header.startswith("Bearer "):
                 raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>")
@@ -122,7 +128,7 @@ def _visible(app: dict[str, Any] | None) -> dict[str, Any]:
 
 @bp.get("/applications")
 @requires("admin", "operator", "officer")
-def list_applications():  # type: ignore[no-untyped-def]
+def list_applications() -> Response:
     """A page of the queue: filter by status, item, sla_state (overdue, due_soon), unit."""
     user = g.user
     unit = user["unit"] if user["role"] == "officer" else request.args.get("unit")
@@ -157,7 +163,7 @@ def list_applications():  # type: ignore[no-untyped-def]
 
 @bp.get("/applications/<app_id>")
 @requires("admin", "operator", "officer")
-def show_application(app_id: str):  # type: ignore[no-untyped-def]
+def show_application(app_id: str) -> Response:
     """One application with its timeline; ``?reveal=1`` decrypts personal data (audited)."""
     revealing = flag_arg("reveal")
     # Checked before anything is read: a refused reveal decrypts and audits nothing.
@@ -239,7 +245,7 @@ def reveal(app: dict[str, Any], user: dict[str, Any], *, reason: str) -> dict[st
 
 @bp.post("/applications/<app_id>/actions")
 @requires("admin", "operator", "officer")
-def act(app_id: str):  # type: ignore[no-untyped-def]
+def act(app_id: str) -> Response:
     """Carry out a workflow action: {action, note?, version?, materials?, message?, unit?,
     carrier?, tracking?}."""
     body = read_json_body()
@@ -272,7 +278,7 @@ def act(app_id: str):  # type: ignore[no-untyped-def]
 
 
 def carry_out(
-    hub: Any,
+    hub: Hub,
     app: dict[str, Any],
     user: dict[str, Any],
     action: str,
@@ -352,7 +358,7 @@ API_ACTIONS: tuple[str, ...] = tuple(
 
 
 def send_result(
-    hub: Any, app: dict[str, Any], body: dict[str, Any], *, actor: str, role: str
+    hub: Hub, app: dict[str, Any], body: dict[str, Any], *, actor: str, role: str
 ) -> dict[str, Any]:
     """A result just issued goes to the outlet for pickup, or into a shipment for mail
     (posted at once when the officer gives the carrier and tracking number)."""
@@ -376,14 +382,14 @@ def send_result(
 
 @bp.get("/triage")
 @requires("admin", "operator")
-def triage():  # type: ignore[no-untyped-def]
+def triage() -> Response:
     rows, total = apps.queue(context.get_db(), status="triage", limit=500)
     return jsonify({"ok": True, "total": total, "applications": [public_view(a) for a in rows]})
 
 
 @bp.get("/devices")
 @requires("admin", "operator")
-def list_devices():  # type: ignore[no-untyped-def]
+def list_devices() -> Response:
     """Every device: last seen, last batch, clock skew, backlog and version it reported."""
     stale_hours = int_arg("stale_hours", 24, *STALE_HOURS)
     out = device_rows(
@@ -393,7 +399,7 @@ def list_devices():  # type: ignore[no-untyped-def]
 
 
 def device_rows(
-    db: Any, now: int, outlet: str | None = None, *, stale_hours: int = 24
+    db: Database, now: int, outlet: str | None = None, *, stale_hours: int = 24
 ) -> list[dict[str, Any]]:
     """Every device (of one outlet) without its key; ``stale`` when not revoked and not seen
     for ``stale_hours`` (shared by the API and the pages)."""
@@ -410,7 +416,7 @@ def device_rows(
 
 @bp.get("/quarantine")
 @requires("admin", "operator")
-def quarantine():  # type: ignore[no-untyped-def]
+def quarantine() -> Response:
     rows = batch_store.list_quarantine(context.get_db(), request.args.get("outlet"))
     for row in rows:
         row["reasons"] = json.loads(row["reasons"])
@@ -419,7 +425,7 @@ def quarantine():  # type: ignore[no-untyped-def]
 
 @bp.get("/stats/queues")
 @requires("admin", "operator", "officer")
-def queue_stats():  # type: ignore[no-untyped-def]
+def queue_stats() -> Response:
     rows = apps.queue_counts(context.get_db())
     if g.user["role"] == "officer":
         rows = [r for r in rows if r["unit"] == g.user["unit"]]
@@ -428,7 +434,7 @@ def queue_stats():  # type: ignore[no-untyped-def]
 
 @bp.get("/audit")
 @requires("admin")
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log() -> Response:
     return jsonify(
         {
             "ok": True,
@@ -439,7 +445,7 @@ def audit_log():  # type: ignore[no-untyped-def]
 
 @bp.get("/alarms")
 @requires("admin", "operator")
-def alarms():  # type: ignore[no-untyped-def]
+def alarms() -> Response:
     return jsonify({"ok": True, "alarms": admin.active_alarms(context.get_db())})
 
 

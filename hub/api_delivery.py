@@ -75,7 +75,7 @@ def _shipment(shipment_id: str) -> dict[str, Any]:
 
 @bp.post("/applications/<app_id>/shipment")
 @requires("admin", "operator", "officer")
-def post_shipment(app_id: str):  # type: ignore[no-untyped-def]
+def post_shipment(app_id: str) -> tuple[Response, int]:
     """Record that a result was posted: {carrier, tracking, at?}; the application is mailed."""
     body = read_json_body()
     at = _recordable(parse_time(body["at"])) if body.get("at") is not None else None
@@ -97,7 +97,7 @@ def post_shipment(app_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/shipments")
 @requires("admin", "operator", "officer")
-def list_shipments():  # type: ignore[no-untyped-def]
+def list_shipments() -> Response:
     """Shipments, newest first: filter by state; ``stale=1`` for those with no recent news."""
     state = choice_arg("state", SHIPMENT_STATES)
     unit = g.user["unit"] if g.user["role"] == "officer" else None
@@ -109,7 +109,7 @@ def list_shipments():  # type: ignore[no-untyped-def]
 
 @bp.get("/shipments/<shipment_id>")
 @requires("admin", "operator", "officer")
-def show_shipment(shipment_id: str):  # type: ignore[no-untyped-def]
+def show_shipment(shipment_id: str) -> Response:
     """A shipment and its events in the order they happened."""
     shipment = _shipment(shipment_id)
     return jsonify({"ok": True, "shipment": delivery.view(context.hub(), shipment)})
@@ -117,7 +117,7 @@ def show_shipment(shipment_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/shipments/<shipment_id>/events")
 @requires("admin", "operator", "officer")
-def manual_event(shipment_id: str):  # type: ignore[no-untyped-def]
+def manual_event(shipment_id: str) -> Response:
     """Manual entry of a carrier event: {event, at, location?, note?, event_id?}."""
     body = read_json_body()
     hub = context.hub()
@@ -133,7 +133,7 @@ def manual_event(shipment_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/carriers/<code>/events")
-def carrier_webhook(code: str):  # type: ignore[no-untyped-def]
+def carrier_webhook(code: str) -> Response:
     """A carrier's push: one event, signed the Standard Webhooks way with its secret."""
     db = context.get_db()
     try:
@@ -158,7 +158,7 @@ def carrier_webhook(code: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/followups")
 @requires("admin", "operator", "officer")
-def list_followups():  # type: ignore[no-untyped-def]
+def list_followups() -> Response:
     """Follow-ups of bad ratings, soonest due first; filter by state (default open)."""
     state = choice_arg("state", FOLLOWUP_FILTERS) or "open"
     hub = context.hub()
@@ -170,7 +170,7 @@ def list_followups():  # type: ignore[no-untyped-def]
 
 @bp.post("/followups/<followup_id>/resolve")
 @requires("admin", "operator", "officer")
-def resolve_followup(followup_id: str):  # type: ignore[no-untyped-def]
+def resolve_followup(followup_id: str) -> Response:
     """Close a follow-up: {note} says what was done (required)."""
     if not _ID_NUMBER.fullmatch(followup_id):
         raise ApiError(404, "not_found", f"no follow-up {followup_id}")
@@ -187,7 +187,7 @@ def resolve_followup(followup_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/ratings/<rating_id>/exclude")
 @requires("admin", "operator")
-def exclude_rating(rating_id: str):  # type: ignore[no-untyped-def]
+def exclude_rating(rating_id: str) -> Response:
     """Exclude a mistaken or malicious rating from the figures: {reason} (required)."""
     body = read_json_body()
     hub = context.hub()
@@ -213,14 +213,14 @@ def _report() -> dict[str, Any]:
 
 @bp.get("/stats")
 @requires("admin", "operator", "officer")
-def statistics():  # type: ignore[no-untyped-def]
+def statistics() -> Response:
     """Figures per department, unit, outlet or item (``by``) over ``from``..``to``."""
     return jsonify({"ok": True, **_report()})
 
 
 @bp.get("/stats.csv")
 @requires("admin", "operator", "officer")
-def statistics_csv():  # type: ignore[no-untyped-def]
+def statistics_csv() -> Response:
     report = _report()
     name = f"daiban-stats-{report['by']}-{report['from']}-{report['to']}.csv"
     return Response(
@@ -232,7 +232,7 @@ def statistics_csv():  # type: ignore[no-untyped-def]
 
 @bp.get("/stats/daily")
 @requires("admin", "operator", "officer")
-def statistics_daily():  # type: ignore[no-untyped-def]
+def statistics_daily() -> Response:
     """Received and completed per day over ``from``..``to`` (throughput)."""
     hub = context.hub()
     report = stats.daily(

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from sync import signing
@@ -52,7 +53,7 @@ def _verify() -> tuple[signing.Signed, dict[str, Any], dict[str, Any]]:
     db = context.get_db()
     found: dict[str, Any] = {}
 
-    def lookup(key_id: str):  # type: ignore[no-untyped-def]
+    def lookup(key_id: str) -> Ed25519PublicKey | None:
         device = found["device"] = devices.get_device(db, key_id)
         if device is None:
             return None
@@ -143,7 +144,7 @@ def sign_answer(response: Response) -> Response:
 
 
 @bp.post("/enroll")
-def enroll():  # type: ignore[no-untyped-def]
+def enroll() -> Response:
     """Bind a device key to an outlet with a one-time code."""
     # {code, public_key, label?, agent_version?}; 400 invalid_json for what is not readable
     # JSON (nested too deep, not UTF-8...), 400 invalid for JSON that is not an object.
@@ -223,7 +224,7 @@ def enroll():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/sync/push")
-def push():  # type: ignore[no-untyped-def]
+def push() -> Response:
     """Apply a batch exactly once, in order, and answer with its acknowledgement."""
     if (request.content_length or 0) > MAX_FRAME_BYTES:
         raise ApiError(413, "too_large", f"a batch frame is at most {MAX_FRAME_BYTES} bytes")
@@ -348,7 +349,7 @@ def _predecessor(batch_id: str, device_id: str) -> str | None:
 
 
 @bp.get("/sync/pull")
-def pull():  # type: ignore[no-untyped-def]
+def pull() -> Response:
     """The outlet's changes after a cursor, a page at a time."""
     device, outlet = authenticate()
     cursor = int_arg("cursor", 0)
@@ -384,7 +385,7 @@ def pull():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/blobs/<sha256>", methods=["HEAD"])
-def blob_head(sha256: str):  # type: ignore[no-untyped-def]
+def blob_head(sha256: str) -> Response:
     """200 with the size if the hub holds the scan; 404 with the resume offset if not."""
     authenticate()
     blobs = current_app.config["BLOBS"]
@@ -398,14 +399,14 @@ def blob_head(sha256: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/blobs/query")
-def blob_query():  # type: ignore[no-untyped-def]
+def blob_query() -> Response:
     """For many scans at once: which are missing, and where each partial upload stands."""
     authenticate()
     wanted = read_json_body().get("sha256")
     if not isinstance(wanted, list) or len(wanted) > 5000:
         raise ApiError(400, "invalid", 'send JSON {"sha256": [up to 5000 digests]}', field="sha256")
     blobs = current_app.config["BLOBS"]
-    missing = {}
+    missing: dict[str, int] = {}
     for sha in wanted:
         check_digest(sha) if isinstance(sha, str) else check_digest("")
         if not blobs.has(sha):
@@ -414,7 +415,7 @@ def blob_query():  # type: ignore[no-untyped-def]
 
 
 @bp.patch("/blobs/<sha256>")
-def blob_append(sha256: str):  # type: ignore[no-untyped-def]
+def blob_append(sha256: str) -> Response:
     """Append a chunk at ``offset`` of a scan of ``total`` bytes; completes when full."""
     authenticate()
     check_digest(sha256)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlite_utils import Database
 
 import sync
 
@@ -39,7 +40,7 @@ class Data:
         self.root = Path(root)
         self.paths = data_paths(self.root)
 
-    def db(self):  # type: ignore[no-untyped-def]
+    def db(self) -> Database:
         if not self.paths["database"].exists():
             raise click.ClickException(f"{self.root} is not a hub data folder: run init first")
         return open_db(self.paths["database"])
@@ -390,10 +391,13 @@ def route() -> None:
 @pass_data
 def route_override(data: Data, item: str, region: str, unit: str) -> None:
     """Send ITEM applications from REGION (division code or *) to UNIT."""
-    from .catalogue import load_catalogue
+    from .context import NoCatalogue, stored_catalogue
 
     db = data.db()
-    cat = load_catalogue(admin.current_catalogue(db)["body"])
+    try:
+        cat = stored_catalogue(db)
+    except NoCatalogue as exc:
+        raise click.ClickException(str(exc)) from None
     if cat.item(item) is None:
         raise click.ClickException(f"no item {item} in the catalogue")
     if unit not in cat.units():

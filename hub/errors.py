@@ -8,7 +8,8 @@ import logging
 import re
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from sync.errors import ProtocolError
@@ -106,7 +107,7 @@ def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, 
     return body
 
 
-def _json(status: int, code: str, message: str, **extra: Any):  # type: ignore[no-untyped-def]
+def _json(status: int, code: str, message: str, **extra: Any) -> Response:
     response = jsonify(error_body(status, code, message, **extra))
     response.status_code = status
     return response
@@ -119,11 +120,11 @@ HTTP_CODES = {413: "too_large", 500: "internal"}
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def api_error(e: ApiError):  # type: ignore[no-untyped-def]
+    def api_error(e: ApiError) -> Response:
         return _json(e.status, e.code, e.message, field=e.field, **e.extra)
 
     @app.errorhandler(ProtocolError)
-    def protocol_error(e: ProtocolError):  # type: ignore[no-untyped-def]
+    def protocol_error(e: ProtocolError) -> Response:
         extra = {k: v for k, v in e.to_dict().items() if k not in ("ok", "code", "error", "status")}
         if e.status == 401:
             from .context import now_ms
@@ -132,7 +133,7 @@ def init_app(app: Flask) -> None:
         return _json(e.status, e.code, e.message, **extra)
 
     @app.errorhandler(BlobError)
-    def blob_error(e: BlobError):  # type: ignore[no-untyped-def]
+    def blob_error(e: BlobError) -> Response:
         extra = {"expected": e.expected} if isinstance(e, OffsetMismatch) else {}
         response = _json(e.status, f"blob.{e.code}", str(e), **extra)
         if isinstance(e, OffsetMismatch):
@@ -140,23 +141,23 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(CaseError)
-    def case_error(e: CaseError):  # type: ignore[no-untyped-def]
+    def case_error(e: CaseError) -> Response:
         return _json(e.status, e.code, e.message)
 
     @app.errorhandler(CarrierError)
-    def carrier_error(e: CarrierError):  # type: ignore[no-untyped-def]
+    def carrier_error(e: CarrierError) -> Response:
         return _json(e.status, e.code, e.message, field=e.field)
 
     @app.errorhandler(StatsError)
-    def stats_error(e: StatsError):  # type: ignore[no-untyped-def]
+    def stats_error(e: StatsError) -> Response:
         return _json(400, "invalid", e.message, field=e.field)
 
     @app.errorhandler(BatchConflict)
-    def batch_conflict(e: BatchConflict):  # type: ignore[no-untyped-def]
+    def batch_conflict(e: BatchConflict) -> Response:
         return _json(e.status, e.code, str(e))
 
     @app.errorhandler(HTTPException)
-    def http_error(e: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(e: HTTPException) -> ResponseReturnValue:
         """werkzeug's own refusals (404, 405, 413, ...) in the JSON shape, with the headers it
         gives them (``Allow`` on a 405)."""
         if not request.path.startswith("/api/") and request.path != "/healthz":
@@ -171,6 +172,6 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def unexpected(e: Exception):  # type: ignore[no-untyped-def]
+    def unexpected(e: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _json(500, "internal", INTERNAL)

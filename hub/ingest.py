@@ -11,8 +11,9 @@ Refused records are quarantined for audit and appear in the outlet's feed as
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from sqlite_utils import Database
@@ -40,10 +41,13 @@ class BatchConflict(ValueError):
     status = 409
 
 
+Outcome = Literal["rejected", "conflict"]
+
+
 class Refusal(Exception):
     """Why one record is not applied: ``outcome`` is 'rejected' or 'conflict'."""
 
-    def __init__(self, outcome: str, reasons: tuple[r.Reason, ...]) -> None:
+    def __init__(self, outcome: Outcome, reasons: tuple[r.Reason, ...]) -> None:
         super().__init__(outcome, reasons)
         self.outcome, self.reasons = outcome, reasons
 
@@ -101,7 +105,7 @@ def apply_batch(
     if skew_ms is None:
         skew_ms = batch.sent_at - hub.now_ms
     results: list[RecordResult] = []
-    applied: list[tuple[str, str, str, str, str, str, int]] = []
+    applied: list[batches.RecordRow] = []
     pending = _Pending(hub, batch)
     for entry in batch.entries:
         result = _apply_entry(hub, device, outlet, batch, entry, skew_ms, blobs, pending)
@@ -210,17 +214,14 @@ def _apply_entry(
                 _APPLY[type(record)](hub, device, outlet, record, skew_ms, blobs)
         pending.known_digests[record.id] = entry.digest
         return RecordResult(index=entry.index, id=record.id, status="accepted")
-    except Refusal as refusal:
-        _quarantine(hub, device, outlet, batch, entry, refusal)
-        return RecordResult(
-            index=entry.index, id=entry.id, status=refusal.outcome, reasons=refusal.reasons
-        )
+    except Refusal as exc:
+        refusal = exc
     except CaseError as exc:
         refusal = _reject(exc.code, exc.message)
-        _quarantine(hub, device, outlet, batch, entry, refusal)
-        return RecordResult(
-            index=entry.index, id=entry.id, status="rejected", reasons=refusal.reasons
-        )
+    _quarantine(hub, device, outlet, batch, entry, refusal)
+    return RecordResult(
+        index=entry.index, id=entry.id, status=refusal.outcome, reasons=refusal.reasons
+    )
 
 
 def _quarantine(
@@ -329,6 +330,10 @@ def _masked_json(masked: r.MaskedApplicant) -> str:
     return msgspec.json.encode(masked).decode("utf-8")
 
 
+# What _plan decides for a new application: (unit or None for triage, action, status).
+_Plan = tuple[str | None, str, r.Status]
+
+
 class _Pending:
     """New applications of a batch, written together: one statement per table, not per row."""
 
@@ -345,7 +350,7 @@ class _Pending:
         # per tag per batch: see _check_receipt_tag).
         self.tags: dict[str, bool] = {}
         # What the checks and routing decided for a kind of application (see _plan).
-        self.plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.plans: dict[tuple[Any, ...], _Plan | Refusal] = {}
         self.rows: list[tuple[Any, ...]] = []
         self.scans: list[tuple[str, str, str, int]] = []
         self.events: list[tuple[Any, ...]] = []
@@ -393,9 +398,15 @@ class _Pending:
         self.rows, self.scans, self.events, self.feed = [], [], [], []
 
 
-def _plan(
-    hub: Hub, outlet: dict[str, Any], rec: r.ApplicationCreate, pending: _Pending
-) -> tuple[str | None, str, str]:
+def _status(state: str) -> r.Status:
+    """A workflow state as the records name it (the workflow's states are r.STATUSES)."""
+    for status in r.STATUSES:
+        if status == state:
+            return status
+    raise ValueError(f"{state!r} is not an application status")
+
+
+def _plan(hub: Hub, outlet: dict[str, Any], rec: r.ApplicationCreate, pending: _Pending) -> _Plan:
     """Check a new application against the catalogue and route it: (unit, action, status).
 
     A batch carries many applications of the same few kinds, so the answer is kept per
@@ -415,15 +426,16 @@ def _plan(
         try:
             _check_create(hub, outlet, rec)
         except Refusal as refusal:
-            plan = (refusal.outcome, refusal.reasons)
+            # Kept unraised (no traceback holding the frames that made it), raised anew below.
+            plan = Refusal(refusal.outcome, refusal.reasons)
         else:
             unit = routing.route(hub.catalogue.item(rec.item), rec.region, hub.overrides)
             action = "route" if unit else "triage"
-            plan = (unit, action, workflow.next_state("received", action, "system"))
+            plan = (unit, action, _status(workflow.next_state("received", action, "system")))
         pending.plans[key] = plan
-    if len(plan) == 2:
-        raise Refusal(*plan)
-    return plan  # type: ignore[return-value]
+    if isinstance(plan, Refusal):
+        raise Refusal(plan.outcome, plan.reasons)
+    return plan
 
 
 def _create(
@@ -705,7 +717,8 @@ def _rating(
         raise _reject(exc.code, exc.message, "application") from None
 
 
-_APPLY: dict[type, Any] = {  # application.create is checked and written in bulk (_Pending)
+# application.create is checked and written in bulk (_Pending).
+_APPLY: dict[type, Callable[..., None]] = {
     r.ApplicationAmend: _amend,
     r.PickupConfirm: _pickup,
     r.RatingCreate: _rating,

@@ -11,7 +11,7 @@ appears only sealed (see sealing.py) beside a masked display copy.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -36,10 +36,14 @@ from .types import (
 )
 from .validators import tracking_number
 
-_STRUCT = {"frozen": True, "kw_only": True, "forbid_unknown_fields": True}
+# Every struct is frozen, keyword-only and strict. Spelled out on each class rather than
+# splatted from a dict, so the type checker sees them too (kw_only applies to the fields a
+# class itself declares, and is not inherited).
 
 
-class Record(msgspec.Struct, tag_field="kind", **_STRUCT):
+class Record(
+    msgspec.Struct, tag_field="kind", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """Base of every record: a device- or hub-made UUIDv7."""
 
     id: Uuid7
@@ -53,7 +57,7 @@ def _masked(value: str, field: str) -> None:
 # --- uplink parts ---------------------------------------------------------------------------
 
 
-class MaskedApplicant(msgspec.Struct, **_STRUCT):
+class MaskedApplicant(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Display copies safe to keep in clear: 张*, 5101**********123X, 138****5678."""
 
     name: Name
@@ -71,7 +75,7 @@ IdType = Literal[
 ]
 
 
-class SealedApplicant(msgspec.Struct, **_STRUCT):
+class SealedApplicant(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The applicant sealed to the hub (purpose ``applicant``), plus masked copies."""
 
     id_type: IdType
@@ -79,7 +83,7 @@ class SealedApplicant(msgspec.Struct, **_STRUCT):
     masked: MaskedApplicant
 
 
-class Scan(msgspec.Struct, **_STRUCT):
+class Scan(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A scanned page, addressed by content; the bytes travel separately as a blob."""
 
     sha256: Sha256Hex
@@ -91,18 +95,32 @@ class Scan(msgspec.Struct, **_STRUCT):
             raise ValueError("size: a scan is between 1 byte and 50 MiB")
 
 
-class MaterialProvided(msgspec.Struct, **_STRUCT):
+class MaterialProvided(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A material handed over: ticked as seen on paper, with scans when photographed."""
 
     code: Code
     scans: tuple[Scan, ...] = ()
 
 
-class Pickup(msgspec.Struct, tag="pickup", tag_field="method", **_STRUCT):
+class Pickup(
+    msgspec.Struct,
+    tag="pickup",
+    tag_field="method",
+    frozen=True,
+    kw_only=True,
+    forbid_unknown_fields=True,
+):
     """The citizen collects the result at the outlet."""
 
 
-class Mail(msgspec.Struct, tag="mail", tag_field="method", **_STRUCT):
+class Mail(
+    msgspec.Struct,
+    tag="mail",
+    tag_field="method",
+    frozen=True,
+    kw_only=True,
+    forbid_unknown_fields=True,
+):
     """The result is mailed; the address is sealed (purpose ``address``)."""
 
     sealed: Sealed
@@ -135,7 +153,9 @@ def _check_materials(materials: tuple[MaterialProvided, ...], promised: tuple[st
 # --- uplink records ------------------------------------------------------------------------
 
 
-class ApplicationCreate(Record, tag="application.create", **_STRUCT):
+class ApplicationCreate(
+    Record, tag="application.create", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """A new application captured at an outlet."""
 
     receipt: Receipt
@@ -158,12 +178,17 @@ class ApplicationCreate(Record, tag="application.create", **_STRUCT):
             raise ValueError(f"receipt: {exc.message}") from None
 
 
-class ApplicationAmend(Record, tag="application.amend", **_STRUCT):
+AmendReason = Literal["supplement", "correction"]
+
+
+class ApplicationAmend(
+    Record, tag="application.amend", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """A supplement (materials the hub asked for) or a correction of an application."""
 
     application: Uuid7
     base_version: Version  # the application version this amends; a mismatch is a conflict
-    reason: Literal["supplement", "correction"]
+    reason: AmendReason
     staff: Code
     captured_at: Millis
     materials: tuple[MaterialProvided, ...] = ()
@@ -179,13 +204,18 @@ class ApplicationAmend(Record, tag="application.amend", **_STRUCT):
             raise ValueError("materials: an amendment must change something")
 
 
-class PickupConfirm(Record, tag="pickup.confirm", **_STRUCT):
+Collector = Literal["applicant", "proxy"]
+
+
+class PickupConfirm(
+    Record, tag="pickup.confirm", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """The citizen, or someone on their behalf, collected the result at the outlet."""
 
     application: Uuid7
     staff: Code
     at: Millis
-    collector: Literal["applicant", "proxy"]
+    collector: Collector
     id_checked: bool
     collector_masked: ShortText = ""
     collector_sealed: Sealed | None = None  # a proxy's name and ID, purpose ``collector``
@@ -199,13 +229,7 @@ class PickupConfirm(Record, tag="pickup.confirm", **_STRUCT):
 
 
 RatingLevel = Literal["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]
-RATING_LEVELS: tuple[str, ...] = (
-    "very_satisfied",
-    "satisfied",
-    "basic",
-    "dissatisfied",
-    "very_dissatisfied",
-)
+RATING_LEVELS: tuple[RatingLevel, ...] = get_args(RatingLevel)
 RATING_LABELS = {
     "very_satisfied": "非常满意",
     "satisfied": "满意",
@@ -216,7 +240,9 @@ RATING_LABELS = {
 BAD_RATINGS = frozenset({"dissatisfied", "very_dissatisfied"})
 
 
-class RatingCreate(Record, tag="rating.create", **_STRUCT):
+class RatingCreate(
+    Record, tag="rating.create", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """The citizen's rating of the service (好差评)."""
 
     application: Uuid7
@@ -251,10 +277,12 @@ Status = Literal[
     "returned",
     "closed",
 ]
-STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
-class StatusChanged(Record, tag="status.changed", **_STRUCT):
+class StatusChanged(
+    Record, tag="status.changed", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """An application moved to a new state at the hub."""
 
     application: Uuid7
@@ -267,7 +295,9 @@ class StatusChanged(Record, tag="status.changed", **_STRUCT):
     note: LongText = ""
 
 
-class SupplementRequested(Record, tag="supplement.requested", **_STRUCT):
+class SupplementRequested(
+    Record, tag="supplement.requested", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """The department asks the citizen, through the outlet, for more materials."""
 
     application: Uuid7
@@ -289,7 +319,9 @@ ShipmentEventKind = Literal[
 ]
 
 
-class ShipmentEvent(Record, tag="shipment.event", **_STRUCT):
+class ShipmentEvent(
+    Record, tag="shipment.event", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """A carrier event on the result's way back to the citizen."""
 
     application: Uuid7
@@ -309,7 +341,9 @@ class ShipmentEvent(Record, tag="shipment.event", **_STRUCT):
             raise ValueError("tracking: must be sent normalised (upper case, no spaces)")
 
 
-class CatalogueUpdated(Record, tag="catalogue.updated", **_STRUCT):
+class CatalogueUpdated(
+    Record, tag="catalogue.updated", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """The full catalogue as of ``version``; replaces what the outlet had."""
 
     version: Version
@@ -322,7 +356,7 @@ class CatalogueUpdated(Record, tag="catalogue.updated", **_STRUCT):
             raise ValueError("items: an item code appears twice in the catalogue")
 
 
-class Reason(msgspec.Struct, **_STRUCT):
+class Reason(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Why a record was refused: a stable code, the field to blame, and words for staff."""
 
     code: ShortText
@@ -330,7 +364,9 @@ class Reason(msgspec.Struct, **_STRUCT):
     field: ShortText | None = None
 
 
-class RecordRejected(Record, tag="record.rejected", **_STRUCT):
+class RecordRejected(
+    Record, tag="record.rejected", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """The hub refused an uplink record; it is kept for audit and shown to staff to fix."""
 
     record: Uuid7

@@ -105,7 +105,9 @@ def _headers(source: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str,
     return out
 
 
-def _request(method: str, target: str, headers: Mapping[str, str] | Iterable[tuple[str, str]]):  # type: ignore[no-untyped-def]
+def _request(
+    method: str, target: str, headers: Mapping[str, str] | Iterable[tuple[str, str]]
+) -> _Request:
     if not target.startswith("/"):
         raise BadSignature("request target must start with '/'")
     return _Request(method=method.upper(), url=_ORIGIN + target, headers=_headers(headers))

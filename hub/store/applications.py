@@ -367,4 +367,4 @@ def feed_page(db: Database, *, outlet: str, after: int, limit: int) -> list[dict
 
 def outlet_versions(db: Database, outlet: str) -> list[tuple[str, int]]:
     rows = db.execute("SELECT id, version FROM applications WHERE outlet = ?", [outlet])
-    return rows.fetchall()  # type: ignore[no-any-return]
+    return rows.fetchall()

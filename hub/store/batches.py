@@ -46,7 +46,11 @@ def record_digests(db: Database, ids: list[str]) -> dict[str, str]:
     }
 
 
-def save_records(db: Database, rows: list[tuple[str, str, str, str, str, str, int, int]]) -> None:
+# A row of ``records``: see save_records.
+RecordRow = tuple[str, str, str, str, str, str, int, int]
+
+
+def save_records(db: Database, rows: list[RecordRow]) -> None:
     """Rows of (id, kind, device, batch, digest, body, received_at, idx); body '' when it is
     slot idx of the batch's stored frame."""
     db.conn.executemany(
@@ -93,7 +97,9 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def list_quarantine(db: Database, outlet: str | None = None, limit: int = 200) -> list[dict]:
+def list_quarantine(
+    db: Database, outlet: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
     where, args = ("WHERE outlet = ?", [outlet]) if outlet else ("", [])
     return list(
         db.query(

@@ -91,7 +91,7 @@ def is_api(path: str) -> bool:
     return path.startswith("/api/") or path == "/api" or path == "/healthz"
 
 
-def error_page(code: int, hint: object = None):  # type: ignore[no-untyped-def]
+def error_page(code: int, hint: object = None):
     code = code if code in TITLES else 500 if code >= 500 else 400
     return (
         render_template("error.html", code=code, title=TITLES[code], hint=hint or HINTS[code]),
@@ -121,11 +121,11 @@ def init_app(app: Flask, root: Path) -> None:
     api_http, api_crash = handlers[HTTPException], handlers[Exception]
 
     @app.errorhandler(CSRFError)
-    def csrf_refused(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_refused(exc: CSRFError):
         return api_http(exc) if is_api(request.path) else error_page(400, CSRF_HINT)
 
     @app.errorhandler(HTTPException)
-    def http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http(exc: HTTPException):
         if is_api(request.path):
             return api_http(exc)
         if exc.code is None or exc.code < 400:
@@ -133,7 +133,7 @@ def init_app(app: Flask, root: Path) -> None:
         return error_page(exc.code)
 
     @app.errorhandler(Exception)
-    def crash(exc: Exception):  # type: ignore[no-untyped-def]
+    def crash(exc: Exception):
         if is_api(request.path):
             return api_crash(exc)
         if isinstance(exc, HTTPException):
@@ -142,7 +142,7 @@ def init_app(app: Flask, root: Path) -> None:
         return error_page(InternalServerError.code)
 
     @app.after_request
-    def headers(response):  # type: ignore[no-untyped-def]
+    def headers(response):
         if is_api(request.path) or request.endpoint == "static":
             return response
         response.headers.setdefault("X-Frame-Options", "DENY")

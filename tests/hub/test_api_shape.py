@@ -151,7 +151,7 @@ def serve_like_the_serve_command(data: Path, monkeypatch: pytest.MonkeyPatch) ->
     port: the command is run with ``waitress.serve`` replaced by a recorder, then the same
     app is served with the same options."""
     import waitress
-    from waitress.server import create_server
+    from waitress.server import BaseWSGIServer, create_server
 
     from hub.cli import cli
 
@@ -172,12 +172,14 @@ def serve_like_the_serve_command(data: Path, monkeypatch: pytest.MonkeyPatch) ->
     options = {k: v for k, v in seen["options"].items() if k not in ("host", "port")}
     channels: dict[int, Any] = {}
     server = create_server(seen["app"], map=channels, host="127.0.0.1", port=0, **options)
-    port = server.getsockname()[1]  # type: ignore[union-attr]
+    assert isinstance(server, BaseWSGIServer)  # one address: one socket
+    port = server.getsockname()[1]
     stopping = threading.Event()
 
     def loop() -> None:
         while not stopping.is_set():
             server.asyncore.loop(timeout=0.05, map=channels, count=1)
+        # types-waitress says int seconds; waitress takes any number (as served.py notes).
         server.task_dispatcher.shutdown(timeout=0.5)  # type: ignore[arg-type]
         for channel in list(channels.values()):
             channel.close()

@@ -151,3 +151,4 @@ def test_a_hub_without_a_catalogue_is_refused_in_one_line(tmp_path):
     data.mkdir()
     open_db(data / "hub.db").close()  # a database, but `init` never published a catalogue
     assert "no catalogue" in refused(data, "carrier", "list")
+    assert "no catalogue" in refused(data, "route", "override", "SS-CARD-ACT", "*", "HRSS-CITY")

@@ -135,7 +135,7 @@ def test_the_secret_key_is_made_once_and_kept_owner_only(agent, app):
 # --- the staff commands ----------------------------------------------------------------------
 
 
-def run(home, *args):  # type: ignore[no-untyped-def]
+def run(home, *args):
     env = {"DAIBAN_LANG": None, "DAIBAN_AGENT_HOME": None}
     return CliRunner().invoke(cli, ["--home", str(home), *args], env=env)
 
@@ -186,7 +186,7 @@ def test_a_crash_is_a_friendly_page_not_a_stack_trace(agent):
     app = create_app(agent.home)  # not TESTING: errors are handled as in production
 
     @app.get("/boom")
-    def boom():  # type: ignore[no-untyped-def]
+    def boom():
         raise RuntimeError("secret detail")
 
     response = app.test_client().get("/boom")
