@@ -16,7 +16,7 @@ COMPILE = $(LOCK_TOOLS)/bin/uv pip compile --quiet --universal --python-version 
 .PHONY: run test browser screenshots lint format bench clean lock upgrade
 
 # A changed lock rebuilds .venv from nothing, so no package of an older lock stays behind.
-$(RUN_STAMP): requirements/run.txt pyproject.toml
+$(RUN_STAMP): requirements/run.txt requirements/test.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)

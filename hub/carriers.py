@@ -170,7 +170,7 @@ def verify_webhook(secret: str, headers: dict[str, str], body: bytes) -> dict[st
         ) from None
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser: no JSON object either
         payload = None
     if not isinstance(payload, dict):
         raise CarrierError("the signed body is not a JSON object", field="body")

@@ -78,18 +78,23 @@ def period(start: str | None, end: str | None, today: date) -> tuple[date, date]
         last = date.fromisoformat(end) if end else today
     except ValueError:
         raise StatsError(f"to: {end!r} is not a date like 2026-11-23", "to") from None
+    _within("to", last)  # before the default start is counted back from it
     try:
         first = date.fromisoformat(start) if start else last - timedelta(days=29)
     except ValueError:
         raise StatsError(f"from: {start!r} is not a date like 2026-11-01", "from") from None
-    for value, name in ((last, "to"), (first, "from")):
-        if not FIRST_DAY <= value <= LAST_DAY:  # a day the hub's millisecond times can hold
-            raise StatsError(f"{name}: a date from {FIRST_DAY} to {LAST_DAY}", name)
+    _within("from", first)
     if first > last:
         raise StatsError("from: the period starts after it ends", "from")
     if (last - first).days > 3660:
         raise StatsError("from: a period is at most ten years", "from")
     return first, last
+
+
+def _within(name: str, day: date) -> None:
+    """A day the hub's millisecond times can hold, or a refusal naming the field."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise StatsError(f"{name}: a date from {FIRST_DAY} to {LAST_DAY}", name)
 
 
 def _bounds(first: date, last: date) -> tuple[int, int]:

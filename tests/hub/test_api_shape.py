@@ -483,10 +483,27 @@ def test_an_event_time_the_records_cannot_carry_is_400_by_hand_or_by_webhook(hub
     device.pull_all()  # the outlet's feed still decodes
 
 
+def test_a_signed_webhook_body_nested_past_the_parser_is_400_not_500(hub, issued):
+    """The carrier's secret signs it, so it gets past the signature; json.loads then raised
+    RecursionError, which is no ValueError."""
+    secret = issued[3]
+    body = b"[" * 50_000
+    headers = sign_webhook(secret, body, message_id="msg_deep", at=datetime.now(UTC))
+    pushed = requests.post(
+        f"{hub.url}/api/v1/carriers/EMS/events", data=body, headers=headers, timeout=10
+    )
+    assert pushed.status_code == 400, pushed.text[:200]
+    assert error(pushed)["field"] == "body"
+
+
 @pytest.mark.parametrize("path", ["/api/v1/stats", "/api/v1/stats.csv", "/api/v1/stats/daily"])
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"to": "9999-12-31"}, "to"), ({"from": "0001-01-01"}, "from")],
+    [
+        ({"to": "9999-12-31"}, "to"),
+        ({"to": "0001-01-29"}, "to"),  # the default start, 29 days back, would underflow
+        ({"from": "0001-01-01"}, "from"),
+    ],
 )
 def test_a_period_at_the_ends_of_the_calendar_is_400_naming_it(shared, ops, path, params, field):
     """date.max + 1 day overflowed (500); no time the hub keeps is that far out anyway."""
