@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from sync import records as r
 from sync.clock import china_time
-from sync.signing import public_key_from_text, public_key_to_text
+from sync.signing import public_key_from_text, public_key_to_text, sign_succession
 
 from . import capture as cap
 from .client import HubClient, HubRefused, HubUnavailable, enroll
@@ -124,30 +124,72 @@ def refuse_capture(ctx: Ctx, exc: cap.CaptureError) -> NoReturn:
 @pass_ctx
 def enroll_cmd(ctx: Ctx, hub_url: str, code: str, label: str, as_json: bool) -> None:
     """Enrol this device at the hub with a one-time CODE from the hub operator."""
-    key = ed25519.Ed25519PrivateKey.generate()
+    # Held throughout: no sync round signs with the old key while the identity changes.
     try:
-        body = enroll(
-            hub_url,
-            code,
-            public_key_to_text(key.public_key()),
-            label=label,
-            agent_version=agent_version(),
-        )
-    except HubUnavailable as exc:
-        ctx.fail("enroll.offline", str(exc), EXIT_OFFLINE, reason=str(exc))
-    except HubRefused as exc:
-        ctx.fail(f"enroll.{exc.code}", exc.message, EXIT_HUB_REFUSED)
+        with ctx.home.sync_lock():
+            _enroll(ctx, hub_url, code, label, as_json)
+    except SyncBusy:
+        ctx.fail("sync.busy", "another sync round is running on this home folder", EXIT_BUSY)
+
+
+def _succession(ctx: Ctx, previous: Any, public_key: str) -> dict[str, str] | None:
+    """The old key's proof that ``public_key`` succeeds this home's device, if it has one."""
+    if not previous:
+        return None
+    try:
+        old_key = ctx.home.device_key()
+    except (OSError, ValueError):
+        return None  # no readable old key: enrolled afresh, the old numbers go unproven
+    return {
+        "device_id": previous["device_id"],
+        "signature": sign_succession(old_key, public_key),
+    }
+
+
+def _enroll(ctx: Ctx, hub_url: str, code: str, label: str, as_json: bool) -> None:
+    key = ed25519.Ed25519PrivateKey.generate()
+    public_key = public_key_to_text(key.public_key())
     db = ctx.db
     previous = meta.get(db, "device")
     unsent = outbox.count(db)
-    if previous and unsent and previous["outlet"]["code"] != body["outlet"]["code"]:
+    proof = _succession(ctx, previous, public_key)
+
+    def ask(proof: dict[str, str] | None) -> dict[str, Any]:
+        return enroll(
+            hub_url,
+            code,
+            public_key,
+            label=label,
+            agent_version=agent_version(),
+            previous=proof,
+        )
+
+    def outlet_change(outlet: str) -> NoReturn:
         # Nothing unsynced is ever dropped: records of another outlet must reach the hub first.
         ctx.fail(
             "enroll.outlet_change",
             "unsynced records belong to another outlet",
             count=unsent,
-            outlet=previous["outlet"]["code"],
+            outlet=outlet,
         )
+
+    try:
+        try:
+            body = ask(proof)
+        except HubRefused as exc:
+            # The code is of another outlet than the old device: the hub refused (code kept).
+            if exc.code != "enroll.previous" or exc.body.get("reason") != "outlet":
+                raise
+            if unsent:
+                outlet_change(previous["outlet"]["code"])
+            body = ask(None)  # nothing left to send under the old numbers: move outlets
+    except HubUnavailable as exc:
+        ctx.fail("enroll.offline", str(exc), EXIT_OFFLINE, reason=str(exc))
+    except HubRefused as exc:
+        name = exc.code if exc.code.startswith("enroll.") else f"enroll.{exc.code}"
+        ctx.fail(name, exc.message, EXIT_HUB_REFUSED)
+    if previous and unsent and previous["outlet"]["code"] != body["outlet"]["code"]:
+        outlet_change(previous["outlet"]["code"])
     ctx.home.save_device_key(key)
     with write(db):
         meta.put(

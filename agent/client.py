@@ -40,18 +40,31 @@ class HubRefused(Exception):
 
 
 def enroll(
-    url: str, code: str, public_key: str, *, label: str, agent_version: str, timeout: float = 20
+    url: str,
+    code: str,
+    public_key: str,
+    *,
+    label: str,
+    agent_version: str,
+    previous: dict[str, str] | None = None,
+    timeout: float = 20,
 ) -> dict[str, Any]:
-    """Enrol with a one-time code (unsigned: the code is the credential)."""
+    """Enrol with a one-time code (unsigned: the code is the credential).
+
+    ``previous`` ({device_id, signature}): the home's former device, whose key signed the
+    new one (signing.sign_succession), so the hub lets the new device send its numbers."""
+    payload: dict[str, Any] = {
+        "code": code,
+        "public_key": public_key,
+        "label": label,
+        "agent_version": agent_version,
+    }
+    if previous is not None:
+        payload["previous"] = previous
     try:
         response = requests.post(
             f"{url.rstrip('/')}/api/v1/enroll",
-            json={
-                "code": code,
-                "public_key": public_key,
-                "label": label,
-                "agent_version": agent_version,
-            },
+            json=payload,
             timeout=timeout,
         )
     except requests.RequestException as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
+from typing import Any, get_args
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -22,6 +22,7 @@ from sync.errors import BadSignature, DeviceRevoked, ReplayedSignature
 from sync.ids import device_tag, is_uuid7
 from sync.replies import encode_raw_page, state_digest, with_feed
 from sync.signing import public_key_from_text
+from sync.types import Millis
 from sync.version import PROTOCOL_VERSION
 
 from . import context
@@ -38,7 +39,8 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 FRAME_TYPE = "application/vnd.daiban.frame"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # The correction a device added to its own clock to sign a push (protocol.md section 5).
-_CLOCK_OFFSET = re.compile(r"^-?[0-9]{1,15}$")
+_MILLIS_MIN, _MILLIS_MAX = get_args(Millis)[1].ge, get_args(Millis)[1].le
+_CLOCK_OFFSET = re.compile(r"-?[0-9]{1,15}")
 
 
 def _hash_code(code: str) -> str:
@@ -146,8 +148,8 @@ def sign_answer(response: Response) -> Response:
 @bp.post("/enroll")
 def enroll() -> Response:
     """Bind a device key to an outlet with a one-time code."""
-    # {code, public_key, label?, agent_version?}; 400 invalid_json for what is not readable
-    # JSON (nested too deep, not UTF-8...), 400 invalid for JSON that is not an object.
+    # {code, public_key, label?, agent_version?, previous?}; 400 invalid_json for what is not
+    # readable JSON (nested too deep, not UTF-8...), 400 invalid for JSON that is not an object.
     body = read_json_body()
     code, key_text = body.get("code"), body.get("public_key")
     if not isinstance(code, str) or not code.strip():
@@ -156,6 +158,7 @@ def enroll() -> Response:
         raise ApiError(400, "invalid", "public_key is required", field="public_key")
     public_key_from_text(key_text)  # InvalidValue (400) when it is not an Ed25519 key
     label = str(body.get("label") or "")[:100]
+    previous = _previous(body.get("previous"))
     db, now = context.get_db(), context.now_ms()
     with write(db):
         row = devices.get_enrolment_code(db, _hash_code(code))
@@ -180,6 +183,8 @@ def enroll() -> Response:
                 "this enrolment code has expired; ask the hub operator for a new one",
                 field="code",
             )
+        # Every refusal comes before anything is written: a refused request burns no code.
+        successor_of = _check_previous(db, previous, key_text, row["outlet"])
         if any(d["public_key"] == key_text for d in devices.list_devices(db)):
             raise ApiError(
                 409, "key_enrolled", "this device key is already enrolled", field="public_key"
@@ -196,6 +201,7 @@ def enroll() -> Response:
             public_key=key_text,
             label=label,
             now=now,
+            successor_of=successor_of,
         )
         devices.use_enrolment_code(db, row["code_hash"], device=device_id, now=now)
         outlet = devices.get_outlet(db, row["outlet"])
@@ -218,6 +224,54 @@ def enroll() -> Response:
             "hub_time": now,
         }
     )
+
+
+def _refuse_previous(message: str, **extra: Any) -> ApiError:
+    return ApiError(400, "enroll.previous", message, field="previous", **extra)
+
+
+def _previous(value: Any) -> tuple[str, str] | None:
+    """``previous: {device_id, signature}`` as sent (its shape only), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _refuse_previous("previous must be an object {device_id, signature}")
+    device_id, signature = value.get("device_id"), value.get("signature")
+    if not isinstance(device_id, str) or not device_id or len(device_id) > 64:
+        raise _refuse_previous("previous.device_id is required")
+    if not isinstance(signature, str) or not signature or len(signature) > 128:
+        raise _refuse_previous("previous.signature is required")
+    return device_id, signature
+
+
+def _check_previous(
+    db: Any, previous: tuple[str, str] | None, key_text: str, outlet: str
+) -> str | None:
+    """The device a re-enrolling home succeeds, once its old key's proof is checked.
+
+    The old device must be known, of the code's outlet, and its stored key must have signed
+    the new key (signing.succession_message). A revoked old device may be succeeded: the
+    revocation stands for its key, and the home holding it is the one enrolling again.
+    """
+    if previous is None:
+        return None
+    device_id, signature = previous
+    former = devices.get_device(db, device_id)
+    if former is None or not signing.verify_succession(
+        public_key_from_text(former["public_key"]), key_text, signature
+    ):
+        raise _refuse_previous(
+            "previous does not prove this key succeeds an enrolled device: "
+            "the old device is unknown or its key did not sign the new one"
+        )
+    if former["outlet"] != outlet:
+        raise _refuse_previous(
+            f"{device_id} belongs to another outlet ({former['outlet']}) than this code "
+            f"({outlet}): a device succeeds one of its own outlet only",
+            reason="outlet",
+            previous_outlet=former["outlet"],
+        )
+    return device_id
 
 
 # --- push and pull ----------------------------------------------------------------------
@@ -316,7 +370,7 @@ def _clock_offset() -> int | None:
     raw = request.args.get("clock_offset")
     if raw is None:
         return None
-    if not _CLOCK_OFFSET.match(raw):
+    if not _CLOCK_OFFSET.fullmatch(raw):
         raise ApiError(
             400,
             "invalid",
@@ -330,6 +384,17 @@ def _skew(
     signed: signing.Signed, batch: DecodedBatch, clock_offset: int | None, arrived: int
 ) -> int:
     """The device's clock minus the hub's, measured at this very send (protocol.md 5)."""
+    if clock_offset is not None and not _MILLIS_MIN <= signed.created * 1000 - clock_offset <= (
+        _MILLIS_MAX
+    ):
+        # The device's own clock would lie outside the times records carry (1990-2200), as a
+        # sent_at there is refused: an offset that large would shift capture times anywhere.
+        raise ApiError(
+            400,
+            "invalid",
+            "clock_offset puts the device's own clock outside 1990-2200",
+            field="clock_offset",
+        )
     return clock_skew_ms(
         created=signed.created, clock_offset=clock_offset, sent_at=batch.sent_at, now_ms=arrived
     )

@@ -542,16 +542,16 @@ def _check_receipt_tag(
     Receipts are unique without asking the hub, so another device's number taken first
     would have the real owner's application refused as a duplicate. The one exception is
     a device's former identity: a home enrolled again (a new key, a new tag) still sends the
-    numbers it gave before, under the tag of a device of the same outlet, enrolled before
-    it and not heard from since it was enrolled.
+    numbers it gave before, and the old key vouched for the new one at enrolment
+    (``successor_of``, api_sync.enroll). Only the tags on that chain are accepted: being
+    quiet, or enrolled earlier at the same outlet, makes no device another's successor.
     """
     tag = receipt_tag(rec.receipt)
     if tag == device["tag"]:
         return
     allowed = pending.tags.get(tag)
     if allowed is None:
-        owner = devices.get_device_by_tag(hub.db, tag)
-        allowed = pending.tags[tag] = owner is not None and _succeeded_by(owner, device)
+        allowed = pending.tags[tag] = tag in devices.former_tags(hub.db, device)
     if not allowed:
         raise _reject(
             "receipt.foreign",
@@ -559,18 +559,6 @@ def _check_receipt_tag(
             f"numbers of its own tag {device['tag']}: a device may not give another's numbers",
             "receipt",
         )
-
-
-def _succeeded_by(former: dict[str, Any], device: dict[str, Any]) -> bool:
-    """True if ``device`` may be ``former`` enrolled again: same outlet, enrolled after it,
-    and ``former`` silent since (a re-enrolled home never signs with its old key again)."""
-    last_seen = former["last_seen_at"]
-    return bool(
-        former["id"] != device["id"]
-        and former["outlet"] == device["outlet"]
-        and former["enrolled_at"] <= device["enrolled_at"]
-        and (last_seen is None or last_seen <= device["enrolled_at"])
-    )
 
 
 def _own_application(hub: Hub, outlet: dict[str, Any], app_id: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from http_message_signatures import (
     HTTPMessageSigner,
@@ -77,6 +78,34 @@ def public_key_from_text(text: str) -> ed25519.Ed25519PublicKey:
 def private_key_from_bytes(raw: bytes) -> ed25519.Ed25519PrivateKey:
     """An Ed25519 private key from its 32-byte seed (as test vectors give it)."""
     return ed25519.Ed25519PrivateKey.from_private_bytes(raw)
+
+
+# --- succession: a home enrolled again vouches for its new key with its old one -----------
+
+SUCCESSION_CONTEXT = b"daiban-succession-v1\n"
+
+
+def succession_message(new_public_key: str) -> bytes:
+    """What the old device key signs to name its successor (protocol.md section 4.3): the
+    context line, then the new key's text (base64url, so it holds no newline)."""
+    return SUCCESSION_CONTEXT + new_public_key.encode("ascii")
+
+
+def sign_succession(old_key: ed25519.Ed25519PrivateKey, new_public_key: str) -> str:
+    """The old key's signature over ``succession_message``, as base64url."""
+    return _b64(old_key.sign(succession_message(new_public_key)))
+
+
+def verify_succession(
+    old_key: ed25519.Ed25519PublicKey, new_public_key: str, signature: str
+) -> bool:
+    """True if ``signature`` is the old key's over ``succession_message(new_public_key)``."""
+    try:
+        raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        old_key.verify(raw, succession_message(new_public_key))
+    except (binascii.Error, ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 # --- message views the library signs ------------------------------------------------------

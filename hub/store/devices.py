@@ -74,11 +74,12 @@ def add_device(
     public_key: str,
     label: str,
     now: int,
+    successor_of: str | None = None,
 ) -> None:
     db.execute(
-        "INSERT INTO devices (id, outlet, number, tag, public_key, label, enrolled_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [device_id, outlet, number, tag, public_key, label, now],
+        "INSERT INTO devices (id, outlet, number, tag, public_key, label, enrolled_at,"
+        " successor_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [device_id, outlet, number, tag, public_key, label, now, successor_of],
     )
 
 
@@ -91,6 +92,26 @@ def get_device_by_tag(db: Database, tag: str) -> dict[str, Any] | None:
     """The device enrolled with this receipt tag (tags are unique), or None."""
     rows = list(db.query("SELECT * FROM devices WHERE tag = ?", [tag]))
     return rows[0] if rows else None
+
+
+# How far back a device's chain of former identities is followed (each re-enrolment adds one).
+MAX_SUCCESSION = 32
+
+
+def former_tags(db: Database, device: dict[str, Any]) -> set[str]:
+    """The tags of the devices ``device`` was enrolled to succeed, nearest first, at most
+    MAX_SUCCESSION of them; a loop (which enrolment cannot make) ends the walk."""
+    tags: set[str] = set()
+    seen = {device["id"]}
+    previous = device.get("successor_of")
+    while previous and previous not in seen and len(seen) <= MAX_SUCCESSION:
+        seen.add(previous)
+        former = get_device(db, previous)
+        if former is None:
+            break
+        tags.add(former["tag"])
+        previous = former.get("successor_of")
+    return tags
 
 
 def list_devices(db: Database, outlet: str | None = None) -> list[dict[str, Any]]:

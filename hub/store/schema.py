@@ -382,3 +382,16 @@ def m004_signin_throttle(db: Database) -> None:
         CREATE INDEX signin_throttle_updated ON signin_throttle(updated_at)
         """,
     )
+
+
+@migrations()
+def m005_device_succession(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- The device this one was enrolled to succeed (the same home enrolled again, proven by
+        -- the old key's signature over the new one, protocol.md section 4.3): it may still give
+        -- the receipt numbers of the devices on this chain (section 4.3). NULL for a new home.
+        ALTER TABLE devices ADD COLUMN successor_of TEXT REFERENCES devices(id)
+        """,
+    )

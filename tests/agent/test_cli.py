@@ -608,6 +608,52 @@ def test_re_enrolling_after_the_hub_applied_a_batch_whose_answer_was_lost(hub, h
     assert [(a["id"], a["hub_status"]) for a in listed(home)] == [(made["id"], "routed")]
 
 
+def test_re_enrolling_proves_the_succession_even_if_the_old_key_signs_again(hub, home, id_card):
+    """A home enrolled again names its former device, signed by the old key: its unsent
+    applications (numbered under the old tag) are accepted, whenever the old key last signed."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from sync import signing
+    from tests.support.device import Device
+
+    first = enroll(home, hub)
+    made = capture(home, id_card)
+    second = enroll(home, hub)
+    assert second["device_id"] != first["device_id"]
+    # The old key signs a request after the re-enrolment (a round that was already running).
+    old_key = serialization.load_pem_private_key((home / "keys" / "device.old").read_bytes(), None)
+    assert isinstance(old_key, ed25519.Ed25519PrivateKey)
+    hub_key = meta.get(Home(home).open(), "device")["hub_signing_key"]
+    old = Device(hub.url, hub.clock, key=old_key, device_id=first["device_id"])
+    old.hub_key = signing.public_key_from_text(hub_key)
+    old.session.auth = signing.RequestAuth(
+        key=old_key,
+        key_id=old.device_id,
+        clock=lambda: hub.clock() // 1000,
+        nonces=lambda: "n" + str(time.time_ns()),
+    )
+    old.pull()
+    summary = as_json(ok(home, "sync", "--json"))
+    assert (summary["settled"], summary["refused"], summary["unsent"]) == (1, 0, 0)
+    assert [(a["id"], a["hub_status"]) for a in listed(home)] == [(made["id"], "routed")]
+
+
+def test_re_enrolling_while_a_sync_round_runs_is_refused_with_exit_5(hub, home, id_card):
+    first = enroll(home, hub)
+    capture(home, id_card)
+    code = hub.enrolment_code(WUHOU)
+    with Home(home).sync_lock():
+        message = refused(home, "enroll", hub.url, code, exit_code=5, lang="en")
+    assert "sync" in message and len(message.splitlines()) == 1
+    assert status(home)["device_id"] == first["device_id"]
+    assert enroll_with(home, hub, code)["device_id"] != first["device_id"]  # code not burnt
+
+
+def enroll_with(home: Path, hub: ServedHub, code: str) -> dict[str, Any]:
+    return as_json(ok(home, "enroll", hub.url, code, "--json"))
+
+
 # --- help and docs ------------------------------------------------------------------------
 
 
