@@ -7,7 +7,6 @@ time-limit clock, the timeline and the outlet's pull feed can never disagree.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -240,7 +239,3 @@ def refresh_clock(hub: Hub, app: dict[str, Any]) -> str | None:
             app["outlet"], status_record(hub, {**app, **fields}, note="due date updated"), app["id"]
         )
     return str(fields.get("sla_state"))
-
-
-def masked_applicant(app: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(app["applicant_masked"])

@@ -1,15 +1,16 @@
-"""Routing: which department unit gets an application (pure)."""
+"""Routing: which department unit gets an application (pure).
+
+The rule itself is ``sync.catalogue.unit_for``: one function for every caller (ingest here,
+and anything an outlet or a tool wants to predict), so they can never disagree.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sync.catalogue import CatalogueItem
+from sync.catalogue import CatalogueItem, region_levels, unit_for
 
-
-def region_levels(region: str) -> tuple[str, ...]:
-    """A county's lookup order: itself, its prefecture, its province, then the default."""
-    return (region, region[:4] + "00", region[:2] + "0000", "*")
+__all__ = ["region_levels", "route"]
 
 
 def route(
@@ -17,16 +18,9 @@ def route(
     region: str,
     overrides: Mapping[tuple[str, str], str] | None = None,
 ) -> str | None:
-    """The unit for an item and the applicant's county, or None for operator triage.
-
-    At each level, most specific first, an operator's region override wins over the
-    catalogue's rule, so an override for a county never loses to a city-wide default.
-    """
+    """The unit for an item and the applicant's county, or None for operator triage (also
+    for an item the catalogue does not have). ``overrides``: the operators' region
+    overrides, by (item code, region or ``*``)."""
     if item is None:
         return None
-    overrides = overrides or {}
-    for key in region_levels(region):
-        unit = overrides.get((item.code, key)) or item.unit_by_region.get(key)
-        if unit:
-            return unit
-    return None
+    return unit_for(item, region, overrides)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import msgspec
@@ -55,9 +56,27 @@ class CatalogueItem(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
         return next((m for m in self.materials if m.code == code), None)
 
 
-def unit_for(item: CatalogueItem, region: Division) -> str | None:
-    """The unit for a county: exact county, then its prefecture, province, then the default."""
-    for key in (region, region[:4] + "00", region[:2] + "0000", "*"):
-        if key in item.unit_by_region:
-            return item.unit_by_region[key]
+def region_levels(region: Division) -> tuple[str, ...]:
+    """A county's routing lookup order: itself, its prefecture, its province, the default."""
+    return (region, region[:4] + "00", region[:2] + "0000", "*")
+
+
+def unit_for(
+    item: CatalogueItem,
+    region: Division,
+    overrides: Mapping[tuple[str, str], str] | None = None,
+) -> str | None:
+    """The unit that handles ``item`` for an applicant of county ``region``, or None.
+
+    The one routing rule, for the hub and anything else that needs it: at each level of
+    :func:`region_levels`, most specific first, an operator's override for (item code, level)
+    wins over the catalogue's route for that level, so an override for a county never loses
+    to a city-wide default, and a city-wide override never beats a county's own route. None
+    when no level names a unit (the hub sends such applications to triage).
+    """
+    overrides = overrides or {}
+    for key in region_levels(region):
+        unit = overrides.get((item.code, key)) or item.unit_by_region.get(key)
+        if unit:
+            return unit
     return None

@@ -86,6 +86,7 @@ def test_an_enrolment_code_is_shown_as_a_qr_code_that_enrols_a_device(hub, clock
     expected = segno.make(payload, error="m").svg_inline(scale=4, border=4)
     assert QR_PATH.search(svg).group(1) == QR_PATH.search(expected).group(1)
     assert 'role="img"' in svg and "<title>" in svg and "<desc>" in svg
+    assert "<title>PO-WUHOU-01 代办点 的设备注册二维码</title>" in svg  # the outlet's name
     query = parse_qs(urlsplit(payload).query)
     assert query == {"hub": ["https://hub.example.cn"], "code": [code]}
     # Listed as waiting, valid for 48 hours, audited; and it enrols a device.
@@ -193,6 +194,8 @@ def test_revoking_a_device_asks_for_confirmation_and_a_reason_and_is_audited(hub
     assert answer.json()["code"] == "device_revoked"
     again = post_form(s, hub, path, {"reason": "again"})
     assert again.status_code == 400 and len(rows(hub, "SELECT * FROM audit_log")) == 1
+    assert "该设备已被吊销。" in again.text  # the page's own check, not the hub's refusal
+    assert "中心拒绝了此操作" not in again.text
     assert s.get(f"{hub.url}/devices/no-such/revoke", timeout=10).status_code == 404
 
 
@@ -415,21 +418,28 @@ def test_resolving_a_follow_up_needs_a_note_and_goes_to_the_timeline(hub):
     assert no_token.status_code == 400
     assert rows(hub, "SELECT state FROM followups") == [{"state": "open"}]
     other = signed_in(hub, "zhao", "officer", "CA-CITY")
-    hidden = other.post(
+    # Another session's token is refused by the CSRF guard, before any permission check.
+    stolen = other.post(
         f"{hub.url}/followups/{fid}/resolve",
         data={"note": "x", "csrf_token": token(board)},
         timeout=10,
     )
-    assert hidden.status_code in (400, 404)  # another session's token, or not theirs: refused
+    assert stolen.status_code == 400 and "表单已过期" in stolen.text
+    # With its own valid token, an officer of another unit is refused by the unit check: 404
+    # as for an application not in their queue, on the spot (no redirect), and nothing changes.
     other_page = other.get(f"{hub.url}/queue", timeout=10)
-    assert (
-        other.post(
-            f"{hub.url}/followups/{fid}/resolve",
-            data={"note": "x", "csrf_token": token(other_page)},
-            timeout=10,
-        ).status_code
-        == 404
+    hidden = other.post(
+        f"{hub.url}/followups/{fid}/resolve",
+        data={"note": "x", "csrf_token": token(other_page)},
+        timeout=10,
     )
+    assert hidden.status_code == 404 and not hidden.history
+    assert "该页面不存在，或不在您所在单位的队列中。" in hidden.text
+    assert "表单已过期" not in hidden.text
+    assert rows(hub, "SELECT state, resolution, resolved_by FROM followups") == [
+        {"state": "open", "resolution": None, "resolved_by": None}
+    ]
+    assert rows(hub, "SELECT * FROM events WHERE action = 'resolve_followup'") == []
     # The unit's officer resolves it from the application page.
     officer = signed_in(hub, "li", "officer", UNIT)
     path = f"/applications/{app.id}"
