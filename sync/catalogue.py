@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
 from .types import Code, Count, Division, Name, ShortText
 
 OutletKind = Literal["postal", "mobile", "township", "village"]
-OUTLET_KINDS: tuple[str, ...] = ("postal", "mobile", "township", "village")
+OUTLET_KINDS: tuple[OutletKind, ...] = get_args(OutletKind)
 
 
 class MaterialSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
