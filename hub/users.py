@@ -14,7 +14,6 @@ The counts live in the hub's database (``signin_throttle``), on the hub's clock.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import math
 import secrets
 import threading
@@ -24,6 +23,8 @@ from typing import Any
 
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from sync.addresses import address_key
 
 from .store import admin, write
 
@@ -192,20 +193,6 @@ def throttles(config: Mapping[str, Any]) -> dict[str, Throttle]:
         "account": make(config["SIGNIN_ACCOUNT_TRIES"]),
         "address": make(config["SIGNIN_ADDRESS_TRIES"]),
     }
-
-
-def address_key(address: str | None) -> str:
-    """The client address a count is kept for: IPv4 as is, IPv6 by its /64 network (one
-    machine can take any address of its /64)."""
-    try:
-        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
-    except ValueError:
-        return address or "unknown"
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 def _keys(name: str, address: str | None) -> list[tuple[str, str]]:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
+
+from sync.addresses import address_key
 
 from . import meta, write
 
@@ -156,19 +157,6 @@ def find(db: Database, who: str) -> dict[str, Any] | None:
 
 # Checked against when nobody has that code, so an unknown code costs as long as a wrong PIN.
 _DUMMY_HASH = hash_pin("0000")
-
-
-def address_key(address: str | None) -> str:
-    """IPv4 as is; IPv6 by its /64 network (one machine can take any address of its /64)."""
-    try:
-        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
-    except ValueError:
-        return address or "unknown"
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 def _throttle(db: Database) -> dict[str, dict[str, Any]]:
