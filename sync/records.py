@@ -50,6 +50,7 @@ class Record(
 
 
 def _masked(value: str, field: str) -> None:
+    # ``field`` is relative to the struct checked: msgspec's path already names the struct.
     if value and MASK not in value:
         raise ValueError(f"{field}: must be a masked copy (with '*'), never the clear value")
 
@@ -65,9 +66,9 @@ class MaskedApplicant(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     phone: ShortText
 
     def __post_init__(self) -> None:
-        _masked(self.name, "masked.name")
-        _masked(self.id_number, "masked.id_number")
-        _masked(self.phone, "masked.phone")
+        _masked(self.name, "name")
+        _masked(self.id_number, "id_number")
+        _masked(self.phone, "phone")
 
 
 IdType = Literal[
@@ -127,7 +128,7 @@ class Mail(
     masked: ShortText
 
     def __post_init__(self) -> None:
-        _masked(self.masked, "delivery.masked")
+        _masked(self.masked, "masked")
 
 
 Delivery = Pickup | Mail
