@@ -67,13 +67,11 @@ def refusal(exc: Exception) -> str:
     return _("The hub refused this: %(why)s", why=getattr(exc, "message", str(exc)))
 
 
-def send_back(key: str, errors: dict[str, str], values: dict[str, Any], app_id: str | None):
+def send_back(key: str, errors: dict[str, str], values: dict[str, Any], app_id: str):
     """The page the form was on, again, with this form's input and errors (400)."""
     failed = {"key": key, "errors": errors, "values": values}
     if request.form.get("back") == "dashboard" and g.page_user["role"] in STAFF_ROLES:
         return render_dashboard(failed=failed, status=400)
-    if app_id is None:
-        abort(400)
     return render_application(visible(app_id), failed=failed, status=400)
 
 
