@@ -13,7 +13,9 @@ ARGS ?=
 COMPILE = $(LOCK_TOOLS)/bin/uv pip compile --quiet --universal --python-version 3.11 \
 	--generate-hashes --custom-compile-command "make lock"
 
-.PHONY: run test browser screenshots lint format bench clean lock upgrade
+NODE_MODULES := runner/node_modules/.package-lock.json
+
+.PHONY: run test browser screenshots lint format bench clean lock upgrade runner-app runner-check
 
 # A changed lock rebuilds .venv from nothing, so no package of an older lock stays behind.
 $(RUN_STAMP): requirements/run.txt requirements/test.txt pyproject.toml
@@ -31,7 +33,7 @@ $(TEST_STAMP): requirements/test.txt $(RUN_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/python -m hub.quickstart --data $(DATA) $(ARGS)
 
-test: lint browser
+test: lint browser runner-check
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
 	$(BIN)/python -m pytest -m serial
 
@@ -45,12 +47,28 @@ browser:
 		|| { $$sudo apt-get update -q && $$sudo apt-get install -y -q chromium fonts-wqy-microhei; }; \
 	else echo "The browser tests need Chromium at /usr/bin/chromium and a CJK font." >&2; exit 1; fi
 
+# The runner's phone app: JavaScript in runner/, bundled by esbuild into hub/web/runner_dist/,
+# which is committed so that `make run` needs no Node. `npm ci` installs exactly
+# runner/package-lock.json; the JavaScript tests (tests/runner) and the bundle check need it.
+$(NODE_MODULES): runner/package.json runner/package-lock.json
+	@command -v npm >/dev/null || { echo "The runner app's build and tests need Node.js 20 or newer with npm." >&2; exit 1; }
+	cd runner && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# After editing runner/src or runner/static: rebuild the bundle, then commit it with the sources.
+runner-app: $(NODE_MODULES)
+	cd runner && node build.mjs
+
+# The committed bundle is byte for byte what the sources build.
+runner-check: $(NODE_MODULES)
+	cd runner && node build.mjs --check
+
 # Refreshes the guides' pictures in docs/img from the browser tests' screenshots: every
 # picture a guide names, so the list lives in the guides.
 screenshots: $(TEST_STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 	@mkdir -p docs/img
-	@for name in $$(grep -oh 'img/[a-z0-9-]*\.png' docs/guide-*.md | sort -u | sed 's|img/||'); do \
+	@for name in $$(grep -oh 'img/[a-z0-9-]*\.png' docs/guide-*.md docs/runner.md | sort -u | sed 's|img/||'); do \
 		cp artifacts/screenshots/*/[0-9][0-9]-$$name docs/img/$$name || exit 1; \
 	done
 
@@ -83,4 +101,4 @@ upgrade:
 	$(MAKE) lock UPGRADE=--upgrade
 
 clean:
-	rm -rf $(VENV) $(LOCK_TOOLS) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(LOCK_TOOLS) .pytest_cache .ruff_cache .mypy_cache runner/node_modules

@@ -28,6 +28,8 @@ from pathlib import Path
 import requests
 
 OUTLET = ("PO-510107-01", "postal", "武侯区邮政代办点", "510107")
+# The runners' outlet: their phones enrol here (docs/runner.md).
+VILLAGE = ("VL-510107-01", "village", "武侯区簇锦村代办点", "510107")
 CLERK = ("clerk-01", "王小芳")
 USERS = (
     ("admin", "admin", None),
@@ -54,8 +56,8 @@ def set_up_hub(data: Path) -> dict:
     credentials = data / "credentials.json"
     if not (data / "hub" / "hub.db").exists():
         run(*hub, "init")
-        code, kind, name, region = OUTLET
-        run(*hub, "outlet", "add", code, "--kind", kind, "--name", name, "--region", region)
+        for code, kind, name, region in (OUTLET, VILLAGE):
+            run(*hub, "outlet", "add", code, "--kind", kind, "--name", name, "--region", region)
         users = {}
         for user, role, unit in USERS:
             extra = ["--unit", unit] if unit else []
@@ -100,6 +102,19 @@ def set_up_agent(data: Path, url: str, users: dict) -> dict:
         users["clerk"] = {"code": code, "name": name, "pin": pin}
         save(data / "credentials.json", users)
     return users
+
+
+def phone_code(data: Path, url: str) -> str:
+    """A fresh one-time code for a runner's phone at the sample village outlet: each run
+    prints one, as the old one may have been used."""
+    hub = [tool("daiban-hub"), "--data", str(data / "hub")]
+    enroll = (*hub, "enroll", VILLAGE[0], "--hub-url", url, "--json")
+    made = subprocess.run(enroll, capture_output=True, text=True, check=False)
+    if made.returncode != 0:  # a data folder made before the village outlet was added
+        code, kind, name, region = VILLAGE
+        run(*hub, "outlet", "add", code, "--kind", kind, "--name", name, "--region", region)
+        return str(json.loads(run(*enroll))["code"])
+    return str(json.loads(made.stdout)["code"])
 
 
 def wait_up(url: str, proc: subprocess.Popen, what: str = "the hub") -> None:
@@ -187,6 +202,7 @@ def main() -> None:
         clerk = users.get("clerk", {})
         sign_in = f"sign in as {clerk.get('code')} ({clerk.get('name')}), PIN {clerk.get('pin')}"
         token = users.get("wuhou-hrss", {}).get("token", "(see credentials.json)")
+        phone = phone_code(data, url)
         hub_sign_in = ", or ".join(
             f"{name} / {users[name]['password']}"
             for name in ("operator", "wuhou-hrss")
@@ -201,6 +217,10 @@ Daiban is running.
   logins:       {data / "credentials.json"} (the clerk's PIN; passwords and API tokens of
                 admin, operator, and the officer of 武侯区人社局 HRSS-510107)
   agent:        home {home}, enrolled at {OUTLET[2]} ({OUTLET[0]}), syncing every minute
+  runner app:   {url}/runner/  open it on a phone (or a browser window 360 px wide) and
+                enrol with the one-time code {phone} for {VILLAGE[2]} ({VILLAGE[0]});
+                more codes: daiban-hub --data {data / "hub"} enroll {VILLAGE[0]}
+                (or the hub's 设备 page, which shows the code as a QR for the phone's camera)
 
 Try it (in another terminal, with .venv/bin on your PATH):
   {agent_cmd} new --item SS-CARD-ACT --name 张三 --id-number 11010519491231002X \\

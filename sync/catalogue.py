@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Literal, get_args
 
 import msgspec
+from pypinyin import Style, lazy_pinyin
 
 from .types import Code, Count, Division, Name, ShortText
 
@@ -80,3 +82,10 @@ def unit_for(
         if unit:
             return unit
     return None
+
+
+@lru_cache(maxsize=8192)
+def search_initials(name: str) -> str:
+    """Pinyin initials of an item's name (社会保障卡申领 -> shbzksl): the laptop's item search
+    and the phone's (which the hub gives them, hub/web/runner.py) find items by the same."""
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()

@@ -71,6 +71,11 @@ def test_run_command_serves_hub_and_pages_and_stops_on_ctrl_c(tmp_path: Path) ->
                 time.sleep(0.1)
         assert sign_in.status_code == 200 and 'name="code"' in sign_in.text  # names nobody
         assert f"operator / {credentials['operator']['password']}" in printed
+        # The runner's phone app, and a one-time code for a phone at the village outlet.
+        assert f"runner app:   http://127.0.0.1:{hub_port}/runner/" in printed
+        assert re.search(r"one-time code [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4} for .+VL-", printed)
+        runner = requests.get(f"http://127.0.0.1:{hub_port}/runner/", timeout=10)
+        assert runner.status_code == 200 and "manifest.webmanifest" in runner.text
         hub_sign_in = requests.get(f"http://127.0.0.1:{hub_port}/signin", timeout=10)
         assert hub_sign_in.status_code == 200 and 'type="password"' in hub_sign_in.text
         token = credentials["operator"]["token"]

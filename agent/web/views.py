@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 import segno
@@ -23,9 +22,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from markupsafe import Markup
-from pypinyin import Style, lazy_pinyin
 
-from sync.catalogue import CatalogueItem
+from sync.catalogue import CatalogueItem, search_initials
 from sync.clock import china_date, china_time
 from sync.records import RATING_LEVELS
 
@@ -123,15 +121,11 @@ def items_here() -> dict[str, CatalogueItem]:
     return {code: item for code, item in items.items() if kind in item.outlet_kinds}
 
 
-@lru_cache(maxsize=4096)
-def initials(name: str) -> str:
-    """Pinyin initials of an item's name (社会保障卡申领 -> shbzksl), for search."""
-    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
-
-
 def matches(item: CatalogueItem, query: str) -> bool:
     q = query.strip().lower()
-    return not q or q in item.name.lower() or q in item.code.lower() or q in initials(item.name)
+    return (
+        not q or q in item.name.lower() or q in item.code.lower() or q in search_initials(item.name)
+    )
 
 
 def promised_date(captured_ms: int, days: int) -> date | None:
@@ -267,7 +261,7 @@ def new_pick() -> str:
     return render_template(
         "new_pick.html",
         items=[i for i in items if matches(i, query)],
-        initials={i.code: initials(i.name) for i in items},
+        initials={i.code: search_initials(i.name) for i in items},
         query=query,
         enrolled=bool(meta.get(get_db(), "device")),
     )

@@ -110,10 +110,11 @@ def init_app(app: Flask, root: Path) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     csrf.init_app(app)
 
-    from . import operations, views
+    from . import operations, runner, views
 
     assert operations.bp is views.bp  # the operators' forms are routes of the same pages
     app.register_blueprint(views.bp)
+    app.register_blueprint(runner.bp)  # the runner's phone app at /runner/
 
     # The API's handlers answer in JSON; everywhere else an error is a page in the user's
     # language, never a stack trace.

@@ -1,0 +1,394 @@
+// Capture on the doorstep: new applications, supplements, hand-overs and ratings, with the
+// laptop's checks (agent/capture.py, agent/web/forms.py) and its words.
+//
+// Everything is checked before anything is stored: the item against the catalogue and this
+// outlet's kind, the materials against the item, the ID number and phones against the
+// protocol's validators (the same rules as sync/validators.py). Personal data and photos are
+// sealed to the hub's key before they touch storage; only masked copies are kept in clear.
+// An application, its photos and its outbox entry commit in one transaction.
+
+import * as protocol from '../protocol/index.js';
+import { nextCounter, write } from './db.js';
+import { addTimeline, resolveAttention } from './local.js';
+import { t } from './i18n.js';
+
+const ID_TYPES = ['resident_id', 'passport', 'hk_macau_permit', 'taiwan_permit', 'foreign_permanent_id'];
+export const RATING_LEVELS = ['very_satisfied', 'satisfied', 'basic', 'dissatisfied', 'very_dissatisfied'];
+
+/** A refusal at the doorstep: `code` picks the words, `field` the input to fix. */
+export class CaptureError extends Error {
+  constructor(code, message, { field = null, params = {} } = {}) {
+    super(message);
+    this.code = code;
+    this.field = field;
+    this.params = params;
+  }
+
+  words() {
+    return t(this.code, this.params, this.message);
+  }
+}
+
+/** Run one of the protocol's validators with capture's codes (`field.reason`) and words. */
+function validated(value, check, fieldName) {
+  try {
+    return check(value);
+  } catch (error) {
+    if (error instanceof protocol.InvalidValue) {
+      throw new CaptureError(`${fieldName}.${error.reason}`, error.message, { field: fieldName });
+    }
+    throw error;
+  }
+}
+
+/** The validator's refusal for `value` in words, or null when it passes. */
+function problem(value, check, fieldName) {
+  try {
+    validated(value, check, fieldName);
+    return null;
+  } catch (error) {
+    if (error instanceof CaptureError) return error.words();
+    throw error;
+  }
+}
+
+/** Capture's materials rule (agent/capture.py `_check_materials`): its first problem. */
+export function checkMaterials(item, provided, promised) {
+  const specs = new Map(item.materials.map((m) => [m.code, m]));
+  for (const code of [...new Set([...provided, ...promised])].sort()) {
+    if (!specs.has(code)) {
+      throw new CaptureError('material.unknown', `${item.code} asks for no material ${code}`, {
+        field: 'materials',
+        params: { name: item.name, material: code },
+      });
+    }
+  }
+  for (const [code, spec] of specs) {
+    if (promised.has(code) && !spec.may_promise) {
+      throw new CaptureError('material.not_promisable', `${spec.name} cannot be promised`, {
+        field: 'promised',
+        params: { material_name: spec.name, material: code },
+      });
+    }
+    if (spec.required && !provided.has(code) && !promised.has(code)) {
+      throw new CaptureError('material.missing', `required material missing: ${spec.name}`, {
+        field: 'materials',
+        params: { material_name: spec.name, material: code },
+      });
+    }
+  }
+}
+
+/**
+ * Everything a form can be told before anything is sealed, every field at once (the
+ * laptop's forms.check_new): `{errors: {field: words}, photos, paper, promised}`.
+ * `values` are the form's fields; `photos` maps a material code to its chosen photos.
+ */
+export function checkNew(values, photos, item, device) {
+  const errors = {};
+  const refuse = (name, words) => {
+    if (!(name in errors)) errors[name] = words;
+  };
+  const chosen = { photos: {}, paper: [], promised: [] };
+  if (!item.outlet_kinds.includes(device.outlet.kind)) {
+    refuse('item', t('item.outlet_kind', { name: item.name }));
+  }
+  for (const spec of item.materials) {
+    const choice = values[`m-${spec.code}`] || '';
+    if (choice === 'scan') {
+      if ((photos[spec.code] || []).length) chosen.photos[spec.code] = photos[spec.code];
+      else refuse(`material-${spec.code}`, t('form.photo.needed'));
+    } else if (choice === 'paper') chosen.paper.push(spec.code);
+    else if (choice === 'promise') chosen.promised.push(spec.code);
+  }
+  if (!(values.name || '').trim()) refuse('name', t('name.empty'));
+  const idType = values.id_type || 'resident_id';
+  if (idType === 'resident_id') {
+    const why = problem(values.id_number || '', protocol.residentId, 'id_number');
+    if (why) refuse('id_number', why);
+  } else {
+    const number = (values.id_number || '').trim();
+    if (number.length < 5 || number.length > 30) refuse('id_number', t('id_number.other_length'));
+  }
+  const phoneWhy = problem(values.phone || '', protocol.mobile, 'phone');
+  if (phoneWhy) refuse('phone', phoneWhy);
+  const region = (values.region || '').trim();
+  if (region && !/^[0-9]{6}$/.test(region)) refuse('region', t('region.format'));
+  const delivery = values.delivery;
+  if (delivery !== 'pickup' && delivery !== 'mail') refuse('delivery', t('form.delivery.choose'));
+  if (delivery === 'mail') {
+    if (!item.mailable) refuse('delivery', t('delivery.not_mailable', { name: item.name }));
+    if ((values.mail_to || '').trim().length < 6) refuse('mail_to', t('delivery.address'));
+    if ((values.recipient_phone || '').trim()) {
+      const why = problem(values.recipient_phone, protocol.mobile, 'phone');
+      if (why) refuse('recipient_phone', why);
+    }
+    const postcode = (values.postcode || '').trim();
+    if (postcode && !/^[0-9]{6}$/.test(postcode)) refuse('postcode', t('form.postcode.format'));
+  }
+  // The materials rule stops at its first problem: ask again past each one, so every
+  // material row in trouble is marked at once.
+  const provided = new Set([...Object.keys(chosen.photos), ...chosen.paper]);
+  const promised = new Set(chosen.promised);
+  for (let turn = 0; turn <= item.materials.length; turn++) {
+    try {
+      checkMaterials(item, provided, promised);
+      break;
+    } catch (error) {
+      if (!(error instanceof CaptureError)) throw error;
+      const code = error.params.material;
+      if (!code || !item.materials.some((m) => m.code === code)) {
+        refuse('materials', error.words());
+        break;
+      }
+      refuse(`material-${code}`, error.words());
+      promised.delete(code);
+      provided.add(code);
+    }
+  }
+  return { errors, ...chosen };
+}
+
+// --- records --------------------------------------------------------------------------------
+
+// The protocol's record builders, by kind; each checks what the hub's strict decoding checks.
+const BUILDERS = {
+  'application.create': (f) =>
+    protocol.applicationCreate({ ...f, capturedAt: f.captured_at }),
+  'application.amend': (f) =>
+    protocol.applicationAmend({ ...f, baseVersion: f.base_version, capturedAt: f.captured_at }),
+  'pickup.confirm': (f) =>
+    protocol.pickupConfirm({ ...f, idChecked: f.id_checked, collectorMasked: f.collector_masked, collectorSealed: f.collector_sealed }),
+  'rating.create': (f) => protocol.ratingCreate(f),
+};
+
+/** A record checked as the hub will check it (strict, defaults filled), and its canonical
+ * bytes: what the outbox keeps and the batch carries. */
+function checkedRecord(kind, fields) {
+  let record;
+  try {
+    record = BUILDERS[kind](fields);
+  } catch (error) {
+    if (error instanceof protocol.InvalidValue) {
+      throw new CaptureError('record.invalid', `${error.message} - at \`${error.field}\``, { field: error.field });
+    }
+    throw error;
+  }
+  return { record, body: protocol.canonical(record) };
+}
+
+/** Seal each photo to the hub (purpose `scan`, bound to the application) and describe it as
+ * the record does: `{material code: [{sha256, size, media_type}]}`, plus the sealed bytes. */
+async function sealPhotos(device, photos, applicationId, now) {
+  const scans = {};
+  const blobs = [];
+  for (const [code, list] of Object.entries(photos)) {
+    for (const photo of list) {
+      const sealed = await protocol.sealBytes(device.hub.sealing_key, photo.bytes, applicationId, 'scan');
+      const sha256 = await protocol.digestHex(sealed); // the scan's content address
+      (scans[code] = scans[code] || []).push({ sha256, size: sealed.length, media_type: photo.mediaType });
+      blobs.push({ sha256, size: sealed.length, media_type: photo.mediaType, bytes: sealed, uploaded: 0, created_at: now });
+    }
+  }
+  return { scans, blobs };
+}
+
+function newId(now) {
+  return protocol.uuid7(now);
+}
+
+/** Check, seal and store a new application with its outbox entry: `{id, receipt}`. */
+export async function captureNew(ctx, item, values, chosen, now = Date.now()) {
+  const { db, device, runner } = ctx;
+  const name = values.name.trim();
+  const idType = ID_TYPES.includes(values.id_type) ? values.id_type : 'resident_id';
+  const idNumber =
+    idType === 'resident_id' ? validated(values.id_number, protocol.residentId, 'id_number') : values.id_number.trim().toUpperCase();
+  const phone = validated(values.phone, protocol.mobile, 'phone');
+  const region = (values.region || '').trim() || device.outlet.region;
+  const recordId = newId(now);
+  const { scans, blobs } = await sealPhotos(device, chosen.photos, recordId, now);
+  const applicant = await protocol.sealApplicant(
+    device.hub.sealing_key,
+    { name, id_type: idType, id_number: idNumber, phone },
+    recordId,
+  );
+  let delivery = { method: 'pickup' };
+  if (values.delivery === 'mail') {
+    const recipientPhone = (values.recipient_phone || '').trim()
+      ? validated(values.recipient_phone, protocol.mobile, 'phone')
+      : phone;
+    delivery = await protocol.sealAddress(
+      device.hub.sealing_key,
+      {
+        recipient: (values.recipient || '').trim() || name,
+        phone: recipientPhone,
+        address: values.mail_to.trim(),
+        postcode: (values.postcode || '').trim(),
+      },
+      recordId,
+    );
+  }
+  const provided = [...new Set([...Object.keys(scans), ...chosen.paper])].sort();
+  const fields = (receipt) => ({
+    id: recordId,
+    receipt,
+    outlet: device.outlet.code,
+    staff: runner.code,
+    item: item.code,
+    region,
+    captured_at: now,
+    applicant,
+    materials: provided.map((code) => ({ code, scans: scans[code] || [] })),
+    promised: [...chosen.promised].sort(),
+    delivery,
+    note: (values.note || '').trim(),
+  });
+  // One transaction: the receipt number, the application, its sealed photos, its outbox
+  // entry and its first timeline line, all or nothing (the laptop's rule). Only IndexedDB
+  // work and the synchronous record check happen inside it: sealing was done above.
+  let made = null;
+  await write(db, async (s) => {
+    const receipt = protocol.receiptNumber(device.tag, await nextCounter(s, 'receipt_seq'));
+    const { record, body } = checkedRecord('application.create', fields(receipt));
+    const row = {
+      id: recordId,
+      receipt,
+      item: item.code,
+      item_name: item.name,
+      staff: runner.code,
+      region,
+      captured_at: now,
+      applicant: record.applicant.masked,
+      id_type: idType,
+      delivery: delivery.method,
+      address_masked: delivery.method === 'mail' ? delivery.masked : null,
+      materials: provided,
+      promised: record.promised,
+      photos: blobs.length,
+      sync_state: 'queued',
+      hub_status: null,
+      hub_version: null,
+      unit: null,
+      due_date: null,
+      due_provisional: false,
+      tracking: null,
+      last_mail_event: null,
+      updated_at: now,
+    };
+    for (const blob of blobs) {
+      if (!(await s.scans.get(blob.sha256))) await s.scans.put(blob);
+    }
+    await s.applications.add(row);
+    await s.outbox.add({ record_id: recordId, kind: 'application.create', application: recordId, body, created_at: now });
+    await addTimeline(s, {
+      application: recordId,
+      at: now,
+      source: 'local',
+      event: 'captured',
+      detail: `${item.name} · ${row.applicant.name}`,
+    });
+    made = { id: recordId, receipt };
+  });
+  return made;
+}
+
+/** Queue a record about an existing application, with its line in the timeline. */
+async function queue(db, record, body, appId, { event, detail, blobs = [], now, resolve = null }) {
+  await write(db, async (s) => {
+    for (const blob of blobs) {
+      if (!(await s.scans.get(blob.sha256))) await s.scans.put(blob);
+    }
+    await s.outbox.add({ record_id: record.id, kind: record.kind, application: appId, body, created_at: now });
+    await addTimeline(s, { application: appId, at: now, source: 'local', event, detail });
+    if (resolve) await resolveAttention(s, { application: appId, kind: resolve, now });
+  });
+  return { id: record.id, application: appId };
+}
+
+/** Hand in the materials the hub asked for (photos and/or seen on paper). */
+export async function supplement(ctx, app, { photos, paper, note }, now = Date.now()) {
+  if (app.hub_version === null || app.hub_version === undefined) {
+    throw new CaptureError('application.not_known_to_hub', 'the hub has not confirmed it yet');
+  }
+  if (app.hub_status !== 'supplement_requested') {
+    throw new CaptureError('supplement.not_requested', 'no supplement was requested');
+  }
+  const { scans, blobs } = await sealPhotos(ctx.device, photos, app.id, now);
+  const codes = [...new Set([...Object.keys(scans), ...paper])].sort();
+  const { record, body } = checkedRecord('application.amend', {
+    id: newId(now),
+    application: app.id,
+    base_version: app.hub_version,
+    reason: 'supplement',
+    staff: ctx.runner.code,
+    captured_at: now,
+    materials: codes.map((code) => ({ code, scans: scans[code] || [] })),
+    note: (note || '').trim(),
+  });
+  return queue(ctx.db, record, body, app.id, {
+    event: 'amended (supplement)',
+    detail: codes.join(', '),
+    blobs,
+    now,
+    resolve: 'supplement',
+  });
+}
+
+/** Problems with a proxy collector's details, by field (the laptop's collector_problems). */
+export function collectorProblems(collector, proxyName, proxyIdNumber) {
+  if (collector !== 'proxy') return {};
+  const problems = {};
+  if (!proxyName.trim()) problems.proxy_name = t('pickup.proxy_name');
+  const why = problem(proxyIdNumber, protocol.residentId, 'proxy_id_number');
+  if (why) problems.proxy_id_number = why;
+  return problems;
+}
+
+/** The result handed over after the runner checked the collector's ID. */
+export async function handOver(ctx, app, { collector, proxyName = '', proxyIdNumber = '' }, now = Date.now()) {
+  if (app.hub_status !== 'ready_for_pickup') {
+    throw new CaptureError('pickup.not_ready', 'the result is not ready for pickup', {
+      params: { status: app.hub_status ? t(`hub.${app.hub_status}`) : '-' },
+    });
+  }
+  const id = newId(now);
+  let sealed = { collector_sealed: null, collector_masked: '' };
+  if (collector === 'proxy') {
+    const number = validated(proxyIdNumber, protocol.residentId, 'proxy_id_number');
+    sealed = await protocol.sealCollector(ctx.device.hub.sealing_key, { name: proxyName.trim(), id_number: number }, id);
+  }
+  const { record, body } = checkedRecord('pickup.confirm', {
+    id,
+    application: app.id,
+    staff: ctx.runner.code,
+    at: now,
+    collector,
+    id_checked: true,
+    ...sealed,
+  });
+  return queue(ctx.db, record, body, app.id, {
+    event: 'picked up',
+    detail: `${collector} ${sealed.collector_masked}`.trim(),
+    now,
+  });
+}
+
+/** The citizen's rating (好差评), once the result is in their hands. */
+export async function rate(ctx, app, { level, comment }, now = Date.now()) {
+  if (!RATING_LEVELS.includes(level)) throw new CaptureError('rating.level', `level must be one of ${RATING_LEVELS.join(', ')}`);
+  if (!['delivered', 'closed'].includes(app.hub_status)) {
+    throw new CaptureError('rating.too_early', 'rate once the result is delivered', {
+      params: { status: app.hub_status ? t(`hub.${app.hub_status}`) : '-' },
+    });
+  }
+  const { record, body } = checkedRecord('rating.create', {
+    id: newId(now),
+    application: app.id,
+    staff: ctx.runner.code,
+    at: now,
+    level,
+    comment: (comment || '').trim(),
+  });
+  return queue(ctx.db, record, body, app.id, { event: 'rated', detail: t(`rating.${level}`), now });
+}

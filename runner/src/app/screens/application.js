@@ -1,0 +1,253 @@
+// One application: what the phone and the hub know of it, its timeline from the pulled
+// changes, what the hub said about it, and the next thing the runner can record: the
+// supplement the hub asked for (with new photos), the hand-over of the result, the rating.
+
+import { getMeta, isQuotaError } from '../db.js';
+import { errorSummary, field, formValues, h } from '../dom.js';
+import { eventWords, t, when } from '../i18n.js';
+import { findItem, materialNames } from '../catalogue.js';
+import { CaptureError, RATING_LEVELS, collectorProblems, handOver, rate, supplement } from '../capture.js';
+import { attentionItems, getApplication, timeline } from '../local.js';
+import { readPhoto } from '../photos.js';
+
+function facts(app, units) {
+  const pairs = [
+    ['app.item', `${app.item_name} (${app.item})`],
+    ['app.applicant', `${app.applicant.name} · ${app.applicant.id_number} · ${app.applicant.phone}`],
+    app.unit ? ['app.unit', units[app.unit] || app.unit] : null,
+    ['app.sync', h('span', { 'data-testid': 'sync-state', 'data-state': app.sync_state }, t(`sync_state.${app.sync_state}`))],
+    ['app.hub', h('span', { 'data-testid': 'hub-status', 'data-state': app.hub_status || '' }, app.hub_status ? t(`hub.${app.hub_status}`) : '-')],
+    app.due_date ? ['app.due', `${app.due_date}${app.due_provisional ? ` (${t('app.provisional')})` : ''}`] : null,
+    ['app.result', app.delivery === 'mail' ? t('receipt.mailed_to', { address: app.address_masked }) : t('form.delivery.pickup')],
+    app.tracking ? ['app.tracking', h('span', { 'data-testid': 'tracking' }, app.tracking)] : null,
+    ['app.staff', `${app.staff} · ${when(app.captured_at)}`],
+  ].filter(Boolean);
+  return h('dl', { class: 'facts' }, pairs.map(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value)]));
+}
+
+function timelineList(lines, names, units) {
+  const detail = (line) =>
+    [
+      line.unit ? units[line.unit] || line.unit : '',
+      line.due_date ? t('receipt.due', { date: line.due_date }) : '',
+      (line.materials || []).map((c) => names[c] || c).join('、'),
+      line.detail || '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+  return h(
+    'ol',
+    { class: 'timeline', 'data-testid': 'timeline' },
+    lines.map((line) =>
+      h(
+        'li',
+        { class: `src-${line.source}`, 'data-event': line.event },
+        h('time', {}, when(line.at)),
+        h('span', { class: 'src' }, t(`source.${line.source}`)),
+        eventWords(line.event),
+        detail(line) ? h('span', { class: 'detail' }, detail(line)) : null,
+      ),
+    ),
+  );
+}
+
+function failed(error) {
+  if (error instanceof CaptureError) return { [error.field || 'form']: error.words() };
+  if (isQuotaError(error)) return { form: t('storage.full') };
+  return { form: t('storage.failed', { reason: error.message }) };
+}
+
+// Photos taken for a supplement, kept in memory while the form is redrawn.
+let supplementPhotos = { app: null, photos: {} };
+
+function supplementForm(ctx, app, requested, names, errors, values) {
+  if (supplementPhotos.app !== app.id) supplementPhotos = { app: app.id, photos: {} };
+  const photos = supplementPhotos.photos;
+  const rows = requested.map((code) => {
+    const count = h('span', { class: 'hint', 'data-testid': `photo-count-${code}` }, photos[code]?.length ? ` ${t('form.photo.count', { count: photos[code].length })}` : '');
+    const input = h('input', { type: 'file', id: `file-${code}`, accept: 'image/*', capture: 'environment', multiple: true });
+    input.addEventListener('change', async () => {
+      for (const file of [...input.files]) {
+        try {
+          (photos[code] = photos[code] || []).push(await readPhoto(file));
+        } catch (_) {
+          // an unreadable picture is simply not added; the count shows what was kept
+        }
+      }
+      input.value = '';
+      count.textContent = photos[code]?.length ? ` ${t('form.photo.count', { count: photos[code].length })}` : '';
+    });
+    return h(
+      'div',
+      { class: 'material', 'data-material': code },
+      h('p', { class: 'mname' }, h('strong', {}, names[code] || code)),
+      h('label', { class: 'button file-button', for: `file-${code}` }, t('form.photo.take'), count, input),
+      h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: `paper-${code}`, value: '1', checked: Boolean(values[`paper-${code}`]) }), t('supplement.paper')),
+    );
+  });
+  const note = h('textarea', { rows: '2', maxlength: '2000' }, values.note || '');
+  const submit = h('button', { class: 'primary big', type: 'submit', 'data-testid': 'send-supplement' }, t('supplement.submit'));
+  const form = h(
+    'form',
+    { class: 'card', novalidate: true, 'data-testid': 'supplement-form', id: 'f-materials' },
+    h('h2', {}, t('supplement.title')),
+    errors.materials ? h('p', { class: 'error', role: 'alert' }, errors.materials) : null,
+    rows,
+    field({ name: 'note', label: t('form.note'), errors, input: note }),
+    errors.form ? h('p', { class: 'error', role: 'alert' }, errors.form) : null,
+    submit,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const got = formValues(form);
+    const chosen = Object.fromEntries(requested.filter((c) => photos[c]?.length).map((c) => [c, photos[c]]));
+    const paper = requested.filter((c) => !chosen[c] && got[`paper-${c}`]);
+    if (!Object.keys(chosen).length && !paper.length) {
+      ctx.show(await application(ctx, app.id, 'supplement', { materials: t('supplement.empty') }, got));
+      return;
+    }
+    submit.disabled = true;
+    try {
+      await supplement(ctx, app, { photos: chosen, paper, note: got.note });
+    } catch (error) {
+      ctx.show(await application(ctx, app.id, 'supplement', failed(error), got));
+      return;
+    }
+    supplementPhotos = { app: null, photos: {} };
+    ctx.flash('ok', t('queued', { id: app.receipt }));
+    ctx.workQueued();
+    ctx.route();
+  });
+  return form;
+}
+
+function pickupForm(ctx, app, errors, values) {
+  const collector = values.collector || '';
+  const radio = (value, label) =>
+    h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'collector', value, checked: collector === value }), label);
+  const form = h(
+    'form',
+    { class: 'card', novalidate: true, 'data-testid': 'pickup-form' },
+    h('h2', {}, t('pickup.title')),
+    h(
+      'fieldset',
+      { id: 'f-collector', class: errors.collector ? 'has-error' : false },
+      h('legend', {}, t('pickup.who')),
+      radio('applicant', t('pickup.applicant')),
+      radio('proxy', t('pickup.proxy')),
+      errors.collector ? h('p', { class: 'error' }, errors.collector) : null,
+    ),
+    field({ name: 'proxy_name', label: t('pickup.proxy_name.label'), errors, input: h('input', { type: 'text', value: values.proxy_name || '', autocomplete: 'off' }) }),
+    field({ name: 'proxy_id_number', label: t('pickup.proxy_id.label'), errors, input: h('input', { type: 'text', value: values.proxy_id_number || '', autocomplete: 'off' }) }),
+    h(
+      'div',
+      { class: errors.id_checked ? 'field has-error' : 'field', id: 'f-id_checked' },
+      h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'id_checked', value: '1', checked: Boolean(values.id_checked) }), t('pickup.id_checked')),
+      errors.id_checked ? h('p', { class: 'error' }, errors.id_checked) : null,
+    ),
+    errors.form ? h('p', { class: 'error', role: 'alert' }, errors.form) : null,
+    h('button', { class: 'primary big', type: 'submit', 'data-testid': 'confirm-pickup' }, t('pickup.submit')),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const got = formValues(form);
+    const problems = {};
+    if (got.collector !== 'applicant' && got.collector !== 'proxy') problems.collector = t('pickup.choose');
+    if (!got.id_checked) problems.id_checked = t('pickup.id_checked.missing');
+    Object.assign(problems, collectorProblems(got.collector, got.proxy_name || '', got.proxy_id_number || ''));
+    if (Object.keys(problems).length) {
+      ctx.show(await application(ctx, app.id, 'pickup', problems, got));
+      return;
+    }
+    try {
+      await handOver(ctx, app, { collector: got.collector, proxyName: got.proxy_name, proxyIdNumber: got.proxy_id_number });
+    } catch (error) {
+      ctx.show(await application(ctx, app.id, 'pickup', failed(error), got));
+      return;
+    }
+    ctx.flash('ok', t('queued', { id: app.receipt }));
+    ctx.workQueued();
+    ctx.route();
+  });
+  return form;
+}
+
+function ratingForm(ctx, app, errors, values) {
+  const form = h(
+    'form',
+    { class: 'card', novalidate: true, 'data-testid': 'rating-form' },
+    h('h2', {}, t('rating.title')),
+    h(
+      'fieldset',
+      { id: 'f-level', class: errors.level ? 'has-error' : false },
+      h('legend', {}, t('rating.question')),
+      RATING_LEVELS.map((level) =>
+        h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'level', value: level, checked: values.level === level }), t(`rating.${level}`)),
+      ),
+      errors.level ? h('p', { class: 'error' }, errors.level) : null,
+    ),
+    field({ name: 'comment', label: t('rating.comment'), errors, input: h('textarea', { rows: '2', maxlength: '2000' }, values.comment || '') }),
+    errors.form ? h('p', { class: 'error', role: 'alert' }, errors.form) : null,
+    h('button', { class: 'primary big', type: 'submit', 'data-testid': 'record-rating' }, t('rating.submit')),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const got = formValues(form);
+    if (!got.level) {
+      ctx.show(await application(ctx, app.id, 'rate', { level: t('rating.choose') }, got));
+      return;
+    }
+    try {
+      await rate(ctx, app, { level: got.level, comment: got.comment });
+    } catch (error) {
+      ctx.show(await application(ctx, app.id, 'rate', failed(error), got));
+      return;
+    }
+    ctx.flash('ok', t('queued', { id: app.receipt }));
+    ctx.workQueued();
+    ctx.route();
+  });
+  return form;
+}
+
+export async function application(ctx, id, _form = '', errors = {}, values = {}) {
+  const app = await getApplication(ctx.db, id);
+  if (!app) return [h('h1', {}, t('notfound.title')), h('p', {}, t('notfound.body'))];
+  const catalogue = await getMeta(ctx.db, 'catalogue');
+  const item = findItem(catalogue, app.item);
+  const names = materialNames(item);
+  const units = (catalogue && catalogue.units) || {};
+  const mine = (await attentionItems(ctx.db)).filter((a) => a.app && a.app.id === app.id);
+  let requested = [...new Set(mine.filter((a) => a.kind === 'supplement').flatMap((a) => a.materials))];
+  if (app.hub_status === 'supplement_requested' && !requested.length && item) requested = item.materials.map((m) => m.code);
+  const lines = await timeline(ctx.db, app.id);
+  const done = (event) => lines.some((l) => l.source === 'local' && l.event === event);
+  let action = null;
+  if (app.hub_status === 'supplement_requested') action = supplementForm(ctx, app, requested, names, errors, values);
+  else if (app.hub_status === 'ready_for_pickup' && !done('picked up')) action = pickupForm(ctx, app, errors, values);
+  else if (['delivered', 'closed'].includes(app.hub_status) && !done('rated')) action = ratingForm(ctx, app, errors, values);
+  return [
+    h('h1', {}, t('app.title', { receipt: app.receipt })),
+    errorSummary(t('form.errors'), errors),
+    h('section', { class: 'card' }, facts(app, units), h('a', { href: `#/receipt/${app.id}` }, t('app.receipt'))),
+    mine.length
+      ? h(
+          'section',
+          { class: 'card kind-supplement', 'data-testid': 'hub-says' },
+          h('h2', {}, t('app.reasons')),
+          mine.map((a) =>
+            h(
+              'div',
+              { 'data-kind': a.kind },
+              h('p', {}, h('strong', {}, t(`attention.${a.kind}`))),
+              a.reasons.length ? h('ul', { class: 'reasons' }, a.reasons.map((r) => h('li', {}, r))) : null,
+              a.materials.length ? h('p', {}, t('attention.materials.list', { materials: a.materials.map((c) => names[c] || c).join('、') })) : null,
+            ),
+          ),
+        )
+      : null,
+    action,
+    h('h2', {}, t('app.timeline')),
+    timelineList(lines, names, units),
+  ];
+}

@@ -1,0 +1,272 @@
+// One sync round, as the laptop's agent/syncer.py: push the outbox, upload photos, pull the
+// outlet's feed, and keep the hub's clock correction.
+//
+// Rules that keep a citizen's data safe on a bad network:
+// * A batch is written to `inflight` (its exact frame bytes) before it is sent, and re-sent
+//   byte for byte, with the same id, until an acknowledgement whose hub signature verifies
+//   comes back (the client verifies every answer: a captive portal's 200 is not one); only
+//   then are its outbox entries forgotten, and only those the hub reports settled.
+// * A refused record leaves the outbox for the attention list, with the hub's reasons; it
+//   never blocks the records behind it, and it is never dropped without a word.
+// * Each pulled page is applied in one transaction with the cursor it moves to; feed records
+//   that come with an acknowledgement are applied in the acknowledgement's transaction.
+// Batches go one at a time, each after the answer to the one before (the laptop keeps two on
+// the wire only on quick links; a runner's phone is rarely on one).
+
+import * as protocol from '../protocol/index.js';
+import { read, write } from './db.js';
+import { applyRecords } from './feed.js';
+import { addAttention, addTimeline, clearHubView, openAttention, setSent, updateApplication } from './local.js';
+import { APP_VERSION } from './device.js';
+
+export const CHUNK = 256 * 1024; // photo upload chunk: small enough to finish on a weak link
+const PULL_PAGE = 2000;
+const MAX_PAGES = 10_000;
+const TARGET_BATCH_BYTES = 1024 * 1024;
+const MAX_RECORDS = 500;
+const SETTLED = new Set(['accepted', 'duplicate']);
+
+export function newResult() {
+  return { pushed: 0, settled: 0, refused: 0, pulled: 0, uploaded: 0, resynced: false, notes: [] };
+}
+
+/** What every request tells the hub: app version, backlog, refused count. */
+async function heartbeat(db) {
+  return read(
+    db,
+    async (s) => ({
+      agent: APP_VERSION,
+      unsent: await s.outbox.count(),
+      quarantined: (await openAttention(s)).filter((a) => a.kind === 'rejected' || a.kind === 'conflict').length,
+    }),
+    ['outbox', 'attention'],
+  );
+}
+
+const decoder = new TextDecoder();
+
+// --- push -------------------------------------------------------------------------------------
+
+async function applyAck(db, ack, batch, now, result) {
+  const byIndex = new Map(ack.results.map((r) => [r.index, r]));
+  const settled = [];
+  const refused = [];
+  batch.records.forEach((recordId, index) => {
+    const res = byIndex.get(index);
+    if (!res || (res.id !== recordId && res.id !== null && res.id !== undefined)) return; // goes again
+    if (SETTLED.has(res.status)) settled.push(recordId);
+    else refused.push([recordId, res]);
+  });
+  await write(db, async (s) => {
+    const rows = new Map();
+    for (const id of batch.records) {
+      const row = await s.outbox.oneByIndex('record_id', id);
+      if (row) rows.set(id, row);
+    }
+    const created = settled.filter((id) => rows.get(id)?.kind === 'application.create');
+    let feed = ack.feed || null;
+    if (feed && ((await s.meta.get('cursor')) || 0) !== feed.after) feed = null; // pulled later instead
+    for (const id of created) {
+      await addTimeline(s, { application: id, at: now, source: 'local', event: 'accepted by hub' });
+    }
+    for (const [recordId, res] of refused) {
+      const row = rows.get(recordId);
+      const application = row ? row.application : null;
+      const reasons = (res.reasons || []).map((x) => ({ code: x.code, message: x.message, field: x.field ?? null }));
+      await addAttention(s, {
+        application,
+        record_id: recordId,
+        kind: res.status,
+        reasons,
+        body: row ? row.body : null,
+        now,
+      });
+      if (row && row.kind === 'application.create') {
+        await updateApplication(s, recordId, { sync_state: res.status, updated_at: now });
+      }
+      if (application) {
+        await addTimeline(s, {
+          application,
+          at: now,
+          source: 'hub',
+          event: `${res.status} by hub`,
+          detail: reasons.map((x) => x.message).join('; '),
+        });
+      }
+    }
+    for (const id of [...settled, ...refused.map(([id]) => id)]) {
+      const row = rows.get(id);
+      if (row) await s.outbox.delete(row.seq);
+    }
+    await s.inflight.delete(batch.batch);
+    if (feed) {
+      // The feed records this batch made, right after what this phone last pulled: applied
+      // as the page they would have come in, with the cursor they move to.
+      const updated = await applyRecords(s, feed.records, now);
+      await setSent(s, created.filter((id) => !updated.has(id)), now);
+      await s.meta.put(feed.cursor, 'cursor');
+      result.pulled += feed.records.length;
+    } else {
+      await setSent(s, created, now);
+    }
+  });
+  result.settled += settled.length;
+  result.refused += refused.length;
+  result.pushed += batch.records.length;
+}
+
+/** What the next requests tell the hub about this phone (read now: the client asks for it
+ * synchronously as it signs). */
+async function beat(db, client) {
+  const values = await heartbeat(db);
+  client.heartbeat = () => values;
+}
+
+async function send(db, client, batch, now, result) {
+  await beat(db, client);
+  const ack = await client.push(batch.frame, { feed: true });
+  if (ack.batch !== batch.batch) throw new Error('the hub acknowledged another batch'); // signed: a hub bug
+  await applyAck(db, ack, batch, now(), result);
+}
+
+/** The next batch from the outbox, oldest first, within the bounds; written in flight
+ * before it is returned, so a cut from here on re-sends these very bytes. */
+async function nextBatch(db, device, now) {
+  const rows = await read(db, (s) => s.outbox.all(undefined, MAX_RECORDS), ['outbox']);
+  if (!rows.length) return null;
+  const group = [];
+  let size = 0;
+  for (const row of rows) {
+    if (group.length && size + row.body.length > TARGET_BATCH_BYTES) break;
+    group.push(row);
+    size += row.body.length;
+  }
+  const batchId = protocol.uuid7(now());
+  const records = group.map((row) => JSON.parse(decoder.decode(row.body)));
+  // The frame is made outside the transaction (deflating is not IndexedDB work, and a
+  // transaction waiting on anything else commits by itself); the counter is checked again
+  // when the batch is written, so two tabs can never give two batches one seq.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const last = (await read(db, (s) => s.meta.get('batch_seq'), ['meta'])) || 0;
+    const sentAt = now();
+    const frame = await protocol.encodeBatch(
+      protocol.newBatch({ device: device.device_id, batchId, seq: last + 1, sentAt, records }),
+    );
+    const batch = { batch: batchId, seq: last + 1, frame, records: group.map((r) => r.record_id), created_at: sentAt };
+    const written = await write(
+      db,
+      async (s) => {
+        if (((await s.meta.get('batch_seq')) || 0) !== last) return false;
+        await s.meta.put(last + 1, 'batch_seq');
+        await s.inflight.put(batch);
+        return true;
+      },
+      ['meta', 'inflight'],
+    );
+    if (written) return batch;
+  }
+  throw new Error('the batch counter keeps changing: is another tab syncing?');
+}
+
+export async function push(db, client, device, result, { now }) {
+  // Sent in an earlier round, answer not seen: first, in order, byte for byte.
+  const stale = await read(db, (s) => s.inflight.all(), ['inflight']);
+  stale.sort((a, b) => a.seq - b.seq);
+  for (const batch of stale) await send(db, client, batch, now, result);
+  const total = await read(db, (s) => s.outbox.count(), ['outbox']);
+  for (let turn = 0; turn <= total; turn++) {
+    const batch = await nextBatch(db, device, now);
+    if (!batch) return;
+    await send(db, client, batch, now, result);
+  }
+}
+
+// --- photos ---------------------------------------------------------------------------------
+
+/** Upload the photos the hub lacks, each resumed where the hub's copy stopped; a photo's
+ * sealed bytes are let go only once the hub holds all of it. */
+export async function uploadPhotos(db, client, result) {
+  const waiting = await read(db, (s) => s.scans.byIndex('uploaded', 0), ['scans']);
+  if (!waiting.length) return;
+  waiting.sort((a, b) => a.created_at - b.created_at);
+  await beat(db, client);
+  const missing = await client.missingScans(waiting.map((s) => s.sha256));
+  for (const scan of waiting) {
+    if (scan.sha256 in missing) {
+      let offset = missing[scan.sha256];
+      for (let turn = 0; offset < scan.size && turn < scan.size / CHUNK + 3; turn++) {
+        offset = await client.uploadChunk(scan.sha256, offset, scan.bytes.subarray(offset, offset + CHUNK), scan.size);
+      }
+      if (offset < scan.size) throw new protocol.HubUnavailable(`the upload of photo ${scan.sha256.slice(0, 12)} made no progress`);
+      result.uploaded += 1;
+    }
+    await write(db, (s) => s.scans.put({ ...scan, bytes: null, uploaded: 1 }), ['scans']);
+  }
+}
+
+// --- pull -----------------------------------------------------------------------------------
+
+async function stateDigest(db) {
+  const pairs = await read(db, (s) => s.versions.all(), ['versions']);
+  return protocol.stateDigest(pairs.map((p) => [p.id, p.version]));
+}
+
+/** Run `work` with the client trying each request at most `attempts` times. */
+async function onlyTries(client, attempts, work) {
+  if (!attempts) return work();
+  const before = client.attempts;
+  client.attempts = attempts;
+  try {
+    return await work();
+  } finally {
+    client.attempts = before;
+  }
+}
+
+export async function pull(db, client, result, { now, attempts, checkState = true }) {
+  let cursor = (await read(db, (s) => s.meta.get('cursor'), ['meta'])) || 0;
+  let state = checkState ? await stateDigest(db) : null;
+  for (let turn = 0; turn < MAX_PAGES; turn++) {
+    await beat(db, client);
+    const page = await onlyTries(client, attempts, () => client.pull(cursor, { state, limit: PULL_PAGE }));
+    state = null; // the hub compares it only on the first page of a round
+    if (page.resync && !result.resynced) {
+      await write(db, async (s) => {
+        await clearHubView(s); // self-healing: forget the hub's view, keep every own record
+        await s.meta.put(0, 'cursor');
+      });
+      result.resynced = true;
+      cursor = 0;
+      continue;
+    }
+    await write(db, async (s) => {
+      await applyRecords(s, page.records, now());
+      await s.meta.put(page.next_cursor, 'cursor');
+      await s.meta.put(now(), 'last_pull_at');
+    });
+    result.pulled += page.records.length;
+    cursor = page.next_cursor;
+    if (!page.more) return;
+  }
+}
+
+// --- the round ------------------------------------------------------------------------------
+
+/** One full round. Throws HubUnavailable / HubRefused; what was done before stays done. */
+export async function syncOnce(db, client, device, { now = () => Date.now() } = {}) {
+  const result = newResult();
+  const pending = await read(db, async (s) => (await s.outbox.count()) + (await s.inflight.count()), ['outbox', 'inflight']);
+  if (pending) {
+    // Pull first so each acknowledgement's feed records follow on the cursor; only an
+    // optimisation, tried once: what stops it must not stop the push.
+    try {
+      await pull(db, client, result, { now, attempts: 1, checkState: false });
+    } catch (error) {
+      result.notes.push(`catch-up pull failed: ${error.name}: ${error.message}`.slice(0, 500));
+    }
+  }
+  await push(db, client, device, result, { now });
+  await uploadPhotos(db, client, result);
+  await pull(db, client, result, { now });
+  return result;
+}

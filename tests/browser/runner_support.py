@@ -1,0 +1,188 @@
+"""What the runner app's browser tests need beside Playwright: a hub whose clock is the real
+one (the browser signs with the real clock), a loopback proxy in front of it that can turn
+into a captive portal, and a camera for the phone's screens.
+
+The phone reaches the hub only through the proxy: the app's origin is the proxy's address
+(loopback, so a secure context), so IndexedDB, the service worker and the signed API all
+live there, as they would behind a hotel's Wi-Fi.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.support.netfaults import _read_http_message
+from tests.support.served import Clock, ServedHub, served_hub
+
+PHONE = {"width": 360, "height": 740}
+PORTAL_PAGE = b"<html><body><h1>Free WiFi</h1><p>Please log in to continue.</p></body></html>"
+
+
+class RealClock(Clock):
+    """The hub's clock follows real time (plus what a test advances it by): the browser
+    signs with the real clock, and a stuck hub clock would make its signatures stale."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+    def __call__(self) -> int:
+        return int(time.time() * 1000) + self.ms
+
+
+@contextmanager
+def runner_hub(data: Path) -> Iterator[ServedHub]:
+    """A served hub with one township outlet (where runners work) and its carrier."""
+    with served_hub(data, RealClock()) as hub:
+        hub.outlet("TS-JINTANG-01", kind="township", region="510121")
+        yield hub
+
+
+class PortalProxy:
+    """Forwards everything to the hub, until ``portal`` is set: then every API request is
+    answered ``200 OK`` with a Wi-Fi sign-in page, as a captive portal does, and never
+    reaches the hub. The app's own files still pass (the phone has them cached anyway).
+
+    ``lose_push_answers``: so many pushes reach the hub and are applied, but their answers
+    never come back (the cut that makes a naive client send a batch twice)."""
+
+    def __init__(self) -> None:
+        self.portal = False
+        self.lose_push_answers = 0
+        self.lost = 0
+        self.api_lines: list[str] = []  # the request line of every API request, in order
+        self.portal_answers = 0
+        self.lock = threading.Lock()
+
+    def handle(self, client: Any, up: Any, request: bytes, stopping: threading.Event) -> None:
+        line = request.split(b"\r\n", 1)[0]
+        is_api = b" /api/" in line
+        with self.lock:
+            if is_api:
+                self.api_lines.append(line.decode(errors="replace"))
+            portal = self.portal and is_api
+            self.portal_answers += int(portal)
+        if portal:
+            head = (
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                + f"Content-Length: {len(PORTAL_PAGE)}\r\n".encode()
+                + b"Connection: close\r\n\r\n"
+            )
+            client.sendall(head + PORTAL_PAGE)
+            return
+        up.sendall(request)
+        answer = _read_http_message(up)
+        with self.lock:
+            lose = line.startswith(b"POST /api/v1/sync/push") and self.lose_push_answers > 0
+            if lose:
+                self.lose_push_answers -= 1
+                self.lost += 1
+        if not lose:
+            client.sendall(answer)
+
+
+@contextmanager
+def portal_proxy(hub: ServedHub) -> Iterator[tuple[str, PortalProxy]]:
+    """The proxy on a loopback port until the block ends; yields its URL and its switch.
+
+    One request per connection (each is marked ``Connection: close``). A browser opens
+    connections it may never use (preconnects) and drops others half-way: such a
+    connection simply ends, it is not a failure of the test."""
+    proxy = PortalProxy()
+    upstream = int(hub.url.rsplit(":", 1)[1])
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    stopping = threading.Event()
+
+    def forward(client: socket.socket) -> None:
+        try:
+            with client, socket.create_connection(("127.0.0.1", upstream), timeout=10) as up:
+                client.settimeout(10)
+                request = _read_http_message(client)
+                if not request:
+                    return
+                request = request.replace(b"Connection: keep-alive", b"Connection: close", 1)
+                proxy.handle(client, up, request, stopping)
+        except OSError:  # timeouts and resets: the browser gave up on this connection
+            return
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=forward, args=(client,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", proxy
+    finally:
+        stopping.set()
+        thread.join(timeout=2)
+        listener.close()
+
+
+def png(width: int = 64, height: int = 48, seed: int = 0) -> bytes:
+    """A small valid PNG (a colour gradient), as a phone camera's picture stands in."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(
+        b"\x00"
+        + b"".join(
+            bytes(((x * 4 + seed) % 256, (y * 5) % 256, (x + y) % 256)) for x in range(width)
+        )
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def photo_file(folder: Path, name: str, seed: int) -> Path:
+    path = folder / name
+    path.write_bytes(png(seed=seed))
+    return path
+
+
+def qr_video(folder: Path, text: str, *, side: int = 480, frames: int = 10) -> Path:
+    """A Y4M video of a QR code holding ``text``, for Chromium's fake camera
+    (``--use-file-for-fake-video-capture``): the phone's camera pointed at the hub's page."""
+    import segno
+
+    matrix = segno.make(text, error="m").matrix
+    modules = len(matrix) + 8  # the quiet zone: 4 modules each side
+    scale = side // modules
+    offset = (side - scale * modules) // 2 + 4 * scale
+    luma = bytearray(b"\xff" * side * side)
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    start = (offset + y * scale + dy) * side + offset + x * scale
+                    luma[start : start + scale] = b"\x00" * scale
+    chroma = b"\x80" * (side // 2) * (side // 2)
+    frame = b"FRAME\n" + bytes(luma) + chroma + chroma
+    path = folder / "qr.y4m"
+    header = f"YUV4MPEG2 W{side} H{side} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + frame * frames)
+    return path
