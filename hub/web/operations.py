@@ -68,8 +68,14 @@ def refusal(exc: Exception) -> str:
 
 
 def send_back(key: str, errors: dict[str, str], values: dict[str, Any], app_id: str):
-    """The page the form was on, again, with this form's input and errors (400)."""
+    """The page the form was on, again, with this form's input and errors (400).
+
+    The errors are also said at the top of the page: the form may no longer be on it (an
+    application another operator posted meanwhile shows no posting form), and a refusal
+    that nobody can read is a dead end."""
     failed = {"key": key, "errors": errors, "values": values}
+    for message in dict.fromkeys(errors.values()):
+        flash(message, "error")
     if request.form.get("back") == "dashboard" and g.page_user["role"] in STAFF_ROLES:
         return render_dashboard(failed=failed, status=400)
     return render_application(visible(app_id), failed=failed, status=400)
@@ -226,10 +232,10 @@ def revoke(device_id: str) -> Any:
     device = device_or_404(device_id)
     values = {"reason": request.form.get("reason", "").strip()}
     errors: dict[str, str] = {}
+    # A device already revoked is shown as such (revoke.html), with no form: the hub's own
+    # refusal (setup.revoke_device) keeps a second revocation from changing anything.
     if request.method == "POST":
-        if device["revoked_at"] is not None:
-            errors["reason"] = _("This device was already revoked.")
-        elif not values["reason"]:
+        if not values["reason"]:
             errors["reason"] = _("Say why the device is revoked; the reason is recorded.")
         elif len(values["reason"]) > REASON_MAX:
             errors["reason"] = _("A reason is at most %(n)s characters.", n=REASON_MAX)

@@ -18,7 +18,7 @@ from hub.store import delivery as ship_store
 from hub.store import write
 from sync.records import PickupConfirm
 from tests import factories
-from tests.hub.test_e2e_delivery import decided, rating, session
+from tests.hub.test_e2e_delivery import apps_for, decided, rating, session
 from tests.hub.test_e2e_sync import enrolled
 from tests.hub.web.test_pages import UNIT, post_form, signed_in, token
 
@@ -194,8 +194,10 @@ def test_revoking_a_device_asks_for_confirmation_and_a_reason_and_is_audited(hub
     assert answer.json()["code"] == "device_revoked"
     again = post_form(s, hub, path, {"reason": "again"})
     assert again.status_code == 400 and len(rows(hub, "SELECT * FROM audit_log")) == 1
-    assert "该设备已被吊销。" in again.text  # the page's own check, not the hub's refusal
-    assert "中心拒绝了此操作" not in again.text
+    # The page shows the device as revoked (with the first reason), not a refusal.
+    assert "该设备已被吊销。" in again.text and "笔记本电脑被盗" in again.text
+    assert 'data-testid="revoke-form"' not in again.text
+    assert rows(hub, "SELECT revoked_reason FROM devices")[0]["revoked_reason"] == "笔记本电脑被盗"
     assert s.get(f"{hub.url}/devices/no-such/revoke", timeout=10).status_code == 404
 
 
@@ -274,6 +276,31 @@ def test_posting_a_result_from_the_dashboard_and_the_application_page(hub, ems):
         data={"carrier": "EMS", "tracking": "EA000000028CN", "csrf_token": token(other_page)},
     )
     assert hidden.status_code == 404
+
+
+def test_the_pages_post_and_send_to_the_outlet_only_a_result_waiting_for_it(hub, ems):
+    """The page's own checks, with its own words: a pickup application is never posted, a
+    mailed one not before its result is issued, and neither goes to the outlet before."""
+    device = enrolled(hub)
+    pickup = apps_for(device, 1, mail=False, seed=7)[0]
+    assert device.push([pickup]).results[0].status == "accepted"
+    waiting = apps_for(device, 1, mail=True, seed=8)[0]  # routed, its result not yet issued
+    assert device.push([waiting]).results[0].status == "accepted"
+    s = signed_in(hub, "op", "operator")
+    for app in (pickup, waiting):
+        path = f"/applications/{app.id}"
+        before = application_row(hub, app.id)
+        posted = post_form(
+            s, hub, f"{path}/shipment", {"carrier": "EMS", "tracking": "EA123456785CN"}, page=path
+        )
+        assert posted.status_code == 400
+        assert "该申请当前不在待寄出状态。" in posted.text, app.id
+        assert "中心拒绝了此操作" not in posted.text  # the page's check, not the hub's refusal
+        sent = post_form(s, hub, f"{path}/to-outlet", {"note": "地址不详"}, page=path)
+        assert sent.status_code == 400
+        assert "该申请在当前环节不能转到网点领取。" in sent.text
+        assert "中心拒绝了此操作" not in sent.text
+        assert shipments_of(hub, app.id) == [] and application_row(hub, app.id) == before
 
 
 def test_carrier_events_by_hand_then_returned_mail_sent_again_or_to_the_outlet(hub, ems):
