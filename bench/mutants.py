@@ -1,10 +1,14 @@
 """Mutation testing of the hub's permission checks: does removing or bending a check make a
 test fail?
 
-mutmut 3 (configured in ``[tool.mutmut]`` of pyproject.toml, for routing, the workflow and the
-cases) never mutates a decorated function, so it cannot reach the checks inside the Flask
-views (``@bp.post(...)``, ``@requires(...)``, ``@role_required(...)``) nor the role lists of
-those decorators. This runner does, one mutation at a time, honestly:
+mutmut 3 runs over the workflow and the cases (``[tool.mutmut]`` of pyproject.toml; it is a
+tool for occasional runs, not in the locks: in a venv of its own with the test lock,
+``pip install mutmut==3.8.1``, then ``pip install --no-deps -e .`` and ``mutmut run`` in a
+copy of the checkout). It never mutates a decorated function, so it cannot reach the checks
+inside the Flask views (``@bp.post(...)``, ``@requires(...)``, ``@role_required(...)``) nor
+the role lists of those decorators, and a call made when a module is imported (the
+workflow's table) runs before its mutant is switched on. This runner does both, one
+mutation at a time, honestly:
 
 * it copies the checkout (``hub``, ``sync``, ``agent``, ``tests``, ``docs``, ``pyproject.toml``,
   ``README.md``) into a temporary folder, and only ever writes there: the checkout's own files
@@ -141,10 +145,13 @@ PLAN = (
     ),
     Target(
         "hub/ingest.py",
-        _modes("_own_application _check_receipt_tag _succeeded_by", "_check_create"),
+        _modes("_own_application _check_receipt_tag", "_check_create"),
         SYNC_TESTS,
     ),
-    Target("hub/api_sync.py", _modes("", "_verify _apply_push _predecessor"), SYNC_TESTS),
+    Target(
+        "hub/api_sync.py", _modes("_check_previous", "_verify _apply_push _predecessor"), SYNC_TESTS
+    ),
+    Target("hub/store/devices.py", _modes("former_tags"), SYNC_TESTS),
 )
 
 
