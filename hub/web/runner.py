@@ -11,6 +11,10 @@ one file:
 * ``sw.js`` gets the bundle's build id in place of ``__DAIBAN_BUILD__``. The service worker
   names its cache after it, and the browser installs a new worker (and so a new app shell)
   exactly when any file of the bundle changed, because then sw.js's bytes changed too.
+* ``sw.js`` also gets the list of the bundle's files in place of ``__DAIBAN_FILES__`` (a JSON
+  array, which is a JavaScript array literal): the worker precaches each of them, the app's
+  code chunks (loaded by ``import()`` when a screen first needs them) included, so none is
+  missing on a phone that went offline before it used that screen.
 * ``initials.json``: the pinyin initials of the hub's catalogue items (社会保障卡申领 ->
   shbzksl), so the phone finds items by initials as the laptop does, with the same pypinyin.
 
@@ -34,6 +38,10 @@ from .. import context
 
 DIST = Path(__file__).parent / "runner_dist"
 BUILD_MARK = b"__DAIBAN_BUILD__"
+FILES_MARK = b"__DAIBAN_FILES__"
+# Served by other names than their own, or not cached by the worker: the page is "./", and
+# the worker does not cache itself.
+NOT_PRECACHED = frozenset({"index.html", "sw.js"})
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -94,7 +102,12 @@ def bundle(root: Path = DIST) -> Bundle:
         build = digest.hexdigest()[:16]
         files = dict(raw)
         if "sw.js" in files:
-            files["sw.js"] = files["sw.js"].replace(BUILD_MARK, build.encode())
+            precached = json.dumps(sorted(n for n in files if n not in NOT_PRECACHED))
+            files["sw.js"] = (
+                files["sw.js"]
+                .replace(BUILD_MARK, build.encode())
+                .replace(FILES_MARK, precached.encode())
+            )
         made = Bundle(build=build, files=files)
         _cached = (listing, made)
         return made

@@ -19,6 +19,32 @@ test('uuid7 reproduces the ids the vectors were made with', () => {
   assert.throws(() => uuid7TimeMs('01A0C458-0d20-7001-8203-040506070809'), { reason: 'uuid7' });
 });
 
+test('uuid7 (the uuid package laid out as ours) is sync/ids.py uuid7 for any time and bytes', () => {
+  // sync/ids.py's layout, written out: time, then the random bytes with the version and
+  // variant bits set over theirs.
+  const reference = (ms, r) => {
+    const b = new Uint8Array(16);
+    let t = ms;
+    for (let i = 5; i >= 0; i--) {
+      b[i] = t % 256;
+      t = Math.floor(t / 256);
+    }
+    b.set(r, 6);
+    b[6] = 0x70 | (b[6] & 0x0f);
+    b[8] = 0x80 | (b[8] & 0x3f);
+    const h = Buffer.from(b).toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  };
+  for (let n = 0; n < 2000; n++) {
+    const ms = n < 3 ? [0, 2 ** 48 - 1, T0][n] : Math.floor(Math.random() * 2 ** 48);
+    const r = crypto.getRandomValues(new Uint8Array(10));
+    if (n === 3) r.fill(0xff);
+    assert.equal(uuid7(ms, r), reference(ms, r));
+  }
+  assert.equal(uuid7(T0, [...range(10, 20)]), vector('sealed.json')[0].record_id); // a plain array too
+  assert.throws(() => uuid7(T0, range(0, 9)), { code: 'invalid' });
+});
+
 test('device tags and receipt numbers as sync/ids.py makes them', () => {
   assert.equal(deviceTag(0), '2222');
   assert.equal(deviceTag(7), '2229');

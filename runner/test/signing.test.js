@@ -8,8 +8,10 @@ import {
   publicKeyText,
   signRequest,
   signResponse,
+  signSuccession,
   verifyRequest,
   verifyResponse,
+  verifySuccession,
 } from '../src/protocol/index.js';
 import { b64, hex, keys, rejectsWith, vector } from './vectors.js';
 
@@ -78,4 +80,21 @@ test('a device key is Ed25519, non-extractable, with its public half as enrolmen
   const signed = await verifyRequest({ method: 'GET', target: '/api/v1/sync/pull?cursor=0', headers, body: new Uint8Array(), key: await publicKeyFromText(textKey) });
   assert.equal(signed.keyId, 'dev-2229');
   await assert.rejects(signRequest({ method: 'GET', target: '/', key: pair.privateKey, keyId: 'd', created: 1, nonce: 'short' }), { field: 'nonce' });
+});
+
+test('the succession proof is sync/signing.py sign_succession byte for byte, and verifies', async () => {
+  // sign_succession(device key of keys.json, hub signing public text), made by Python: Ed25519
+  // is deterministic, so the old key's proof is the same bytes in both.
+  const newKey = textOf(keys.hub_signing_public);
+  const want = '6olD3XecZ-tYsyiYhxrruzA1J58eMwtVIE0u3Xm2T-2V9M3-GQzdYKRh6ZZYiZV_CdyjK0MLR2OteSko3aUyBQ';
+  const proof = await signSuccession(await device(), newKey);
+  assert.equal(proof, want);
+  const old = await publicKeyFromText(textOf(keys.device_signing_public));
+  assert.equal(await verifySuccession(old, newKey, proof), true);
+  assert.equal(await verifySuccession(old, `${newKey.slice(0, -1)}A`, proof), false);
+  assert.equal(await verifySuccession(old, newKey, 'not base64!'), false);
+  // a fresh non-extractable key signs too (the phone's old key is one)
+  const fresh = await generateDeviceKey();
+  const signed = await signSuccession(fresh.privateKey, newKey);
+  assert.equal(await verifySuccession(fresh.publicKey, newKey, signed), true);
 });

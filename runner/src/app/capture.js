@@ -5,11 +5,13 @@
 // outlet's kind, the materials against the item, the ID number and phones against the
 // protocol's validators (the same rules as sync/validators.py). Personal data and photos are
 // sealed to the hub's key before they touch storage; only masked copies are kept in clear.
-// An application, its photos and its outbox entry commit in one transaction.
+// An application, its photos and its outbox entry commit in one transaction (and the draft
+// it was filled in as goes in that same transaction).
 
 import * as protocol from '../protocol/index.js';
 import { nextCounter, write } from './db.js';
 import { addTimeline, resolveAttention } from './local.js';
+import { settleDraft } from './drafts.js';
 import { t } from './i18n.js';
 
 const ID_TYPES = ['resident_id', 'passport', 'hk_macau_permit', 'taiwan_permit', 'foreign_permanent_id'];
@@ -197,8 +199,11 @@ function newId(now) {
   return protocol.uuid7(now);
 }
 
-/** Check, seal and store a new application with its outbox entry: `{id, receipt}`. */
-export async function captureNew(ctx, item, values, chosen, now = Date.now()) {
+/** Check, seal and store a new application with its outbox entry: `{id, receipt}`.
+ * `draftId`: the draft (drafts.js) it was filled in as: its id becomes the application's, and
+ * its photos, sealed already when they were taken, are `chosen.photos` ({code: [{sha256,
+ * size, media_type}]}); they move to `scans` and the draft goes, in the same transaction. */
+export async function captureNew(ctx, item, values, chosen, { draftId, now = Date.now() }) {
   const { db, device, runner } = ctx;
   const name = values.name.trim();
   const idType = ID_TYPES.includes(values.id_type) ? values.id_type : 'resident_id';
@@ -206,8 +211,14 @@ export async function captureNew(ctx, item, values, chosen, now = Date.now()) {
     idType === 'resident_id' ? validated(values.id_number, protocol.residentId, 'id_number') : values.id_number.trim().toUpperCase();
   const phone = validated(values.phone, protocol.mobile, 'phone');
   const region = (values.region || '').trim() || device.outlet.region;
-  const recordId = newId(now);
-  const { scans, blobs } = await sealPhotos(device, chosen.photos, recordId, now);
+  if (!protocol.isUuid7(draftId)) throw new Error('a new application is saved from its draft');
+  const recordId = draftId;
+  const scans = {};
+  const keep = new Set();
+  for (const [code, list] of Object.entries(chosen.photos)) {
+    scans[code] = list.map((p) => ({ sha256: p.sha256, size: p.size, media_type: p.media_type }));
+    for (const p of list) keep.add(p.sha256);
+  }
   const applicant = await protocol.sealApplicant(
     device.hub.sealing_key,
     { name, id_type: idType, id_number: idNumber, phone },
@@ -265,7 +276,7 @@ export async function captureNew(ctx, item, values, chosen, now = Date.now()) {
       address_masked: delivery.method === 'mail' ? delivery.masked : null,
       materials: provided,
       promised: record.promised,
-      photos: blobs.length,
+      photos: keep.size,
       sync_state: 'queued',
       hub_status: null,
       hub_version: null,
@@ -276,9 +287,7 @@ export async function captureNew(ctx, item, values, chosen, now = Date.now()) {
       last_mail_event: null,
       updated_at: now,
     };
-    for (const blob of blobs) {
-      if (!(await s.scans.get(blob.sha256))) await s.scans.put(blob);
-    }
+    await settleDraft(s, recordId, keep, now);
     await s.applications.add(row);
     await s.outbox.add({ record_id: recordId, kind: 'application.create', application: recordId, body, created_at: now });
     await addTimeline(s, {

@@ -12,13 +12,19 @@
 //   timeline      what happened to each application, here and at the hub
 //   attention     refused records, supplements, returned mail: what the runner must act on
 //   versions      (application, hub version) the hub told this outlet about: the state digest
+//   drafts        a form being filled in, per item: its typed values encrypted with the
+//                 phone's own AES-GCM key (drafts.js), never in clear
+//   draft_photos  photos taken for a draft, sealed to the hub as soon as taken
 //
 // Every change that must be all-or-nothing is one transaction (`tx`). IndexedDB commits a
 // transaction by itself once nothing is pending on it, so a transaction's function awaits
 // only IndexedDB requests: sealing, hashing and encoding happen before it opens.
 
 export const DB_NAME = 'daiban-runner';
-const VERSION = 1;
+// The schema's version. Each version's changes are one `case` of `upgrade` below, applied in
+// turn from the version a phone has: a phone that skipped versions gets every step, and what
+// it holds (unsent work above all) is kept. A new version adds a case; it never edits one.
+export const VERSION = 2;
 export const STORES = [
   'meta',
   'applications',
@@ -28,25 +34,54 @@ export const STORES = [
   'timeline',
   'attention',
   'versions',
+  'drafts',
+  'draft_photos',
 ];
 
-function upgrade(db) {
-  db.createObjectStore('meta');
-  const apps = db.createObjectStore('applications', { keyPath: 'id' });
-  apps.createIndex('captured_at', 'captured_at');
-  apps.createIndex('receipt', 'receipt', { unique: true });
-  const outbox = db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true });
-  outbox.createIndex('record_id', 'record_id', { unique: true });
-  outbox.createIndex('application', 'application');
-  db.createObjectStore('inflight', { keyPath: 'batch' });
-  const scans = db.createObjectStore('scans', { keyPath: 'sha256' });
-  scans.createIndex('uploaded', 'uploaded');
-  const timeline = db.createObjectStore('timeline', { keyPath: 'n', autoIncrement: true });
-  timeline.createIndex('application', 'application');
-  const attention = db.createObjectStore('attention', { keyPath: 'n', autoIncrement: true });
-  attention.createIndex('application', 'application');
-  attention.createIndex('record_id', 'record_id');
-  db.createObjectStore('versions', { keyPath: 'id' });
+/** Thrown when the store is not what this version of the app reads (see `openDb`). */
+export class StoreProblem extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'StoreProblem';
+    this.code = code; // a message key: storage.newer, storage.blocked, storage.schema
+  }
+}
+
+function upgrade(db, transaction, oldVersion) {
+  switch (oldVersion) {
+    case 0: {
+      // version 1: the first runner app
+      db.createObjectStore('meta');
+      const apps = db.createObjectStore('applications', { keyPath: 'id' });
+      apps.createIndex('captured_at', 'captured_at');
+      apps.createIndex('receipt', 'receipt', { unique: true });
+      const outbox = db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true });
+      outbox.createIndex('record_id', 'record_id', { unique: true });
+      outbox.createIndex('application', 'application');
+      db.createObjectStore('inflight', { keyPath: 'batch' });
+      const scans = db.createObjectStore('scans', { keyPath: 'sha256' });
+      scans.createIndex('uploaded', 'uploaded');
+      const timeline = db.createObjectStore('timeline', { keyPath: 'n', autoIncrement: true });
+      timeline.createIndex('application', 'application');
+      const attention = db.createObjectStore('attention', { keyPath: 'n', autoIncrement: true });
+      attention.createIndex('application', 'application');
+      attention.createIndex('record_id', 'record_id');
+      db.createObjectStore('versions', { keyPath: 'id' });
+    }
+    // falls through
+    case 1: {
+      // version 2: forms being filled in, kept across a killed tab (typed values encrypted
+      // with the phone's draft key, photos sealed to the hub as they are taken)
+      const drafts = db.createObjectStore('drafts', { keyPath: 'id' });
+      drafts.createIndex('item', 'item');
+      const photos = db.createObjectStore('draft_photos', { keyPath: 'sha256' });
+      photos.createIndex('draft', 'draft');
+    }
+    // falls through
+    default:
+      break;
+  }
+  transaction.objectStore('meta').put(VERSION, 'schema_version');
 }
 
 /** A request as a promise (its result, or its error). */
@@ -59,19 +94,37 @@ export function done(request) {
 
 export function openDb(name = DB_NAME) {
   const request = indexedDB.open(name, VERSION);
-  request.onupgradeneeded = () => upgrade(request.result);
+  request.onupgradeneeded = (event) => upgrade(request.result, request.transaction, event.oldVersion);
   return new Promise((resolve, reject) => {
-    request.onsuccess = () => {
+    request.onsuccess = async () => {
       const db = request.result;
       // Another tab opened a newer version of the app: let it upgrade, and reload this one.
       db.onversionchange = () => {
         db.close();
         location.reload();
       };
+      try {
+        const stored = await done(db.transaction(['meta']).objectStore('meta').get('schema_version'));
+        if (stored !== VERSION) {
+          db.close();
+          reject(new StoreProblem('storage.schema', `the store says schema ${stored}, this app reads ${VERSION}`));
+          return;
+        }
+      } catch (error) {
+        db.close();
+        reject(error);
+        return;
+      }
       resolve(db);
     };
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => reject(new Error('the store is held by an older tab: close it'));
+    request.onerror = () => {
+      const error = request.error;
+      // The store was upgraded by a newer version of the app than this page: a reload
+      // fetches that version (the data stays as it is).
+      if (error && error.name === 'VersionError') reject(new StoreProblem('storage.newer', String(error.message)));
+      else reject(error);
+    };
+    request.onblocked = () => reject(new StoreProblem('storage.blocked', 'the store is held by an older tab'));
   });
 }
 

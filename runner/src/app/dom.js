@@ -1,6 +1,8 @@
 // A few lines of DOM building, so screens read as the markup they make. Text is always set
 // as text (never parsed as HTML): names and reasons from the hub cannot inject markup.
 
+import { t } from './i18n.js';
+
 /** An element: `h('p', {class: 'hint'}, 'text', child, [more])`. Attributes starting with
  * `on` are listeners; `false`/`null`/`undefined` attributes and children are left out. */
 export function h(tag, attrs = {}, ...children) {
@@ -63,7 +65,7 @@ export function field({ name, label, errors = {}, hint = '', input }) {
 
 /** The error summary at the top of a refused form, linking to each marked field. */
 export function errorSummary(title, errors) {
-  const entries = Object.entries(errors);
+  const entries = Object.entries(errors).filter(([name]) => !name.startsWith('_')); // _detail: technical
   if (!entries.length) return null;
   return h(
     'div',
@@ -99,4 +101,27 @@ export function formValues(form) {
     values[control.name] = control.value;
   }
   return values;
+}
+
+/** The technical detail of a problem (an error's name, the hub's own English message, a
+ * code), folded away behind 详情 / Details: the runner reads the plain words above it, and
+ * can still show the hub operator exactly what happened. Null when there is nothing. */
+export function details(detail, label = t('details')) {
+  const text = String(detail ?? '').trim();
+  if (!text) return null;
+  return h(
+    'details',
+    { class: 'technical', 'data-testid': 'details' },
+    h('summary', {}, label),
+    h('p', {}, h('code', {}, text)),
+  );
+}
+
+/** The technical detail of an error: its name, code and message, as one line. */
+export function errorDetail(error) {
+  if (!error) return '';
+  if (typeof error !== 'object') return String(error);
+  const parts = [error.name && error.name !== 'Error' ? error.name : '', error.code ? `[${error.code}]` : '', error.message || ''];
+  if (error.status) parts.push(`HTTP ${error.status}`);
+  return parts.filter(Boolean).join(' ');
 }

@@ -6,7 +6,29 @@
 // written together.
 
 import { read } from './db.js';
-import { t } from './i18n.js';
+import { known, t } from './i18n.js';
+
+// Reasons whose message is a person's own words (the officer's request, the carrier's note):
+// shown as they are. Any other reason is a code the app words; the hub's own (English)
+// message and the code go behind 详情.
+const SAID_BY_PEOPLE = new Set(['supplement', 'mail.returned']);
+
+/** One reason of the hub in the runner's words: `{text, detail}`. */
+export function reasonWords(reason) {
+  const code = String(reason.code || '');
+  const message = String(reason.message || '');
+  if (SAID_BY_PEOPLE.has(code)) return { text: message || t(`attention.${code === 'supplement' ? 'supplement' : 'returned'}`), detail: '' };
+  const detail = [message, code ? `(${code}${reason.status ? `, HTTP ${reason.status}` : ''}${reason.field ? `, ${reason.field}` : ''})` : '']
+    .filter(Boolean)
+    .join(' ');
+  if (code.startsWith('batch.')) {
+    const key = `attention.held.${code.slice(6)}`;
+    return { text: known(key) ? t(key) : t('attention.held.reason'), detail };
+  }
+  if (code && known(code)) return { text: t(code, {}, message), detail };
+  const general = code.startsWith('invalid.') ? 'attention.reason.invalid' : 'attention.reason.other';
+  return { text: t(general), detail };
+}
 
 export async function addTimeline(s, { application, at, source, event, detail = '', ...more }) {
   await s.timeline.add({ application, at, source, event, detail, ...more });
@@ -38,8 +60,8 @@ export async function noteVersion(s, application, version) {
   if (!known || known.version < version) await s.versions.put({ id: application, version });
 }
 
-export async function addAttention(s, { application, record_id, kind, reasons, body = null, now }) {
-  await s.attention.add({ application, record_id, kind, reasons, body, created_at: now, resolved_at: null });
+export async function addAttention(s, { application, record_id, kind, reasons, body = null, now, ...more }) {
+  await s.attention.add({ application, record_id, kind, reasons, body, ...more, created_at: now, resolved_at: null });
 }
 
 export async function resolveAttention(s, { application, kind, now }) {
@@ -111,8 +133,8 @@ export async function attentionItems(db) {
           at: row.created_at,
           app,
           record_id: row.record_id,
-          // A reason the app has words for is said in them; else the hub's own message.
-          reasons: (row.reasons || []).map((r) => (r.code ? t(r.code, {}, r.message || r.code) : r.message || '')),
+          n: row.n,
+          reasons: (row.reasons || []).map(reasonWords),
           materials: (row.reasons || []).flatMap((r) => r.materials || []),
         });
       }
@@ -120,11 +142,12 @@ export async function attentionItems(db) {
       for (const app of apps.filter((a) => a.hub_status === 'rejected')) {
         const lines = await s.timeline.byIndex('application', app.id);
         const why = lines.filter((l) => l.source === 'hub' && l.event === 'rejected' && l.detail).map((l) => l.detail);
-        out.push({ kind: 'dept_rejected', at: app.updated_at, app, record_id: app.id, reasons: why.slice(-1), materials: [] });
+        const reasons = why.slice(-1).map((text) => ({ text, detail: '' }));
+        out.push({ kind: 'dept_rejected', at: app.updated_at, app, record_id: app.id, reasons, materials: [] });
       }
       const covered = new Set(out.filter((x) => x.app && x.kind === 'returned').map((x) => x.app.id));
       for (const app of apps.filter((a) => a.hub_status === 'returned' && !covered.has(a.id))) {
-        out.push({ kind: 'returned', at: app.updated_at, app, record_id: app.id, reasons: [app.tracking || ''], materials: [] });
+        out.push({ kind: 'returned', at: app.updated_at, app, record_id: app.id, reasons: [{ text: app.tracking || '', detail: '' }], materials: [] });
       }
       return out;
     },

@@ -2,8 +2,8 @@
 // service worker, and draws the screen the address (#/...) names. Everything the runner does
 // is kept in IndexedDB first; the sync rounds (autosync.js) take it to the hub when they can.
 
-import { h, mount } from './dom.js';
-import { getMeta, openDb, putMeta } from './db.js';
+import { details, errorDetail, h, mount } from './dom.js';
+import { StoreProblem, getMeta, openDb, putMeta } from './db.js';
 import { lang, setLang, t, when } from './i18n.js';
 import { attentionItems, backlog } from './local.js';
 import * as session from './session.js';
@@ -15,11 +15,14 @@ import * as listScreens from './screens/lists.js';
 import * as newScreens from './screens/new.js';
 import * as receiptScreen from './screens/receipt.js';
 import * as applicationScreen from './screens/application.js';
+import * as deviceScreens from './screens/device.js';
 
 const ROUTES = [
   [/^#\/enrol$/, enrolScreen.enrol, 'open'],
   [/^#\/setup$/, runnerScreens.setup, 'enrolled'],
   [/^#\/signin$/, runnerScreens.signin, 'enrolled'],
+  [/^#\/reenrol$/, deviceScreens.reenrol, 'enrolled'],
+  [/^#\/settings$/, deviceScreens.settings, 'signed'],
   [/^#\/today$/, listScreens.today, 'signed'],
   [/^#\/all$/, listScreens.all, 'signed'],
   [/^#\/attention$/, listScreens.attention, 'signed'],
@@ -68,6 +71,7 @@ function top() {
       'div',
       { class: 'who' },
       h('button', { type: 'button', class: 'link', lang: lang() === 'zh' ? 'en' : 'zh-Hans', onclick: switchLang }, t('lang.other')),
+      signedIn() ? h('a', { class: 'link', href: '#/settings', 'data-testid': 'settings' }, t('settings.title')) : null,
       signedIn()
         ? h('button', { type: 'button', class: 'link', 'data-testid': 'signout', onclick: () => {
             session.signOut();
@@ -129,15 +133,31 @@ function nav(here, attention) {
 
 function flashes() {
   const shown = ctx.flashes.splice(0);
-  return shown.map(({ kind, text }) =>
-    h('p', { class: `flash flash-${kind}`, role: kind === 'ok' ? 'status' : 'alert', 'data-testid': `flash-${kind}` }, text),
+  return shown.map(({ kind, text, detail }) =>
+    h(
+      'div',
+      { class: `flash flash-${kind}`, role: kind === 'ok' ? 'status' : 'alert', 'data-testid': `flash-${kind}` },
+      h('p', {}, text),
+      details(detail),
+    ),
   );
 }
 
 function notices() {
   const out = [];
-  if (ctx.round.outcome === 'revoked') {
-    out.push(h('p', { class: 'notice bad', role: 'alert', 'data-testid': 'revoked' }, outcomeWords(ctx.round.described)));
+  if (ctx.revoked && location.hash !== '#/reenrol') {
+    // Until the phone is enrolled again: its unsent work stays, and goes under the new key.
+    const said = ctx.revoked.described;
+    out.push(
+      h(
+        'div',
+        { class: 'notice bad', role: 'alert', 'data-testid': 'revoked' },
+        h('p', {}, said ? outcomeWords(said) : t('sync.revoked.no_reason')),
+        h('p', {}, t('revoked.what_now')),
+        h('p', {}, h('a', { class: 'button primary', href: '#/reenrol', 'data-testid': 'reenrol-link' }, t('reenrol.title'))),
+        details(said && said.detail),
+      ),
+    );
   }
   if (ctx.update) {
     out.push(
@@ -184,14 +204,21 @@ async function route() {
     return;
   }
   const turn = ++drawing;
-  const params = hash.match(pattern).slice(1).map(decodeURIComponent);
   const inside = need === 'signed';
   let content;
   try {
-    content = await screen(ctx, ...params);
+    // Inside the try: an address typed or linked wrong (`#/app/%E0`) is a URIError here,
+    // and gets the not-found screen rather than no screen at all.
+    let params;
+    try {
+      params = hash.match(pattern).slice(1).map(decodeURIComponent);
+    } catch (_) {
+      params = null;
+    }
+    content = params ? await screen(ctx, ...params) : notFound();
   } catch (error) {
     console.warn('screen failed', error);
-    content = [h('h1', {}, t('error.title')), h('p', {}, t('error.body', { reason: String(error && error.message) }))];
+    content = [h('h1', {}, t('error.title')), h('p', {}, t('error.body')), details(errorDetail(error))];
   }
   if (turn !== drawing) return; // another screen was asked for meanwhile
   const attention = inside ? (await attentionItems(ctx.db)).length : 0;
@@ -208,6 +235,14 @@ async function route() {
   const summary = document.getElementById('error-summary');
   if (summary) summary.focus();
   else window.scrollTo(0, 0);
+}
+
+function notFound() {
+  return [
+    h('h1', { 'data-testid': 'not-found' }, t('notfound.title')),
+    h('p', {}, t('notfound.body')),
+    h('p', {}, h('a', { href: '#/today' }, t('back.home'))),
+  ];
 }
 
 /** Show `content` in place of the screen (a refused form drawn again with its errors). */
@@ -241,14 +276,14 @@ async function syncNow() {
   if (!auto) return;
   const outcome = await auto.run('button');
   // A revoked phone says so in the notice at the top of every screen, not twice.
-  if (outcome && outcome.outcome !== 'revoked') ctx.flashes.push({ kind: outcome.kind, text: outcomeWords(outcome) });
+  if (outcome && outcome.outcome !== 'revoked') ctx.flashes.push({ kind: outcome.kind, text: outcomeWords(outcome), detail: outcome.detail });
   await route(); // the screen shows what the round changed
 }
 
 // --- start ----------------------------------------------------------------------------------
 
-function refuse(title, body) {
-  mount(root, h('main', { id: 'main' }, h('h1', { 'data-testid': 'refused' }, title), h('p', {}, body)));
+function refuse(title, body, detail = '') {
+  mount(root, h('main', { id: 'main' }, h('h1', { 'data-testid': 'refused' }, title), h('p', {}, body), details(detail)));
 }
 
 async function askPersistence() {
@@ -275,6 +310,7 @@ function registerWorker() {
 async function reload() {
   ctx.device = await getMeta(ctx.db, 'device');
   ctx.runner = await getMeta(ctx.db, 'runner');
+  ctx.revoked = ctx.device ? await getMeta(ctx.db, 'revoked') : null;
 }
 
 async function start() {
@@ -288,16 +324,23 @@ async function start() {
     refuse(t('unsupported.title'), t('unsupported.body', { missing: missing.join(', ') }));
     return;
   }
-  ctx.db = await openDb();
+  try {
+    ctx.db = await openDb();
+  } catch (error) {
+    if (!(error instanceof StoreProblem)) throw error;
+    refuse(t('storage.problem'), t(error.code), errorDetail(error));
+    return;
+  }
   setLang((await getMeta(ctx.db, 'lang')) || 'zh');
   await reload();
   const last = await getMeta(ctx.db, 'last_round');
   if (last) ctx.round = { running: false, outcome: last.outcome, described: last, at: last.at };
   ctx.go = go;
+  ctx.signedIn = signedIn;
   ctx.route = route;
   ctx.reload = reload;
   ctx.refreshStatus = refreshStatus;
-  ctx.flash = (kind, text) => ctx.flashes.push({ kind, text });
+  ctx.flash = (kind, text, detail = '') => ctx.flashes.push({ kind, text, detail });
   ctx.show = show;
   ctx.workQueued = () => auto && auto.soon();
   ctx.startSync = () => {
@@ -308,12 +351,12 @@ async function start() {
   };
   registerWorker();
   await askPersistence();
-  window.addEventListener('hashchange', route);
+  window.addEventListener('hashchange', () => route().catch((error) => console.error('route', error)));
   if (ctx.device) ctx.startSync();
   await route();
 }
 
 start().catch((error) => {
   console.error(error);
-  refuse(t('error.title'), t('error.body', { reason: String(error && error.message) }));
+  refuse(t('error.title'), t('error.body'), errorDetail(error));
 });

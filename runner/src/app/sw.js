@@ -1,7 +1,7 @@
 // The runner app's service worker: keeps the app shell so the app opens with no network.
 //
 // The hub writes the bundle's build id into this file when it serves it (hub/web/runner.py
-// replaces the mark below), so any change to any file of the bundle changes these bytes: the
+// replaces the marks below), so any change to any file of the bundle changes these bytes: the
 // browser then installs this worker anew, which caches the new shell under a new name and
 // drops the old one once it takes over.
 //
@@ -10,10 +10,17 @@
 // the hub's signature on every answer anyway).
 
 const BUILD = '__DAIBAN_BUILD__';
+// Every file of the bundle but this one, as the hub lists them when it serves this file
+// (hub/web/runner.py writes a JSON array in place of the mark): app.js and each chunk it
+// imports on demand (the QR reader, the QR drawer), so all of them are here before the
+// network goes. The page itself is './' (it is not served as index.html). The mark is a
+// bare name, so what replaces it is a plain array literal.
+// eslint-disable-next-line no-undef
+const FILES = __DAIBAN_FILES__;
 const PREFIX = 'daiban-runner-';
 const CACHE = `${PREFIX}${BUILD}`;
 const SCOPE = new URL('./', self.location).pathname; // "/runner/"
-const SHELL = ['./', 'app.js', 'app.css', 'manifest.webmanifest', 'icon.svg', 'icon-192.png', 'icon-512.png'];
+const SHELL = ['./', ...FILES];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -8,6 +8,15 @@
 //   then are its outbox entries forgotten, and only those the hub reports settled.
 // * A refused record leaves the outbox for the attention list, with the hub's reasons; it
 //   never blocks the records behind it, and it is never dropped without a word.
+// * So does a whole batch the hub refuses for good (a signed 4xx that sending the same bytes
+//   again cannot change: malformed, too large, another batch's id): its frame is let go and
+//   its records wait in the attention list, bodies intact, until the runner sends them again
+//   (重新发送, in a fresh batch). Refusals that are about the phone or the moment rather than
+//   the batch (signatures, a revoked phone, out of turn, busy) keep it in flight.
+// * One step failing does not stop the others: photos are uploaded and the feed pulled even
+//   when the push failed, and one photo the hub refuses does not hold back the next. The
+//   round then reports the first failure. Only a phone that cannot reach the hub at all, or
+//   that the hub revoked, stops at once (every further request would fail the same way).
 // * Each pulled page is applied in one transaction with the cursor it moves to; feed records
 //   that come with an acknowledgement are applied in the acknowledgement's transaction.
 // Batches go one at a time, each after the answer to the one before (the laptop keeps two on
@@ -26,8 +35,17 @@ const TARGET_BATCH_BYTES = 1024 * 1024;
 const MAX_RECORDS = 500;
 const SETTLED = new Set(['accepted', 'duplicate']);
 
+/** A feed page whose cursor goes back: refused, said in plain words (sync.reason.feed_back). */
+export class FeedWentBack extends Error {
+  constructor(cursor, next) {
+    super(`the hub's feed page goes back from cursor ${cursor} to ${next}`);
+    this.name = 'FeedWentBack';
+    this.code = 'feed.went_back';
+  }
+}
+
 export function newResult() {
-  return { pushed: 0, settled: 0, refused: 0, pulled: 0, uploaded: 0, resynced: false, notes: [] };
+  return { pushed: 0, settled: 0, refused: 0, held: 0, pulled: 0, uploaded: 0, resynced: false, notes: [] };
 }
 
 /** What every request tells the hub: app version, backlog, refused count. */
@@ -37,7 +55,7 @@ async function heartbeat(db) {
     async (s) => ({
       agent: APP_VERSION,
       unsent: await s.outbox.count(),
-      quarantined: (await openAttention(s)).filter((a) => a.kind === 'rejected' || a.kind === 'conflict').length,
+      quarantined: (await openAttention(s)).filter((a) => ['rejected', 'conflict', 'held'].includes(a.kind)).length,
     }),
     ['outbox', 'attention'],
   );
@@ -66,6 +84,7 @@ async function applyAck(db, ack, batch, now, result) {
     const created = settled.filter((id) => rows.get(id)?.kind === 'application.create');
     let feed = ack.feed || null;
     if (feed && ((await s.meta.get('cursor')) || 0) !== feed.after) feed = null; // pulled later instead
+    if (feed && !(Number.isInteger(feed.cursor) && feed.cursor >= feed.after)) feed = null; // never backwards
     for (const id of created) {
       await addTimeline(s, { application: id, at: now, source: 'local', event: 'accepted by hub' });
     }
@@ -90,7 +109,7 @@ async function applyAck(db, ack, batch, now, result) {
           at: now,
           source: 'hub',
           event: `${res.status} by hub`,
-          detail: reasons.map((x) => x.message).join('; '),
+          reasons, // worded when shown (local.js reasonWords): the hub's messages are English
         });
       }
     }
@@ -168,17 +187,107 @@ async function nextBatch(db, device, now) {
   throw new Error('the batch counter keeps changing: is another tab syncing?');
 }
 
+const RETRIED_CODES = new Set(['batch.out_of_order', 'device_revoked', 'bad_signature', 'stale_signature', 'replayed_signature']);
+const RETRIED_STATUSES = new Set([401, 408, 425, 429]);
+
+/** Whether the hub refused this batch for good: signed, 4xx, and not a refusal that the
+ * very same bytes may pass later (agent/syncer.py keeps those in flight too). */
+export function refusedForGood(error) {
+  return (
+    error instanceof protocol.HubRefused &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    !RETRIED_CODES.has(error.code) &&
+    !RETRIED_STATUSES.has(error.status)
+  );
+}
+
+/** Take a batch the hub refused for good out of the way: its frame goes, each of its records
+ * moves from the outbox to the attention list with its body (nothing is dropped), and the
+ * applications it created say so. */
+async function setAside(db, batch, error, now, result) {
+  const reason = { code: `batch.${error.code}`, message: String(error.message || ''), field: error.body?.field ?? null, status: error.status };
+  let held = 0;
+  await write(db, async (s) => {
+    for (const recordId of batch.records) {
+      const row = await s.outbox.oneByIndex('record_id', recordId);
+      if (!row) continue; // settled already by an earlier acknowledgement
+      await addAttention(s, {
+        application: row.application,
+        record_id: recordId,
+        kind: 'held',
+        reasons: [reason],
+        body: row.body,
+        record_kind: row.kind,
+        queued_at: row.created_at,
+        now,
+      });
+      if (row.kind === 'application.create') await updateApplication(s, recordId, { sync_state: 'held', updated_at: now });
+      if (row.application) {
+        await addTimeline(s, { application: row.application, at: now, source: 'hub', event: 'held by hub', reasons: [reason] });
+      }
+      await s.outbox.delete(row.seq);
+      held += 1;
+    }
+    await s.inflight.delete(batch.batch);
+  });
+  result.refused += held;
+  result.held += held;
+  result.notes.push(`batch ${batch.batch} refused for good (${error.code}): ${held} record(s) set aside`.slice(0, 500));
+}
+
 export async function push(db, client, device, result, { now }) {
+  let lastAside = null; // the code of the batch just set aside, if the one before was
+  const attempt = async (batch) => {
+    try {
+      await send(db, client, batch, now, result);
+      lastAside = null;
+    } catch (error) {
+      // Two batches in a row refused for good for the same reason: the trouble is not in
+      // one batch (a hub that changed its rules, a bug here). Kept in flight, said, stopped.
+      if (!refusedForGood(error) || lastAside === error.code) throw error;
+      await setAside(db, batch, error, now(), result);
+      lastAside = error.code;
+    }
+  };
   // Sent in an earlier round, answer not seen: first, in order, byte for byte.
   const stale = await read(db, (s) => s.inflight.all(), ['inflight']);
   stale.sort((a, b) => a.seq - b.seq);
-  for (const batch of stale) await send(db, client, batch, now, result);
+  for (const batch of stale) await attempt(batch);
   const total = await read(db, (s) => s.outbox.count(), ['outbox']);
   for (let turn = 0; turn <= total; turn++) {
     const batch = await nextBatch(db, device, now);
     if (!batch) return;
-    await send(db, client, batch, now, result);
+    await attempt(batch);
   }
+}
+
+/** Put records the hub refused as a batch (attention kind 'held') back in the outbox, to go
+ * in a fresh batch at the next round; `ns`: their attention entries. The number queued. */
+export async function sendAgain(db, ns, now = Date.now()) {
+  return write(db, async (s) => {
+    let queued = 0;
+    for (const n of ns) {
+      const item = await s.attention.get(n);
+      if (!item || item.kind !== 'held' || item.resolved_at !== null || !item.body) continue;
+      if (!(await s.outbox.oneByIndex('record_id', item.record_id))) {
+        await s.outbox.add({
+          record_id: item.record_id,
+          kind: item.record_kind,
+          application: item.application,
+          body: item.body,
+          created_at: item.queued_at || now,
+        });
+      }
+      await s.attention.put({ ...item, resolved_at: now });
+      if (item.record_kind === 'application.create') {
+        await updateApplication(s, item.record_id, { sync_state: 'queued', updated_at: now });
+      }
+      if (item.application) await addTimeline(s, { application: item.application, at: now, source: 'local', event: 'sent again' });
+      queued += 1;
+    }
+    return queued;
+  });
 }
 
 // --- photos ---------------------------------------------------------------------------------
@@ -191,17 +300,28 @@ export async function uploadPhotos(db, client, result) {
   waiting.sort((a, b) => a.created_at - b.created_at);
   await beat(db, client);
   const missing = await client.missingScans(waiting.map((s) => s.sha256));
+  let failed = null;
   for (const scan of waiting) {
-    if (scan.sha256 in missing) {
-      let offset = missing[scan.sha256];
-      for (let turn = 0; offset < scan.size && turn < scan.size / CHUNK + 3; turn++) {
-        offset = await client.uploadChunk(scan.sha256, offset, scan.bytes.subarray(offset, offset + CHUNK), scan.size);
+    try {
+      if (scan.sha256 in missing) {
+        let offset = missing[scan.sha256];
+        for (let turn = 0; offset < scan.size && turn < scan.size / CHUNK + 3; turn++) {
+          offset = await client.uploadChunk(scan.sha256, offset, scan.bytes.subarray(offset, offset + CHUNK), scan.size);
+        }
+        if (offset < scan.size) throw new protocol.HubUnavailable(`the upload of photo ${scan.sha256.slice(0, 12)} made no progress`);
+        result.uploaded += 1;
       }
-      if (offset < scan.size) throw new protocol.HubUnavailable(`the upload of photo ${scan.sha256.slice(0, 12)} made no progress`);
-      result.uploaded += 1;
+    } catch (error) {
+      // One photo the hub will not take (or that stalls) does not hold back the others: it
+      // stays here, sealed, and is tried again next round; the round reports it.
+      if (stopsRound(error)) throw error;
+      failed = failed || error;
+      result.notes.push(`photo ${scan.sha256.slice(0, 12)}: ${error.name}: ${error.message}`.slice(0, 500));
+      continue;
     }
     await write(db, (s) => s.scans.put({ ...scan, bytes: null, uploaded: 1 }), ['scans']);
   }
+  if (failed) throw failed;
 }
 
 // --- pull -----------------------------------------------------------------------------------
@@ -239,6 +359,11 @@ export async function pull(db, client, result, { now, attempts, checkState = tru
       cursor = 0;
       continue;
     }
+    if (!Number.isInteger(page.next_cursor) || page.next_cursor < cursor) {
+      // Signed, yet it would move this phone back over changes it has applied (a hub put
+      // back from an older copy, or a hub bug): nothing of it is applied, the cursor stays.
+      throw new FeedWentBack(cursor, page.next_cursor);
+    }
     await write(db, async (s) => {
       await applyRecords(s, page.records, now());
       await s.meta.put(page.next_cursor, 'cursor');
@@ -252,7 +377,16 @@ export async function pull(db, client, result, { now, attempts, checkState = tru
 
 // --- the round ------------------------------------------------------------------------------
 
-/** One full round. Throws HubUnavailable / HubRefused; what was done before stays done. */
+/** Whether an error ends the round at once: the phone is revoked (every request is refused),
+ * or the hub cannot be reached at all (every request would wait for its own timeout). */
+export function stopsRound(error) {
+  if (error instanceof protocol.HubRefused) return error.code === 'device_revoked';
+  if (error instanceof protocol.HubUnavailable) return error.kind === 'network';
+  return error instanceof TypeError;
+}
+
+/** One full round. Throws HubUnavailable / HubRefused (the first step that failed, with
+ * `.result` what the round did all the same); what was done before stays done. */
 export async function syncOnce(db, client, device, { now = () => Date.now() } = {}) {
   const result = newResult();
   const pending = await read(db, async (s) => (await s.outbox.count()) + (await s.inflight.count()), ['outbox', 'inflight']);
@@ -262,11 +396,25 @@ export async function syncOnce(db, client, device, { now = () => Date.now() } = 
     try {
       await pull(db, client, result, { now, attempts: 1, checkState: false });
     } catch (error) {
+      // Not even no network stops here: the push has retries of its own, and what it sends
+      // is written in flight first.
+      if (error instanceof protocol.HubRefused && error.code === 'device_revoked') throw Object.assign(error, { result });
       result.notes.push(`catch-up pull failed: ${error.name}: ${error.message}`.slice(0, 500));
     }
   }
-  await push(db, client, device, result, { now });
-  await uploadPhotos(db, client, result);
-  await pull(db, client, result, { now });
+  const failures = [];
+  const step = async (name, work) => {
+    try {
+      await work();
+    } catch (error) {
+      if (stopsRound(error)) throw Object.assign(error, { result });
+      failures.push(error);
+      result.notes.push(`${name} failed: ${error.name}: ${error.message}`.slice(0, 500));
+    }
+  };
+  await step('push', () => push(db, client, device, result, { now }));
+  await step('photos', () => uploadPhotos(db, client, result));
+  await step('pull', () => pull(db, client, result, { now }));
+  if (failures.length) throw Object.assign(failures[0], { result });
   return result;
 }

@@ -11,9 +11,13 @@ import { newNonce, publicKeyFromText, signRequest, verifyResponse } from './sign
 export const FRAME_TYPE = 'application/vnd.daiban.frame';
 
 export class HubUnavailable extends Error {
-  constructor(message) {
+  /** `kind`: 'network' (no answer at all: no network, a timeout), 'hub_failed' (a 5xx),
+   * 'unsigned' (an answer that is not the hub's: a captive portal, a proxy), 'unreadable'
+   * (signed, but not what the protocol says), or 'other'. */
+  constructor(message, kind = 'other') {
     super(message);
     this.name = 'HubUnavailable';
+    this.kind = kind;
   }
 }
 
@@ -38,7 +42,7 @@ async function timed(fetchImpl, url, init, timeoutMs) {
     return { response, body };
   } catch (err) {
     const what = abort.signal.aborted ? `no answer within ${timeoutMs} ms` : err?.name || 'network error';
-    throw new HubUnavailable(`cannot reach the hub: ${what}`);
+    throw new HubUnavailable(`cannot reach the hub: ${what}`, 'network');
   } finally {
     clearTimeout(timer);
   }
@@ -68,7 +72,7 @@ export async function enroll(url, code, publicKeyText, { label = '', agentVersio
   );
   const answer = jsonOf(body);
   if (answer === undefined || answer === null || typeof answer !== 'object') {
-    throw new HubUnavailable(`${url} did not answer as a Daiban hub (HTTP ${response.status})`);
+    throw new HubUnavailable(`${url} did not answer as a Daiban hub (HTTP ${response.status})`, response.status >= 500 ? 'hub_failed' : 'unsigned');
   }
   if (response.status !== 200 || !answer.ok) {
     throw new HubRefused(response.status, String(answer.code), String(answer.error), answer);
@@ -160,7 +164,7 @@ export class HubClient {
       }
       const { response, answer, target, headers } = sent;
       if (response.status >= 500) {
-        last = new HubUnavailable(`the hub failed (HTTP ${response.status})`);
+        last = new HubUnavailable(`the hub failed (HTTP ${response.status})`, 'hub_failed');
         continue;
       }
       try {
@@ -176,7 +180,7 @@ export class HubClient {
         });
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
-        throw new HubUnavailable(`the answer (HTTP ${response.status}) is not signed by the hub: a captive portal or proxy may be in the way`);
+        throw new HubUnavailable(`the answer (HTTP ${response.status}) is not signed by the hub: a captive portal or proxy may be in the way`, 'unsigned');
       }
       if (response.headers.get('Daiban-Push-Order') === '1') this.ordersPushes = true;
       if (response.status < 400 && response.status >= 200) return { response, answer };
@@ -206,7 +210,7 @@ export class HubClient {
     try {
       ack = await decodeAck(answer);
     } catch (err) {
-      throw new HubUnavailable(`the hub's acknowledgement is unreadable: ${err.message}`);
+      throw new HubUnavailable(`the hub's acknowledgement is unreadable: ${err.message}`, 'unreadable');
     }
     this.learnClock(ack.hub_time);
     return ack;
@@ -221,7 +225,7 @@ export class HubClient {
     try {
       page = await decodePage(answer);
     } catch (err) {
-      throw new HubUnavailable(`the hub's feed page is unreadable: ${err.message}`);
+      throw new HubUnavailable(`the hub's feed page is unreadable: ${err.message}`, 'unreadable');
     }
     this.learnClock(page.hub_time);
     return page;

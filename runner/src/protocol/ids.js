@@ -1,5 +1,7 @@
 // Identifiers made on the device without asking the hub (sync/ids.py).
-import { randomBytes, toHex } from './bytes.js';
+import { v7 } from 'uuid';
+
+import { randomBytes } from './bytes.js';
 import { InvalidValue, repr } from './errors.js';
 import rules from './rules.js';
 
@@ -12,24 +14,24 @@ const ALNUM = R.check_alphabet;
 
 /**
  * A lowercase UUIDv7 from a millisecond Unix time and 10 random bytes (drawn here when
- * not given).
+ * not given), made by the `uuid` package's v7.
+ *
+ * Ours (sync/ids.py) puts the 10 bytes as they are after the 48-bit time, keeping their low
+ * bits where the version (7) and the variant (10) go: bytes 6..15 of the UUID are
+ * `7|r0 low nibble, r1, 10|r2 low 6 bits, r3, r4 .. r9`. The package lays out bytes 6..10
+ * from a 32-bit counter `seq` and the low 2 bits of byte 10 and bytes 11..15 from its
+ * 16 `random` bytes; so `seq` is our r0..r4 bits in that order, and `random` carries r4..r9
+ * at 10..15: the same UUID, byte for byte (runner/test/ids.test.js checks the vectors).
  */
 export function uuid7(nowMs, rand = randomBytes(10)) {
   if (!Number.isInteger(nowMs) || nowMs < 0 || nowMs >= 2 ** 48) {
     throw new InvalidValue('timestamp out of range for a UUIDv7', { field: 'unix_ms' });
   }
   if (rand.length !== 10) throw new InvalidValue('a UUIDv7 needs exactly 10 random bytes', { field: 'rand' });
-  const b = new Uint8Array(16);
-  let t = nowMs;
-  for (let i = 5; i >= 0; i--) {
-    b[i] = t % 256;
-    t = Math.floor(t / 256);
-  }
-  b.set(rand, 6);
-  b[6] = 0x70 | (b[6] & 0x0f);
-  b[8] = 0x80 | (b[8] & 0x3f);
-  const h = toHex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const seq = (((rand[0] & 0x0f) << 28) | (rand[1] << 20) | ((rand[2] & 0x3f) << 14) | (rand[3] << 6) | (rand[4] >>> 2)) >>> 0;
+  const random = new Uint8Array(16);
+  random.set(Uint8Array.from(rand).subarray(4), 10);
+  return v7({ msecs: nowMs, seq, random });
 }
 
 /** True if `text` is a lowercase canonical UUIDv7. */

@@ -95,6 +95,8 @@ export { MASK, maskAddress, maskApplicant, maskIdNumber, maskName, maskPhone } f
  * - verifyResponse({status, headers, body, key, keyId = 'hub', requestMethod, requestTarget, requestHeaders}).
  * - checkFresh(created, {now, window}); contentDigest(body) -> Promise<'sha-256=:…:'>; newNonce().
  * - successionMessage(newPublicKeyText) -> bytes an old key signs to name its successor.
+ * - signSuccession(oldPrivateKey, newPublicKeyText) -> Promise<base64url>: `previous.signature`.
+ * - verifySuccession(oldPublicKey, newPublicKeyText, signature) -> Promise<boolean>.
  * - LABEL, TAG, DEFAULT_WINDOW.
  */
 export {
@@ -109,10 +111,12 @@ export {
   publicKeyText,
   signRequest,
   signResponse,
+  signSuccession,
   successionMessage,
   TAG,
   verifyRequest,
   verifyResponse,
+  verifySuccession,
 } from './signing.js';
 
 /**

@@ -202,3 +202,20 @@ export async function verifyResponse({ status, headers, body, key, keyId = 'hub'
 
 /** What an old device key signs to name its successor (protocol section 4.3). */
 export const successionMessage = (newPublicKeyText) => utf8(G.succession_context + newPublicKeyText);
+
+/** The old device key's proof that `newPublicKeyText` succeeds it: its Ed25519 signature over
+ * successionMessage, as unpadded base64url (sync/signing.py `sign_succession`), for the
+ * enrolment request's `previous.signature`. The old key may be non-extractable: it signs. */
+export async function signSuccession(oldPrivateKey, newPublicKeyText) {
+  const signature = await crypto.subtle.sign(ED25519, oldPrivateKey, successionMessage(newPublicKeyText));
+  return toBase64Url(new Uint8Array(signature));
+}
+
+/** Whether `signature` is the old public key's proof for `newPublicKeyText` (the hub's check). */
+export async function verifySuccession(oldPublicKey, newPublicKeyText, signature) {
+  try {
+    return await crypto.subtle.verify(ED25519, oldPublicKey, fromBase64Url(signature), successionMessage(newPublicKeyText));
+  } catch {
+    return false;
+  }
+}

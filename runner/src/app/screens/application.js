@@ -3,12 +3,13 @@
 // supplement the hub asked for (with new photos), the hand-over of the result, the rating.
 
 import { getMeta, isQuotaError } from '../db.js';
-import { errorSummary, field, formValues, h } from '../dom.js';
+import { details, errorDetail, errorSummary, field, formValues, h } from '../dom.js';
 import { eventWords, t, when } from '../i18n.js';
 import { findItem, materialNames } from '../catalogue.js';
 import { CaptureError, RATING_LEVELS, collectorProblems, handOver, rate, supplement } from '../capture.js';
-import { attentionItems, getApplication, timeline } from '../local.js';
+import { attentionItems, getApplication, reasonWords, timeline } from '../local.js';
 import { readPhoto } from '../photos.js';
+import { reasonList } from './lists.js';
 
 function facts(app, units) {
   const pairs = [
@@ -31,6 +32,7 @@ function timelineList(lines, names, units) {
       line.unit ? units[line.unit] || line.unit : '',
       line.due_date ? t('receipt.due', { date: line.due_date }) : '',
       (line.materials || []).map((c) => names[c] || c).join('、'),
+      (line.reasons || []).map((r) => reasonWords(r).text).join('；'),
       line.detail || '',
     ]
       .filter(Boolean)
@@ -54,7 +56,7 @@ function timelineList(lines, names, units) {
 function failed(error) {
   if (error instanceof CaptureError) return { [error.field || 'form']: error.words() };
   if (isQuotaError(error)) return { form: t('storage.full') };
-  return { form: t('storage.failed', { reason: error.message }) };
+  return { form: t('storage.failed'), _detail: errorDetail(error) };
 }
 
 // Photos taken for a supplement, kept in memory while the form is redrawn.
@@ -95,6 +97,7 @@ function supplementForm(ctx, app, requested, names, errors, values) {
     rows,
     field({ name: 'note', label: t('form.note'), errors, input: note }),
     errors.form ? h('p', { class: 'error', role: 'alert' }, errors.form) : null,
+    details(errors._detail),
     submit,
   );
   form.addEventListener('submit', async (event) => {
@@ -146,6 +149,7 @@ function pickupForm(ctx, app, errors, values) {
       errors.id_checked ? h('p', { class: 'error' }, errors.id_checked) : null,
     ),
     errors.form ? h('p', { class: 'error', role: 'alert' }, errors.form) : null,
+    details(errors._detail),
     h('button', { class: 'primary big', type: 'submit', 'data-testid': 'confirm-pickup' }, t('pickup.submit')),
   );
   form.addEventListener('submit', async (event) => {
@@ -188,6 +192,7 @@ function ratingForm(ctx, app, errors, values) {
     ),
     field({ name: 'comment', label: t('rating.comment'), errors, input: h('textarea', { rows: '2', maxlength: '2000' }, values.comment || '') }),
     errors.form ? h('p', { class: 'error', role: 'alert' }, errors.form) : null,
+    details(errors._detail),
     h('button', { class: 'primary big', type: 'submit', 'data-testid': 'record-rating' }, t('rating.submit')),
   );
   form.addEventListener('submit', async (event) => {
@@ -240,7 +245,7 @@ export async function application(ctx, id, _form = '', errors = {}, values = {})
               'div',
               { 'data-kind': a.kind },
               h('p', {}, h('strong', {}, t(`attention.${a.kind}`))),
-              a.reasons.length ? h('ul', { class: 'reasons' }, a.reasons.map((r) => h('li', {}, r))) : null,
+              reasonList(a.reasons),
               a.materials.length ? h('p', {}, t('attention.materials.list', { materials: a.materials.map((c) => names[c] || c).join('、') })) : null,
             ),
           ),

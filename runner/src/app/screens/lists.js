@@ -2,10 +2,17 @@
 // application (find one by receipt number), and what needs the runner's attention.
 
 import { getMeta } from '../db.js';
-import { h } from '../dom.js';
+import { details, h } from '../dom.js';
 import { chinaDay, t, when } from '../i18n.js';
 import { attentionItems, backlog, findByReceipt, listApplications } from '../local.js';
 import { outcomeWords } from '../autosync.js';
+import { sendAgain } from '../syncer.js';
+
+/** The hub's reasons, each in the runner's words with its technical line behind 详情. */
+export function reasonList(reasons) {
+  if (!reasons.length) return null;
+  return h('ul', { class: 'reasons' }, reasons.map((r) => h('li', {}, r.text, details(r.detail))));
+}
 
 function stateOf(app) {
   return app.hub_status ? t(`hub.${app.hub_status}`) : t(`sync_state.${app.sync_state}`);
@@ -52,9 +59,10 @@ export async function today(ctx) {
     counts.unsent ? h('p', { class: 'notice', 'data-testid': 'unsent' }, t('today.unsent', { count: counts.unsent })) : null,
     showLast
       ? h(
-          'p',
+          'div',
           { class: `flash flash-${last.kind}`, 'data-testid': 'last-result', 'data-outcome': last.outcome },
-          `${when(last.at)} · ${outcomeWords(last)}`,
+          h('p', {}, `${when(last.at)} · ${outcomeWords(last)}`),
+          details(last.detail),
         )
       : null,
     h('p', {}, t('today.count', { count: todays.length })),
@@ -103,11 +111,30 @@ export async function attention(ctx) {
               { class: `card kind-${item.kind}`, 'data-kind': item.kind },
               h('h2', {}, t(`attention.${item.kind}`), ' ', item.app ? h('small', {}, item.app.receipt) : null),
               item.app ? h('p', {}, `${item.app.item_name} · ${item.app.applicant.name}`) : h('p', {}, item.record_id),
-              item.reasons.length ? h('ul', { class: 'reasons' }, item.reasons.map((r) => h('li', {}, r))) : null,
+              reasonList(item.reasons),
               item.materials.length
                 ? h('p', {}, t('attention.materials.list', { materials: item.materials.map((c) => nameOf(item.app?.item, c)).join('、') }))
                 : null,
               item.kind === 'rejected' || item.kind === 'dept_rejected' ? h('p', { class: 'hint' }, t('attention.fix')) : null,
+              item.kind === 'held' ? h('p', { class: 'hint' }, t('attention.held.fix')) : null,
+              item.kind === 'held'
+                ? h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'primary',
+                      'data-testid': 'send-again',
+                      onclick: async (event) => {
+                        event.target.disabled = true;
+                        const queued = await sendAgain(ctx.db, [item.n]);
+                        ctx.flash('ok', t('attention.held.queued', { count: queued }));
+                        ctx.workQueued();
+                        ctx.route();
+                      },
+                    },
+                    t('attention.held.again'),
+                  )
+                : null,
               item.app ? h('a', { class: 'button', href: `#/app/${item.app.id}` }, t('attention.open')) : null,
             ),
           ),

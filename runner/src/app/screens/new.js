@@ -2,33 +2,117 @@
 // catalogue-driven form with the item's materials checklist, photos from the camera, and
 // pickup or mail. The laptop's form and checks (agent/web/templates/new_form.html).
 //
-// What is typed and the photos taken stay in memory only until they are sealed: a refused
-// form comes back with everything still filled in, photos included.
+// What is typed and the photos taken are kept as a draft (drafts.js) as they are entered,
+// encrypted or sealed, never in clear: a killed tab, a reload or another item's form loses
+// nothing, and the form comes back as it was. A refused form comes back with everything
+// still filled in, photos included. The draft goes once the application is saved, or when
+// the runner discards it (asked twice).
 
 import { getMeta, isQuotaError } from '../db.js';
-import { errorSummary, field, formValues, h } from '../dom.js';
-import { t } from '../i18n.js';
+import { details, errorDetail, errorSummary, field, formValues, h } from '../dom.js';
+import { t, when } from '../i18n.js';
 import { findItem, itemsHere, matches } from '../catalogue.js';
 import { CaptureError, captureNew, checkNew } from '../capture.js';
+import { addDraftPhoto, discardDraft, listDrafts, loadDraft, newDraft, removeDraftPhoto, saveDraft } from '../drafts.js';
 import { readPhoto } from '../photos.js';
+import { maskName } from '../../protocol/index.js';
 
 const ID_TYPES = ['resident_id', 'passport', 'hk_macau_permit', 'taiwan_permit', 'foreign_permanent_id'];
-let draft = null; // {item, values, photos: {code: [{bytes, mediaType, preview}]}}
+// The draft on screen, kept in memory between redraws of its form (a refused save, the
+// language switch); what is in IndexedDB is the same, encrypted.
+let open = null; // {id, item, created_at, values, photos: [{sha256, material, size, media_type, preview}], stored}
 
-function draftFor(code) {
-  if (!draft || draft.item !== code) {
-    for (const list of Object.values(draft?.photos || {})) for (const p of list) URL.revokeObjectURL(p.preview);
-    draft = { item: code, values: {}, photos: {} };
-  }
-  return draft;
+function release(draft) {
+  for (const photo of draft?.photos || []) if (photo.preview) URL.revokeObjectURL(photo.preview);
+}
+
+async function draftFor(ctx, code) {
+  if (open && open.item === code) return open;
+  release(open);
+  open = (await loadDraft(ctx.db, code)) || newDraft(code);
+  return open;
 }
 
 export function forgetDraft() {
-  draftFor(null);
+  release(open);
+  open = null;
+}
+
+/** What keeps the draft written: one write at a time, the newest values always last. */
+function keeper(ctx, draft, formEl) {
+  let running = null;
+  let again = false;
+  const run = async () => {
+    formEl.dataset.draft = 'saving';
+    try {
+      do {
+        again = false;
+        await saveDraft(ctx.db, draft);
+      } while (again);
+      formEl.dataset.draft = 'saved';
+    } catch (error) {
+      console.warn('the draft could not be kept', error);
+      formEl.dataset.draft = 'failed';
+    } finally {
+      running = null;
+    }
+  };
+  return () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = run();
+    return running;
+  };
+}
+
+function byMaterial(photos) {
+  const out = {};
+  for (const photo of photos) (out[photo.material] = out[photo.material] || []).push(photo);
+  return out;
+}
+
+/** The notice that stops new applications on a phone the hub revoked. */
+function stopped() {
+  return [
+    h('h1', {}, t('pick.title')),
+    h('p', { class: 'notice bad', 'data-testid': 'capture-blocked' }, t('revoked.no_capture')),
+    h('p', {}, h('a', { class: 'button primary', href: '#/reenrol' }, t('reenrol.title'))),
+  ];
+}
+
+function draftList(ctx, drafts, catalogue) {
+  if (!drafts.length) return null;
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'drafts' },
+    h('h2', {}, t('drafts.title')),
+    h(
+      'ul',
+      { class: 'items' },
+      drafts.map((d) => {
+        const item = findItem(catalogue, d.item);
+        const who = d.values.name ? maskName(String(d.values.name).trim() || '-') : t('drafts.no_name');
+        return h(
+          'li',
+          { 'data-draft': d.id },
+          h(
+            'a',
+            { class: 'item', href: `#/new/${encodeURIComponent(d.item)}` },
+            h('strong', {}, item ? item.name : d.item),
+            h('small', {}, `${who} · ${t('drafts.photos', { count: d.photos })} · ${when(d.updated_at)}`),
+          ),
+        );
+      }),
+    ),
+  );
 }
 
 export async function pick(ctx) {
+  if (ctx.revoked) return stopped();
   const catalogue = await getMeta(ctx.db, 'catalogue');
+  const drafts = await listDrafts(ctx.db);
   const initials = (await getMeta(ctx.db, 'initials'))?.initials || {};
   const items = itemsHere(catalogue, ctx.device.outlet.kind);
   const list = h('ul', { class: 'items', id: 'items' });
@@ -55,15 +139,15 @@ export async function pick(ctx) {
   search.addEventListener('input', draw);
   draw();
   if (!catalogue) return [h('h1', {}, t('pick.title')), h('p', { class: 'empty' }, t('pick.no_catalogue'))];
-  return [h('h1', {}, t('pick.title')), field({ name: 'q', label: t('pick.search'), input: search }), list, empty];
+  return [h('h1', {}, t('pick.title')), draftList(ctx, drafts, catalogue), field({ name: 'q', label: t('pick.search'), input: search }), list, empty];
 }
 
 function radio(name, value, label, checked, extra = {}) {
   return h('label', { class: 'choice' }, h('input', { type: 'radio', name, value, checked, ...extra }), label);
 }
 
-function photoStrip(state, code, redraw) {
-  const list = state.photos[code] || [];
+function photoStrip(ctx, state, code, redraw) {
+  const list = state.photos.filter((p) => p.material === code);
   return h(
     'div',
     { class: 'photos', 'data-testid': `photos-${code}` },
@@ -71,15 +155,19 @@ function photoStrip(state, code, redraw) {
       h(
         'figure',
         {},
-        h('img', { src: photo.preview, alt: t('form.photo', { name: code }) + ` ${n + 1}` }),
+        photo.preview
+          ? h('img', { src: photo.preview, alt: t('form.photo', { name: code }) + ` ${n + 1}` })
+          : h('span', { class: 'nopreview' }, `${n + 1}`),
         h(
           'button',
           {
             type: 'button',
             'aria-label': t('form.photo.remove'),
-            onclick: () => {
-              URL.revokeObjectURL(photo.preview);
-              list.splice(n, 1);
+            onclick: async () => {
+              await removeDraftPhoto(ctx.db, photo.sha256);
+              if (photo.preview) URL.revokeObjectURL(photo.preview);
+              const at = state.photos.indexOf(photo);
+              if (at >= 0) state.photos.splice(at, 1);
               redraw();
             },
           },
@@ -90,15 +178,15 @@ function photoStrip(state, code, redraw) {
   );
 }
 
-function materialRow(spec, state, errors) {
+function materialRow(ctx, spec, state, errors) {
   const key = `material-${spec.code}`;
   const choice = state.values[`m-${spec.code}`] || '';
   const error = errors[key];
   const strip = h('div');
   const count = h('span', { class: 'hint', 'data-testid': `photo-count-${spec.code}` });
   const redraw = () => {
-    const n = (state.photos[spec.code] || []).length;
-    strip.replaceChildren(photoStrip(state, spec.code, redraw));
+    const n = state.photos.filter((p) => p.material === spec.code).length;
+    strip.replaceChildren(photoStrip(ctx, state, spec.code, redraw));
     count.textContent = n ? ` ${t('form.photo.count', { count: n })}` : '';
   };
   const input = h('input', {
@@ -108,22 +196,30 @@ function materialRow(spec, state, errors) {
     capture: 'environment',
     multiple: true,
   });
-  const status = h('p', { class: 'error', hidden: true, role: 'alert' });
+  const status = h('div', { class: 'error', hidden: true, role: 'alert' });
   input.addEventListener('change', async () => {
     status.hidden = true;
+    let taken = 0;
     for (const file of [...input.files]) {
       try {
         const photo = await readPhoto(file);
-        (state.photos[spec.code] = state.photos[spec.code] || []).push(photo);
+        URL.revokeObjectURL(photo.preview); // the kept (encrypted) preview is shown instead
+        // Sealed to the hub and stored with the draft at once: the picture survives the tab.
+        state.photos.push(await addDraftPhoto(ctx.db, ctx.device, state, spec.code, photo));
+        taken += 1;
       } catch (err) {
-        status.textContent = err.code ? t(err.code) : t('form.photo.unreadable', { reason: err.message });
+        const words = err.code === 'form.photo.too_large' ? t(err.code) : isQuotaError(err) ? t('storage.full.photo') : t('form.photo.unreadable');
+        status.replaceChildren(h('p', {}, words), details(errorDetail(err)));
         status.hidden = false;
       }
     }
     input.value = '';
-    if ((state.photos[spec.code] || []).length) {
+    if (taken) {
       const scan = input.form && input.form.querySelector(`input[name="m-${spec.code}"][value="scan"]`);
-      if (scan) scan.checked = true; // a photo taken means "photo" for this material
+      if (scan && !scan.checked) {
+        scan.checked = true; // a photo taken means "photo" for this material
+        scan.dispatchEvent(new Event('change', { bubbles: true }));
+      }
     }
     redraw();
   });
@@ -167,13 +263,21 @@ function materialRow(spec, state, errors) {
   );
 }
 
-export async function form(ctx, code, errors = {}) {
+export async function form(ctx, code, errors = {}, detail = '') {
+  if (ctx.revoked) return stopped();
   const catalogue = await getMeta(ctx.db, 'catalogue');
   const item = findItem(catalogue, code);
   if (!item || !itemsHere(catalogue, ctx.device.outlet.kind).includes(item)) {
-    return [h('h1', {}, t('notfound.title')), h('p', {}, h('a', { href: '#/new' }, t('form.other_item')))];
+    // An item gone from the catalogue (or not for this outlet): a draft kept for it can
+    // still be discarded here.
+    const kept = await loadDraft(ctx.db, code);
+    return [
+      h('h1', {}, t('notfound.title')),
+      h('p', {}, h('a', { href: '#/new' }, t('form.other_item'))),
+      kept ? discardBox(ctx, kept) : null,
+    ];
   }
-  const state = draftFor(item.code);
+  const state = await draftFor(ctx, item.code);
   const v = state.values;
   const text = (name, attrs = {}) => h('input', { type: 'text', value: v[name] || '', autocomplete: 'off', ...attrs });
   const idType = h(
@@ -201,7 +305,7 @@ export async function form(ctx, code, errors = {}) {
     { id: 'f-materials', class: errors.materials ? 'has-error' : false },
     h('legend', {}, t('form.materials')),
     errors.materials ? h('p', { class: 'error' }, errors.materials) : null,
-    item.materials.map((spec) => materialRow(spec, state, errors)),
+    item.materials.map((spec) => materialRow(ctx, spec, state, errors)),
   );
   const deliveryBox = h(
     'fieldset',
@@ -241,13 +345,17 @@ export async function form(ctx, code, errors = {}) {
     deliveryBox,
     field({ name: 'note', label: t('form.note'), errors, input: h('textarea', { rows: '2', maxlength: '2000' }, v.note || '') }),
     errors.form ? h('p', { class: 'error', role: 'alert' }, errors.form) : null,
+    details(detail),
     errors.item ? h('p', { class: 'error', role: 'alert' }, errors.item) : null,
     submit,
   );
-  // What is typed is kept as it is typed, so a redraw (sync now, the language switch) loses
-  // nothing; it stays in memory only, never in storage, until it is sealed.
+  formEl.dataset.draft = state.stored ? 'saved' : 'new';
+  // What is typed is kept as it is typed: in memory, so a redraw (sync now, the language
+  // switch) loses nothing, and in the draft, encrypted, so a killed tab loses nothing either.
+  const store = keeper(ctx, state, formEl);
   const keep = () => {
     state.values = formValues(formEl);
+    store();
   };
   formEl.addEventListener('input', keep);
   formEl.addEventListener('change', (event) => {
@@ -257,8 +365,9 @@ export async function form(ctx, code, errors = {}) {
   formEl.addEventListener('submit', async (event) => {
     event.preventDefault();
     state.values = formValues(formEl);
-    const checked = checkNew(state.values, state.photos, item, ctx.device);
+    const checked = checkNew(state.values, byMaterial(state.photos), item, ctx.device);
     if (Object.keys(checked.errors).length) {
+      await store();
       ctx.show(await form(ctx, code, checked.errors));
       return;
     }
@@ -266,15 +375,23 @@ export async function form(ctx, code, errors = {}) {
     submit.textContent = t('form.saving');
     let made;
     try {
-      made = await captureNew(ctx, item, state.values, checked);
+      await store(); // the draft is current before it becomes the application
+      made = await captureNew(ctx, item, state.values, checked, { draftId: state.id });
     } catch (error) {
       let problems;
+      let technical = '';
       if (error instanceof CaptureError) {
         const where = error.field === 'materials' || error.field === 'promised' ? `material-${error.params.material}` : error.field;
         problems = { [where || 'form']: error.words() };
       } else if (isQuotaError(error)) problems = { form: t('storage.full') };
-      else problems = { form: t('storage.failed', { reason: error.message }) };
-      ctx.show(await form(ctx, code, problems));
+      else if (error && error.code === 'form.photo.lost') {
+        forgetDraft(); // drawn again from what the store really holds
+        problems = { form: t('form.photo.lost') };
+      } else {
+        problems = { form: t('storage.failed') };
+        technical = errorDetail(error);
+      }
+      ctx.show(await form(ctx, code, problems, technical));
       return;
     }
     forgetDraft();
@@ -293,5 +410,41 @@ export async function form(ctx, code, errors = {}) {
     ),
     errorSummary(t('form.errors'), errors),
     formEl,
+    discardBox(ctx, state),
   ];
+}
+
+/** Discarding the draft, asked twice: a tap by mistake must not throw away a visit's work. */
+function discardBox(ctx, state) {
+  const confirm = h(
+    'div',
+    { class: 'card confirm', hidden: true, 'data-testid': 'discard-confirm-box' },
+    h('p', {}, t('drafts.discard.really')),
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          'data-testid': 'discard-confirm',
+          onclick: async () => {
+            await discardDraft(ctx.db, state.id);
+            forgetDraft();
+            ctx.flash('ok', t('drafts.discarded'));
+            ctx.go('#/new');
+          },
+        },
+        t('drafts.discard.yes'),
+      ),
+      h('button', { type: 'button', onclick: () => (confirm.hidden = true) }, t('drafts.discard.no')),
+    ),
+  );
+  return h(
+    'div',
+    { class: 'discard' },
+    h('button', { type: 'button', class: 'link', 'data-testid': 'discard', onclick: () => (confirm.hidden = false) }, t('drafts.discard')),
+    confirm,
+  );
 }

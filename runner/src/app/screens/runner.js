@@ -2,7 +2,7 @@
 
 import { errorSummary, field, formValues, h } from '../dom.js';
 import { t } from '../i18n.js';
-import { runnerProblems, saveRunner, signIn } from '../pin.js';
+import { PIN_MAX, runnerProblems, saveRunner, signIn } from '../pin.js';
 import * as session from '../session.js';
 
 function words(problems) {
@@ -26,8 +26,8 @@ export async function setup(ctx, values = {}, errors = {}) {
       errors,
       input: h('input', { type: 'text', value: values.code ?? suggested, autocomplete: 'off', autocapitalize: 'none' }),
     }),
-    field({ name: 'pin', label: t('setup.pin'), errors, input: h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'new-password', maxlength: '8' }) }),
-    field({ name: 'pin2', label: t('setup.pin2'), errors, input: h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'new-password', maxlength: '8' }) }),
+    field({ name: 'pin', label: t('setup.pin'), hint: t('setup.pin.hint'), errors, input: h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'new-password', maxlength: String(PIN_MAX) }) }),
+    field({ name: 'pin2', label: t('setup.pin2'), errors, input: h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'new-password', maxlength: String(PIN_MAX) }) }),
     h('button', { class: 'primary big', type: 'submit' }, t('setup.submit')),
   );
   form.addEventListener('submit', async (event) => {
@@ -57,7 +57,7 @@ export async function signin(ctx, errors = {}) {
     ctx.go('#/setup');
     return [];
   }
-  const pin = h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'current-password', maxlength: '8' });
+  const pin = h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'current-password', maxlength: String(PIN_MAX) });
   const form = h(
     'form',
     { class: 'card', novalidate: true, 'data-testid': 'signin-form' },
@@ -86,5 +86,11 @@ export async function signin(ctx, errors = {}) {
     ctx.show(await signin(ctx, { pin: why }));
   });
   setTimeout(() => pin.focus(), 0);
-  return [h('h1', {}, t('signin.title')), form];
+  return [
+    h('h1', {}, t('signin.title')),
+    form,
+    // A forgotten PIN: enrol the phone again with a new code from the hub operator. The new
+    // runner sets a new PIN; every unsent record stays and is sent under the new key.
+    h('p', {}, h('a', { href: '#/reenrol', 'data-testid': 'forgot-pin' }, t('signin.forgot'))),
+  ];
 }

@@ -1,0 +1,216 @@
+// A new application being filled in, kept in IndexedDB as it is filled: a cheap Android phone
+// kills the tab while its camera app is open, a reload or a new version of the app reloads
+// it, the runner opens another item's form. None of that loses a keystroke or a photo.
+//
+// Nothing personal is kept in clear, here as anywhere in the store:
+// * the typed values are encrypted (AES-GCM, a fresh IV each time, bound to the draft's id)
+//   with the phone's draft key: a non-extractable CryptoKey made here and kept in IndexedDB
+//   as such, so script on the page can use it and nobody can copy it out;
+// * each photo is sealed to the hub as soon as it is taken (bound to the application id the
+//   draft will have), exactly as the saved application's photos are, and kept in
+//   `draft_photos`; only a small preview, encrypted like the values, lets the runner see it
+//   again after a reload. On saving, the sealed photos move to `scans` in the application's
+//   own transaction; discarding the draft deletes them.
+//
+// A draft is keyed by the id its application will have (a UUIDv7 made when the draft starts),
+// one per service item: opening another item's form keeps this one for later.
+
+import * as protocol from '../protocol/index.js';
+import { getMeta, read, write } from './db.js';
+
+const KEY = 'draft_key';
+const PREVIEW_SIDE = 240;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The phone's draft key, made once (non-extractable). */
+async function draftKey(db) {
+  const kept = await getMeta(db, KEY);
+  if (kept) return kept;
+  const made = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  // Two tabs may make one at once: the first one written is the one both use.
+  return write(
+    db,
+    async (s) => {
+      const first = await s.meta.get(KEY);
+      if (first) return first;
+      await s.meta.put(made, KEY);
+      return made;
+    },
+    ['meta'],
+  );
+}
+
+async function encrypt(key, bytes, id) {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(id) }, key, bytes));
+  return { iv, data };
+}
+
+async function decrypt(key, box, id) {
+  return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: box.iv, additionalData: encoder.encode(id) }, key, box.data));
+}
+
+/** A new draft for `item` (not stored until something is typed or photographed). */
+export function newDraft(item, now = Date.now()) {
+  return { id: protocol.uuid7(now), item, created_at: now, values: {}, photos: [], stored: false };
+}
+
+/** The draft kept for `item` (the newest, values decrypted, photos listed), or null. A draft
+ * that no longer opens (the key is gone with cleared site data) is deleted. */
+export async function loadDraft(db, item) {
+  const rows = await read(db, (s) => s.drafts.byIndex('item', item), ['drafts']);
+  if (!rows.length) return null;
+  rows.sort((a, b) => b.updated_at - a.updated_at);
+  const row = rows[0];
+  const key = await draftKey(db);
+  let values;
+  try {
+    values = JSON.parse(decoder.decode(await decrypt(key, row.values, row.id)));
+  } catch (_) {
+    await discardDraft(db, row.id);
+    return null;
+  }
+  const photos = await read(db, (s) => s.draft_photos.byIndex('draft', row.id), ['draft_photos']);
+  photos.sort((a, b) => a.created_at - b.created_at);
+  const shown = [];
+  for (const p of photos) {
+    let preview = null;
+    if (p.preview) {
+      try {
+        preview = URL.createObjectURL(new Blob([await decrypt(key, p.preview, row.id)], { type: 'image/jpeg' }));
+      } catch (_) {
+        preview = null;
+      }
+    }
+    shown.push({ sha256: p.sha256, material: p.material, size: p.size, media_type: p.media_type, preview });
+  }
+  return { id: row.id, item: row.item, created_at: row.created_at, values, photos: shown, stored: true };
+}
+
+/** Every draft kept, newest first: `{id, item, updated_at, values, photos}` (values decrypted,
+ * for the list of unfinished applications). */
+export async function listDrafts(db) {
+  const rows = await read(db, (s) => s.drafts.all(), ['drafts']);
+  if (!rows.length) return [];
+  const key = await draftKey(db);
+  const out = [];
+  for (const row of rows.sort((a, b) => b.updated_at - a.updated_at)) {
+    let values = {};
+    try {
+      values = JSON.parse(decoder.decode(await decrypt(key, row.values, row.id)));
+    } catch (_) {
+      values = {};
+    }
+    const photos = await read(db, (s) => s.draft_photos.countByIndex('draft', row.id), ['draft_photos']);
+    out.push({ id: row.id, item: row.item, updated_at: row.updated_at, values, photos });
+  }
+  return out;
+}
+
+/** Write the draft's values (encrypted). */
+export async function saveDraft(db, draft, now = Date.now()) {
+  const key = await draftKey(db);
+  const box = await encrypt(key, encoder.encode(JSON.stringify(draft.values || {})), draft.id);
+  await write(
+    db,
+    (s) => s.drafts.put({ id: draft.id, item: draft.item, created_at: draft.created_at, updated_at: now, values: box }),
+    ['drafts'],
+  );
+  draft.stored = true;
+}
+
+/** A small JPEG of the picture for the runner's eyes only (encrypted before it is stored). */
+async function previewBytes(bytes, mediaType) {
+  if (mediaType === 'application/pdf' || typeof createImageBitmap !== 'function') return null;
+  try {
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: mediaType }));
+    const scale = Math.min(1, PREVIEW_SIDE / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.7));
+    return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+/**
+ * Seal a photo just taken to the hub (bound to the draft's application id) and keep it with
+ * the draft: the entry the form lists, `{sha256, material, size, media_type, preview}`. The
+ * draft's values are written with it, so a draft with photos is always a stored draft.
+ */
+export async function addDraftPhoto(db, device, draft, material, photo, now = Date.now()) {
+  const sealed = await protocol.sealBytes(device.hub.sealing_key, photo.bytes, draft.id, 'scan');
+  const sha256 = await protocol.digestHex(sealed);
+  const key = await draftKey(db);
+  const small = await previewBytes(photo.bytes, photo.mediaType);
+  const preview = small ? await encrypt(key, small, draft.id) : null;
+  const values = await encrypt(key, encoder.encode(JSON.stringify(draft.values || {})), draft.id);
+  await write(
+    db,
+    async (s) => {
+      await s.drafts.put({ id: draft.id, item: draft.item, created_at: draft.created_at, updated_at: now, values });
+      await s.draft_photos.put({
+        sha256,
+        draft: draft.id,
+        material,
+        size: sealed.length,
+        media_type: photo.mediaType,
+        bytes: sealed,
+        preview,
+        created_at: now,
+      });
+    },
+    ['drafts', 'draft_photos'],
+  );
+  draft.stored = true;
+  return { sha256, material, size: sealed.length, media_type: photo.mediaType, preview: small ? URL.createObjectURL(new Blob([small], { type: 'image/jpeg' })) : null };
+}
+
+export async function removeDraftPhoto(db, sha256) {
+  await write(db, (s) => s.draft_photos.delete(sha256), ['draft_photos']);
+}
+
+/** Delete a draft and its photos (the runner discarded it). */
+export async function discardDraft(db, id) {
+  await write(
+    db,
+    async (s) => {
+      for (const photo of await s.draft_photos.byIndex('draft', id)) await s.draft_photos.delete(photo.sha256);
+      await s.drafts.delete(id);
+    },
+    ['drafts', 'draft_photos'],
+  );
+}
+
+/** Inside the saving transaction (capture.js): the draft's sealed photos that the application
+ * keeps move to `scans`, the rest and the draft go. `keep`: sha256 digests. */
+export async function settleDraft(s, id, keep, now) {
+  const found = new Set();
+  for (const photo of await s.draft_photos.byIndex('draft', id)) {
+    if (keep.has(photo.sha256)) {
+      found.add(photo.sha256);
+      if (!(await s.scans.get(photo.sha256))) {
+        await s.scans.put({ sha256: photo.sha256, size: photo.size, media_type: photo.media_type, bytes: photo.bytes, uploaded: 0, created_at: now });
+      }
+    }
+    await s.draft_photos.delete(photo.sha256);
+  }
+  // A photo the form lists but the store lost (removed in another tab): nothing is saved,
+  // the form comes back and shows what is really there.
+  const lost = [...keep].filter((sha) => !found.has(sha));
+  if (lost.length) throw new DraftPhotoLost(lost);
+  await s.drafts.delete(id);
+}
+
+export class DraftPhotoLost extends Error {
+  constructor(lost) {
+    super(`${lost.length} photo(s) of the draft are no longer stored`);
+    this.name = 'DraftPhotoLost';
+    this.code = 'form.photo.lost';
+  }
+}
