@@ -81,10 +81,11 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(TEST_STAMP)
+bench: $(TEST_STAMP) browser
 	$(BIN)/python bench/bench_protocol.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_sync.py
+	$(BIN)/python bench/bench_runner.py
 
 # `make lock` after editing pyproject.toml: keeps every pin it can. `make upgrade`: the newest
 # versions pyproject.toml admits. Both write requirements/*.txt; commit them with the change.
