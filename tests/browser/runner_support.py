@@ -55,6 +55,10 @@ class PortalProxy:
 
     def __init__(self) -> None:
         self.portal = False
+        # ``down``: no network beyond the phone: an API request gets its connection closed
+        # unanswered and never reaches the hub. Chromium's offline emulation alone can let a
+        # request slip out as a page reloads under load; a real cut cannot.
+        self.down = False
         self.lose_push_answers = 0
         self.lost = 0
         self.api_lines: list[str] = []  # the request line of every API request, in order
@@ -69,6 +73,9 @@ class PortalProxy:
                 self.api_lines.append(line.decode(errors="replace"))
             portal = self.portal and is_api
             self.portal_answers += int(portal)
+            down = self.down and is_api
+        if down:
+            return  # the connection closes with no answer, as with no network
         if portal:
             head = (
                 b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
