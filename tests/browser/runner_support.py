@@ -9,6 +9,7 @@ live there, as they would behind a hotel's Wi-Fi.
 
 from __future__ import annotations
 
+import random
 import socket
 import struct
 import threading
@@ -51,7 +52,11 @@ class PortalProxy:
     reaches the hub. The app's own files still pass (the phone has them cached anyway).
 
     ``lose_push_answers``: so many pushes reach the hub and are applied, but their answers
-    never come back (the cut that makes a naive client send a batch twice)."""
+    never come back (the cut that makes a naive client send a batch twice).
+
+    ``lose_upload_answers``: so many photo chunks reach the hub and are written, their
+    answers lost; ``cut_upload_bodies``: so many photo chunks are cut half-way through their
+    body, the connection closed (the hub never sees them whole)."""
 
     def __init__(self) -> None:
         self.portal = False
@@ -61,6 +66,9 @@ class PortalProxy:
         self.down = False
         self.lose_push_answers = 0
         self.lost = 0
+        self.lose_upload_answers = 0
+        self.cut_upload_bodies = 0
+        self.upload_cuts = 0
         self.api_lines: list[str] = []  # the request line of every API request, in order
         self.portal_answers = 0
         self.lock = threading.Lock()
@@ -84,6 +92,16 @@ class PortalProxy:
             )
             client.sendall(head + PORTAL_PAGE)
             return
+        upload = line.startswith(b"PATCH /api/v1/blobs/")
+        with self.lock:
+            cut_body = upload and self.cut_upload_bodies > 0
+            if cut_body:
+                self.cut_upload_bodies -= 1
+                self.upload_cuts += 1
+        if cut_body:
+            head, _, body = request.partition(b"\r\n\r\n")
+            up.sendall(head + b"\r\n\r\n" + body[: len(body) // 2])
+            return  # both connections close: the rest of the chunk never comes
         up.sendall(request)
         answer = _read_http_message(up)
         with self.lock:
@@ -91,7 +109,11 @@ class PortalProxy:
             if lose:
                 self.lose_push_answers -= 1
                 self.lost += 1
-        if not lose:
+            lose_upload = upload and not lose and self.lose_upload_answers > 0
+            if lose_upload:
+                self.lose_upload_answers -= 1
+                self.upload_cuts += 1
+        if not (lose or lose_upload):
             client.sendall(answer)
 
 
@@ -142,20 +164,13 @@ def portal_proxy(hub: ServedHub) -> Iterator[tuple[str, PortalProxy]]:
         listener.close()
 
 
-def png(width: int = 64, height: int = 48, seed: int = 0) -> bytes:
-    """A small valid PNG (a colour gradient), as a phone camera's picture stands in."""
+def _png(width: int, height: int, rows: bytes) -> bytes:
+    """A PNG of 8-bit RGB ``rows`` (each led by its filter byte)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    rows = b"".join(
-        b"\x00"
-        + b"".join(
-            bytes(((x * 4 + seed) % 256, (y * 5) % 256, (x + y) % 256)) for x in range(width)
-        )
-        for y in range(height)
-    )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
@@ -165,9 +180,31 @@ def png(width: int = 64, height: int = 48, seed: int = 0) -> bytes:
     )
 
 
+def png(width: int = 64, height: int = 48, seed: int = 0) -> bytes:
+    """A small valid PNG (a colour gradient), as a phone camera's picture stands in."""
+    rows = b"".join(
+        b"\x00"
+        + b"".join(
+            bytes(((x * 4 + seed) % 256, (y * 5) % 256, (x + y) % 256)) for x in range(width)
+        )
+        for y in range(height)
+    )
+    return _png(width, height, rows)
+
+
 def photo_file(folder: Path, name: str, seed: int) -> Path:
     path = folder / name
     path.write_bytes(png(seed=seed))
+    return path
+
+
+def noisy_photo(folder: Path, name: str, seed: int, *, side: int = 300) -> Path:
+    """A PNG of noise (it does not compress: about 270 KB at 300 px), over one upload chunk
+    and under the size the app redraws: the phone seals and sends it as it is."""
+    noise = random.Random(seed)
+    rows = b"".join(b"\x00" + noise.randbytes(side * 3) for _ in range(side))
+    path = folder / name
+    path.write_bytes(_png(side, side, rows))
     return path
 
 

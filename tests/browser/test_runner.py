@@ -1,18 +1,22 @@
 """The runner's phone app in a real browser (Debian's Chromium), against a real hub on
 loopback, with nothing mocked.
 
-A runner enrols a phone by typing the hub's one-time code, sets a PIN, and records five
+A runner enrols a phone by typing the hub's one-time code, sets a PIN, and records twenty
 applications with photos while the phone has no network, reloading the app and closing and
 reopening the browser profile in between; a form half filled in (a photo taken) comes back
 after a reload and after a restart, kept encrypted or sealed, never in clear. Back in
 signal, first behind a captive portal (a 200 sign-in page instead of the hub: not taken for
-an acknowledgement, nothing leaves the queue), then for real: the hub holds exactly five,
+an acknowledgement, nothing leaves the queue), then for real: the hub holds exactly twenty,
 none twice, photos included. A full disk in the middle of a round does not stop the next
 one; a batch the hub refuses for good waits under "needs attention" with its records, in
 plain words, while its photos and the feed still go. A supplement the department asks for
-comes down, goes back up with a new photo; a result is handed over and rated; and a revoked
-phone keeps its unsent work, records nothing new, is enrolled again with a new code and
-sends that work under its new key, once. A runner who forgot the PIN enrols the phone again.
+comes down, goes back up with a new photo taken before a reload; a result is handed over and
+rated; and a revoked phone keeps its unsent work, records nothing new, is enrolled again
+with a new code and sends that work under its new key, once. A runner who forgot the PIN
+enrols the phone again. A photo cut twice on its way (an answer lost, a chunk cut half-way)
+is resumed where the hub's copy stopped; a photo the hub refuses for good waits under
+"needs attention" without holding back the one beside it; and a phone whose storage is full
+says so and keeps the form, and saves it once there is room.
 
 Every screen is photographed at 360 x 740 under artifacts/screenshots/runner/.
 """
@@ -32,7 +36,14 @@ from playwright.sync_api import expect
 from hub.admin import revoke_device
 from hub.store import write
 from tests.browser.conftest import CHROMIUM, FLAGS, SHOTS
-from tests.browser.runner_support import PHONE, photo_file, portal_proxy, qr_video, runner_hub
+from tests.browser.runner_support import (
+    PHONE,
+    noisy_photo,
+    photo_file,
+    portal_proxy,
+    qr_video,
+    runner_hub,
+)
 from tests.support.served import ServedHub
 
 RUNNER_DIST = Path(__file__).resolve().parents[2] / "hub" / "web" / "runner_dist"
@@ -43,7 +54,7 @@ PEOPLE = [
     ("李四", "510107199003078796", "13912345678"),
 ]
 PIN = "246813"
-N = 5
+N = 20  # applications captured offline
 LOCAL = re.compile(r"^(http://127\.0\.0\.1:\d+/|data:|blob:|about:|chrome-error:)")
 UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(e => e.type !== 'hidden' && e.offsetParent !== null)
@@ -176,6 +187,7 @@ def open_form(phone: Phone, camera: PhoneCamera | None = None) -> None:
     """The form of the ID-card item, found by its pinyin initials."""
     page = phone.page
     page.goto(f"{phone.url}/runner/#/new")
+    page.wait_for_selector("#items")  # (a hash change: the screen before has a #f-q too)
     page.fill("#f-q", "shbzksl")  # pinyin initials of 社会保障卡申领
     expect(page.locator("#items li")).to_have_count(1)
     if camera:
@@ -184,14 +196,14 @@ def open_form(phone: Phone, camera: PhoneCamera | None = None) -> None:
     page.wait_for_selector("[data-testid=capture-form]")
 
 
-def fill_applicant(phone: Phone, n: int, folder: Path) -> None:
+def fill_applicant(phone: Phone, n: int, folder: Path, photo: Path | None = None) -> None:
     """The applicant of application `n` and a photo of the ID card, kept as a draft."""
     page = phone.page
     name, id_number, mobile = PEOPLE[n % 2]
     page.fill("#f-name", name)
     page.fill("#f-id_number", id_number)
     page.fill("#f-phone", mobile)
-    page.set_input_files("#file-ID-CARD", str(photo_file(folder, f"id-{n}.png", n)))
+    page.set_input_files("#file-ID-CARD", str(photo or photo_file(folder, f"id-{n}.png", n)))
     expect(page.get_by_test_id("photo-count-ID-CARD")).to_contain_text("1")
     draft_kept(page)
 
@@ -215,10 +227,12 @@ def finish(phone: Phone, n: int) -> str:
     return str(page.get_by_test_id("receipt").inner_text())
 
 
-def capture(phone: Phone, camera: PhoneCamera | None, n: int, folder: Path) -> str:
+def capture(
+    phone: Phone, camera: PhoneCamera | None, n: int, folder: Path, photo: Path | None = None
+) -> str:
     """Record application `n` with a photo of the ID card; its receipt number."""
     open_form(phone, camera)
-    fill_applicant(phone, n, folder)
+    fill_applicant(phone, n, folder, photo)
     return finish(phone, n)
 
 
@@ -268,6 +282,9 @@ def test_a_runners_day_offline_then_synced(chromium: Any, hub: ServedHub, tmp_pa
             _hand_over_and_rate(phone, camera, hub, api, receipts)
             _revoked_phone_is_enrolled_again(phone, camera, hub, tmp_path)
             _forgotten_pin(phone, hub)
+            _a_photo_cut_on_its_way_is_resumed(phone, hub, proxy, tmp_path)
+            _a_photo_refused_for_good_waits_for_the_runner(phone, camera, hub, proxy, tmp_path)
+            _full_storage_keeps_the_form(phone, camera, hub, tmp_path)
         finally:
             page = phone.page
             if page is not None and phone.errors:
@@ -419,7 +436,8 @@ def _capture_offline(phone: Phone, camera: PhoneCamera, tmp_path: Path) -> list[
     expect(page.locator("#f-name")).to_have_value(PEOPLE[1][0])
     expect(page.get_by_test_id("photo-count-ID-CARD")).to_contain_text("1")
     receipts.append(finish(phone, 3))
-    receipts.append(capture(phone, None, 4, tmp_path))
+    for n in range(4, N):
+        receipts.append(capture(phone, None, n, tmp_path))
     page.goto(f"{phone.url}/runner/#/today")
     words = sync_now(page)
     assert "连不上中心" in words and "数据已保存在本机" in words
@@ -466,7 +484,7 @@ def _sync_for_real(
     expect(page.get_by_test_id("backlog")).to_have_text("0")
     expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "online")
     rows = hub_rows(hub, "SELECT receipt, status, missing_scans FROM applications")
-    assert sorted(r[0] for r in rows) == sorted(receipts)  # exactly five, none twice
+    assert sorted(r[0] for r in rows) == sorted(receipts)  # exactly twenty, none twice
     assert {r[2] for r in rows} == {0}  # every photo arrived
     assert {r[1] for r in rows} == {"routed"}
     # The batch whose answer was lost went again with the same id and bytes: the hub answered
@@ -480,16 +498,24 @@ def _sync_for_real(
     expect(page.locator("[data-testid=apps] li[data-state=sent]")).to_have_count(N)
 
 
-FULL_DISK = """() => {
-  // The phone's storage full: every write to the app's settings store fails as a full disk
-  // makes it fail (QuotaExceededError), in the middle of a round.
-  window.__put = IDBObjectStore.prototype.put;
-  IDBObjectStore.prototype.put = function (...args) {
-    if (this.name === 'meta') throw new DOMException('the disk is full', 'QuotaExceededError');
-    return window.__put.apply(this, args);
+FULL_DISK = """(stores) => {
+  // The phone's storage full: every write to these stores fails as a full disk makes it
+  // fail (QuotaExceededError), and the transaction with it.
+  window.__put = window.__put || IDBObjectStore.prototype.put;
+  window.__add = window.__add || IDBObjectStore.prototype.add;
+  const full = (write) => function (...args) {
+    if (stores.includes(this.name)) {
+      throw new DOMException('the disk is full', 'QuotaExceededError');
+    }
+    return write.apply(this, args);
   };
+  IDBObjectStore.prototype.put = full(window.__put);
+  IDBObjectStore.prototype.add = full(window.__add);
 }"""
-DISK_FREED = "() => { IDBObjectStore.prototype.put = window.__put; }"
+DISK_FREED = """() => {
+  IDBObjectStore.prototype.put = window.__put;
+  IDBObjectStore.prototype.add = window.__add;
+}"""
 
 
 def _a_full_disk_stops_one_round_only(phone: Phone) -> None:
@@ -497,7 +523,7 @@ def _a_full_disk_stops_one_round_only(phone: Phone) -> None:
     the next one, once there is room again, runs."""
     page = phone.page
     page.goto(f"{phone.url}/runner/#/today")
-    page.evaluate(FULL_DISK)
+    page.evaluate(FULL_DISK, ["meta"])  # in the middle of a round
     try:
         words = sync_now(page)
     finally:
@@ -633,6 +659,15 @@ def _supplement_down_and_up(
     )
     page.set_input_files("#file-PHOTO", str(photo_file(tmp_path, "photo.png", 9)))
     expect(page.get_by_test_id("photo-count-PHOTO")).to_contain_text("1")
+    page.fill("#f-note", "证件照已补拍")
+    expect(page.get_by_test_id("supplement-form")).to_have_attribute("data-draft", "saved")
+    # The tab killed while the citizen waits: the photo and the note come back, and none of
+    # it is stored in clear (the photo sealed to the hub, the note encrypted).
+    assert "证件照已补拍" not in stored(page)
+    page.reload()
+    page.wait_for_selector("[data-testid=supplement-form]")
+    expect(page.get_by_test_id("photo-count-PHOTO")).to_contain_text("1")
+    expect(page.locator("#f-note")).to_have_value("证件照已补拍")
     page.get_by_test_id("supplement-form").scroll_into_view_if_needed()
     camera.shoot(phone, "supplement")
     page.get_by_test_id("send-supplement").click()
@@ -649,6 +684,7 @@ def _supplement_down_and_up(
         hub, f"SELECT status, missing_scans FROM applications WHERE id = '{app_id}'"
     )
     assert (status, missing) == ("accepted", 0)
+    assert page.evaluate(DRAFTS) == [0, 0]  # the supplement's draft became the record
 
 
 def _revoked_phone_is_enrolled_again(
@@ -723,6 +759,143 @@ def _forgotten_pin(phone: Phone, hub: ServedHub) -> None:
     expect(page.locator("[data-testid=apps] li")).to_have_count(N + 2)
     devices = hub_rows(hub, "SELECT successor_of FROM devices ORDER BY number")
     assert len(devices) == 3 and devices[2][0] is not None
+
+
+def _a_photo_cut_on_its_way_is_resumed(
+    phone: Phone, hub: ServedHub, proxy: Any, tmp_path: Path
+) -> None:
+    """A photo over one upload chunk, cut twice on its way: a chunk cut half-way (the hub
+    never sees it whole), then a chunk's answer lost (the hub wrote it). The phone asks the
+    hub where its copy stopped and goes on from there; the hub holds the photo, whole."""
+    page = phone.page
+    phone.context.set_offline(True)
+    receipt = capture(phone, None, 30, tmp_path, noisy_photo(tmp_path, "large.png", 30))
+    before = len(proxy.api_lines)
+    proxy.cut_upload_bodies = 1
+    proxy.lose_upload_answers = 1
+    phone.context.set_offline(False)  # (the app syncs by itself too, at once)
+    page.goto(f"{phone.url}/runner/#/today")
+    for _ in range(4):
+        sync_now(page)
+        if hub_rows(hub, f"SELECT missing_scans FROM applications WHERE receipt = '{receipt}'") == [
+            (0,)
+        ]:
+            break
+    else:
+        raise AssertionError("the photo never arrived whole")
+    assert proxy.upload_cuts == 2
+    offsets = [
+        re.search(r"[?&]offset=(\d+)", line)[1]  # type: ignore[index]
+        for line in proxy.api_lines[before:]
+        if line.startswith("PATCH /api/v1/blobs/")
+    ]
+    # From the start until the hub had the first chunk, then only the rest, once.
+    assert offsets[-1] == str(256 * 1024) and offsets.count(offsets[-1]) == 1, offsets
+    assert set(offsets) == {"0", offsets[-1]}, offsets
+    expect(page.get_by_test_id("photos")).to_have_count(0)
+
+
+# The sealed bytes of one application's photo spoilt on the phone (a bad flash cell): the hub
+# can never take them. Returns the photo's SHA-256.
+SPOIL_PHOTO = """async (receipt) => {
+  const db = await new Promise(r => { const q = indexedDB.open('daiban-runner');
+    q.onsuccess = () => r(q.result); });
+  const get = (store, how) => new Promise(r => { const q = how(db.transaction(store)
+    .objectStore(store)); q.onsuccess = () => r(q.result); });
+  const app = await get('applications', s => s.index('receipt').get(receipt));
+  const scans = (await get('scans', s => s.getAll())).filter(x => x.application === app.id);
+  const scan = scans[0];
+  scan.bytes[100] ^= 0xff;
+  await new Promise(r => { const tx = db.transaction('scans', 'readwrite');
+    tx.objectStore('scans').put(scan); tx.oncomplete = r; });
+  db.close();
+  return [scans.length, scan.sha256];
+}"""
+
+
+def _a_photo_refused_for_good_waits_for_the_runner(
+    phone: Phone, camera: PhoneCamera, hub: ServedHub, proxy: Any, tmp_path: Path
+) -> None:
+    """A photo the hub refuses for good (its bytes spoilt here) leaves the upload queue for
+    "needs attention", sealed bytes kept, in plain words; the photo beside it goes all the
+    same. Tried again, it is refused again and waits again: never sent every round unasked."""
+    page = phone.page
+    phone.context.set_offline(True)
+    spoilt = capture(phone, None, 31, tmp_path)
+    fine = capture(phone, None, 32, tmp_path)
+    count, _sha = page.evaluate(SPOIL_PHOTO, spoilt)
+    assert count == 1
+    phone.context.set_offline(False)
+    page.goto(f"{phone.url}/runner/#/today")
+    sync_now(page)  # (or the round the app started by itself as it came online)
+    expect(page.get_by_test_id("attention-count")).to_have_text("1")
+    missing = "SELECT receipt, missing_scans FROM applications WHERE receipt IN ('{}', '{}')"
+    assert sorted(hub_rows(hub, missing.format(spoilt, fine))) == sorted([(spoilt, 1), (fine, 0)])
+    expect(page.get_by_test_id("photos")).to_have_count(0)  # nothing left to upload
+    page.goto(f"{phone.url}/runner/#/attention")
+    card = page.locator("[data-testid=attention] li[data-kind=photo]")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("这张照片在本机已损坏")
+    expect(card).to_contain_text(spoilt)
+    expect(card.get_by_test_id("details")).to_contain_text("blob.digest_mismatch")
+    camera.shoot(phone, "photo-refused")
+    before = len(proxy.api_lines)
+    sync_now(page)  # a round with nothing asked: the refused photo is not sent again
+    assert not [x for x in proxy.api_lines[before:] if x.startswith("PATCH /api/v1/blobs/")]
+    page.goto(f"{phone.url}/runner/#/attention")
+    card.get_by_test_id("upload-again").click()
+    expect(page.locator(".flash-ok")).to_contain_text("已重新排队 1 张照片")
+    sync_now(page)
+    page.goto(f"{phone.url}/runner/#/attention")
+    expect(card).to_have_count(1)  # refused again, waiting again; the bytes are still here
+    assert hub_rows(hub, missing.format(spoilt, spoilt)) == [(spoilt, 1)]
+
+
+def _full_storage_keeps_the_form(
+    phone: Phone, camera: PhoneCamera, hub: ServedHub, tmp_path: Path
+) -> None:
+    """With the phone's storage full, a photo taken and a form saved are refused in plain
+    words; what was typed stays on screen and in the draft; with room again, it is saved."""
+    page = phone.page
+    open_form(phone)
+    name, id_number, mobile = PEOPLE[0]
+    page.fill("#f-name", name)
+    page.fill("#f-id_number", id_number)
+    page.fill("#f-phone", mobile)
+    draft_kept(page)
+    page.evaluate(FULL_DISK, ["draft_photos", "drafts"])
+    try:
+        page.set_input_files("#file-ID-CARD", str(photo_file(tmp_path, "id-40.png", 40)))
+        expect(page.locator("[data-material=ID-CARD] [role=alert]")).to_contain_text(
+            "存储空间已满，这张照片没有保存"
+        )
+        expect(page.get_by_test_id("photo-count-ID-CARD")).to_have_text("")
+    finally:
+        page.evaluate(DISK_FREED)
+    page.set_input_files("#file-ID-CARD", str(photo_file(tmp_path, "id-40.png", 40)))
+    expect(page.get_by_test_id("photo-count-ID-CARD")).to_contain_text("1")
+    page.check("input[name='m-PHOTO'][value=promise]")
+    page.check("input[name=delivery][value=pickup]")
+    draft_kept(page)
+    before = hub_rows(hub, "SELECT COUNT(*) FROM applications")[0][0]
+    page.evaluate(FULL_DISK, ["applications"])
+    try:
+        page.get_by_test_id("save").click()
+        expect(page.locator("#error-summary")).to_contain_text("手机存储空间已满，这件申请没有保存")
+    finally:
+        page.evaluate(DISK_FREED)
+    expect(page.locator("#f-name")).to_have_value(name)
+    expect(page.get_by_test_id("photo-count-ID-CARD")).to_contain_text("1")
+    assert page.evaluate(DRAFTS) == [1, 1]  # the draft and its photo, untouched
+    camera.shoot(phone, "storage-full")
+    page.get_by_test_id("save").click()
+    page.wait_for_selector("[data-testid=receipt]")
+    receipt = page.get_by_test_id("receipt").inner_text()
+    assert "同步完成" in sync_now(page)
+    assert hub_rows(hub, "SELECT COUNT(*) FROM applications") == [(before + 1,)]
+    assert hub_rows(hub, f"SELECT missing_scans FROM applications WHERE receipt = '{receipt}'") == [
+        (0,)
+    ]
 
 
 def test_the_hub_serves_the_app_and_nothing_else(hub: ServedHub) -> None:

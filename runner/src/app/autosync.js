@@ -35,8 +35,9 @@ export function revocationReason(error) {
  * `detail` is the technical line shown only behind 详情 (never translated). */
 export function describe(result, error) {
   if (!error) {
-    const params = { pushed: result.pushed, pulled: result.pulled, uploaded: result.uploaded, count: result.refused };
-    return { kind: 'ok', outcome: 'ok', key: result.refused ? 'sync.done_attention' : 'sync.done', params, detail: '' };
+    const count = result.refused + (result.photos_refused || 0);
+    const params = { pushed: result.pushed, pulled: result.pulled, uploaded: result.uploaded, count };
+    return { kind: 'ok', outcome: 'ok', key: count ? 'sync.done_attention' : 'sync.done', params, detail: '' };
   }
   const detail = errorDetail(error);
   if (error instanceof protocol.HubRefused) {

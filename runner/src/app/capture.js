@@ -179,22 +179,6 @@ function checkedRecord(kind, fields) {
   return { record, body: protocol.canonical(record) };
 }
 
-/** Seal each photo to the hub (purpose `scan`, bound to the application) and describe it as
- * the record does: `{material code: [{sha256, size, media_type}]}`, plus the sealed bytes. */
-async function sealPhotos(device, photos, applicationId, now) {
-  const scans = {};
-  const blobs = [];
-  for (const [code, list] of Object.entries(photos)) {
-    for (const photo of list) {
-      const sealed = await protocol.sealBytes(device.hub.sealing_key, photo.bytes, applicationId, 'scan');
-      const sha256 = await protocol.digestHex(sealed); // the scan's content address
-      (scans[code] = scans[code] || []).push({ sha256, size: sealed.length, media_type: photo.mediaType });
-      blobs.push({ sha256, size: sealed.length, media_type: photo.mediaType, bytes: sealed, uploaded: 0, created_at: now });
-    }
-  }
-  return { scans, blobs };
-}
-
 function newId(now) {
   return protocol.uuid7(now);
 }
@@ -287,7 +271,7 @@ export async function captureNew(ctx, item, values, chosen, { draftId, now = Dat
       last_mail_event: null,
       updated_at: now,
     };
-    await settleDraft(s, recordId, keep, now);
+    await settleDraft(s, recordId, keep, now, recordId);
     await s.applications.add(row);
     await s.outbox.add({ record_id: recordId, kind: 'application.create', application: recordId, body, created_at: now });
     await addTimeline(s, {
@@ -302,12 +286,11 @@ export async function captureNew(ctx, item, values, chosen, { draftId, now = Dat
   return made;
 }
 
-/** Queue a record about an existing application, with its line in the timeline. */
-async function queue(db, record, body, appId, { event, detail, blobs = [], now, resolve = null }) {
+/** Queue a record about an existing application, with its line in the timeline; `more`:
+ * further IndexedDB work of the same transaction. */
+async function queue(db, record, body, appId, { event, detail, now, resolve = null, more = null }) {
   await write(db, async (s) => {
-    for (const blob of blobs) {
-      if (!(await s.scans.get(blob.sha256))) await s.scans.put(blob);
-    }
+    if (more) await more(s);
     await s.outbox.add({ record_id: record.id, kind: record.kind, application: appId, body, created_at: now });
     await addTimeline(s, { application: appId, at: now, source: 'local', event, detail });
     if (resolve) await resolveAttention(s, { application: appId, kind: resolve, now });
@@ -315,15 +298,24 @@ async function queue(db, record, body, appId, { event, detail, blobs = [], now, 
   return { id: record.id, application: appId };
 }
 
-/** Hand in the materials the hub asked for (photos and/or seen on paper). */
-export async function supplement(ctx, app, { photos, paper, note }, now = Date.now()) {
+/** Hand in the materials the hub asked for: photos taken into the supplement's draft
+ * (drafts.js, sealed to the hub as they were taken: `{code: [{sha256, size, media_type}]}`)
+ * and/or materials seen on paper. The draft's photos move to `scans` and the draft goes in
+ * the record's own transaction. */
+export async function supplement(ctx, app, { draftId, photos, paper, note }, now = Date.now()) {
   if (app.hub_version === null || app.hub_version === undefined) {
     throw new CaptureError('application.not_known_to_hub', 'the hub has not confirmed it yet');
   }
   if (app.hub_status !== 'supplement_requested') {
     throw new CaptureError('supplement.not_requested', 'no supplement was requested');
   }
-  const { scans, blobs } = await sealPhotos(ctx.device, photos, app.id, now);
+  const scans = {};
+  const keep = new Set();
+  for (const [code, list] of Object.entries(photos)) {
+    if (!list.length) continue;
+    scans[code] = list.map((p) => ({ sha256: p.sha256, size: p.size, media_type: p.media_type }));
+    for (const p of list) keep.add(p.sha256);
+  }
   const codes = [...new Set([...Object.keys(scans), ...paper])].sort();
   const { record, body } = checkedRecord('application.amend', {
     id: newId(now),
@@ -338,9 +330,9 @@ export async function supplement(ctx, app, { photos, paper, note }, now = Date.n
   return queue(ctx.db, record, body, app.id, {
     event: 'amended (supplement)',
     detail: codes.join(', '),
-    blobs,
     now,
     resolve: 'supplement',
+    more: (s) => settleDraft(s, draftId, keep, now, app.id),
   });
 }
 

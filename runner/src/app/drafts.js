@@ -14,6 +14,10 @@
 //
 // A draft is keyed by the id its application will have (a UUIDv7 made when the draft starts),
 // one per service item: opening another item's form keeps this one for later.
+//
+// A supplement being gathered for an application the hub asked about is a draft too (item
+// `supplement:<application id>`): its photos are sealed bound to that application, and the
+// list of unfinished applications does not show it (the application's screen does).
 
 import * as protocol from '../protocol/index.js';
 import { getMeta, read, write } from './db.js';
@@ -49,6 +53,19 @@ async function encrypt(key, bytes, id) {
 
 async function decrypt(key, box, id) {
   return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: box.iv, additionalData: encoder.encode(id) }, key, box.data));
+}
+
+const SUPPLEMENT = 'supplement:';
+
+/** The draft item of a supplement for application `appId`. */
+export function supplementItem(appId) {
+  return `${SUPPLEMENT}${appId}`;
+}
+
+/** The id the draft's photos are sealed to: its application's (the draft's own id for a new
+ * application, the application asked about for a supplement). */
+function boundTo(draft) {
+  return draft.item.startsWith(SUPPLEMENT) ? draft.item.slice(SUPPLEMENT.length) : draft.id;
 }
 
 /** A new draft for `item` (not stored until something is typed or photographed). */
@@ -91,7 +108,7 @@ export async function loadDraft(db, item) {
 /** Every draft kept, newest first: `{id, item, updated_at, values, photos}` (values decrypted,
  * for the list of unfinished applications). */
 export async function listDrafts(db) {
-  const rows = await read(db, (s) => s.drafts.all(), ['drafts']);
+  const rows = (await read(db, (s) => s.drafts.all(), ['drafts'])).filter((row) => !row.item.startsWith(SUPPLEMENT));
   if (!rows.length) return [];
   const key = await draftKey(db);
   const out = [];
@@ -144,7 +161,7 @@ async function previewBytes(bytes, mediaType) {
  * draft's values are written with it, so a draft with photos is always a stored draft.
  */
 export async function addDraftPhoto(db, device, draft, material, photo, now = Date.now()) {
-  const sealed = await protocol.sealBytes(device.hub.sealing_key, photo.bytes, draft.id, 'scan');
+  const sealed = await protocol.sealBytes(device.hub.sealing_key, photo.bytes, boundTo(draft), 'scan');
   const sha256 = await protocol.digestHex(sealed);
   const key = await draftKey(db);
   const small = await previewBytes(photo.bytes, photo.mediaType);
@@ -187,15 +204,24 @@ export async function discardDraft(db, id) {
   );
 }
 
-/** Inside the saving transaction (capture.js): the draft's sealed photos that the application
- * keeps move to `scans`, the rest and the draft go. `keep`: sha256 digests. */
-export async function settleDraft(s, id, keep, now) {
+/** Inside the saving transaction (capture.js): the draft's sealed photos that the record
+ * keeps move to `scans` (noting the application they belong to), the rest and the draft go.
+ * `keep`: sha256 digests. */
+export async function settleDraft(s, id, keep, now, application) {
   const found = new Set();
   for (const photo of await s.draft_photos.byIndex('draft', id)) {
     if (keep.has(photo.sha256)) {
       found.add(photo.sha256);
       if (!(await s.scans.get(photo.sha256))) {
-        await s.scans.put({ sha256: photo.sha256, size: photo.size, media_type: photo.media_type, bytes: photo.bytes, uploaded: 0, created_at: now });
+        await s.scans.put({
+          sha256: photo.sha256,
+          application,
+          size: photo.size,
+          media_type: photo.media_type,
+          bytes: photo.bytes,
+          uploaded: 0,
+          created_at: now,
+        });
       }
     }
     await s.draft_photos.delete(photo.sha256);

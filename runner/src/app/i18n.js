@@ -152,7 +152,7 @@ const ZH = {
   'sync.failed': '同步时出现意外错误；数据已保存在本机，稍后会再试',
   'sync.revoked':
     '中心已停用本设备，不能再同步；本机上未同步的记录都还在。请联系中心管理员（中心说明：{reason}）',
-  'sync.refused': '中心拒绝了请求：{reason}',
+  'sync.refused': '中心拒绝了这次请求；数据都保存在本机，下次同步时会再试。',
   'sync.busy': '另一个同步正在进行，请稍后',
   'sync.attention': '有 {count} 件需要处理（被退回或要求补正）。',
   'sync.reason.network': '没有网络或中心没有回应',
@@ -188,6 +188,14 @@ const ZH = {
   'attention.held.fix': '可以点“重新发送”用新的一批再试；如果又被拒收，请把“详情”告诉中心。',
   'attention.held.again': '重新发送',
   'attention.held.queued': '已重新排队 {count} 条，联网后会发送。',
+  'attention.photo': '中心没有接收这张照片',
+  'attention.photo.fix': '照片仍加密保存在本机。可以点“重新上传”再试；如果又被拒收，请把“详情”告诉中心，并在部门要求补正时重新拍摄。',
+  'attention.photo.again': '重新上传',
+  'attention.photo.queued': '已重新排队 {count} 张照片，联网后会上传。',
+  'blob.too_large': '照片太大，中心不接收',
+  'blob.digest_mismatch': '这张照片在本机已损坏，中心不接收',
+  'blob.bad_digest': '照片编号不对，中心不接收',
+  'blob': '中心不接收这张照片',
   'attention.reason.other': '中心退回了这条记录',
   'attention.reason.invalid': '中心认为这条记录的内容不正确',
   'attention.fix': '请告知群众；如果仍可办理，请正确地重新录入。',
@@ -223,6 +231,8 @@ const ZH = {
   'event.conflict by hub': '与中心记录冲突',
   'event.held by hub': '中心拒收了所在的一批记录',
   'event.sent again': '重新发送',
+  'event.photo refused by hub': '中心没有接收一张照片',
+  'event.photo sent again': '照片重新上传',
   'event.supplement requested': '要求补正',
   'event.amended (supplement)': '已补交材料',
   'event.picked up': '结果已领取',
@@ -537,7 +547,7 @@ const EN = {
   'sync.revoked':
     'the hub has revoked this phone, so it can no longer sync; unsynced records stay on this ' +
     'phone. Contact the hub operator (the hub says: {reason})',
-  'sync.refused': 'the hub refused the request: {reason}',
+  'sync.refused': 'the hub refused this request; everything is kept on this phone and tried again next round',
   'sync.busy': 'another sync round is running; try again shortly',
   'sync.attention': '{count} item(s) need attention (refused or supplement asked).',
   'sync.reason.network': 'no network, or the hub did not answer',
@@ -571,6 +581,14 @@ const EN = {
   'attention.held.fix': 'Press “Send again” to try them in a fresh batch; if it is refused again, tell the hub what “Details” says.',
   'attention.held.again': 'Send again',
   'attention.held.queued': '{count} record(s) queued again; they go once online.',
+  'attention.photo': 'The hub did not take this photo',
+  'attention.photo.fix': 'The photo is still kept, sealed, on this phone. Press “Upload again” to retry; if it is refused again, tell the hub what “Details” says, and take it again when the department asks for a supplement.',
+  'attention.photo.again': 'Upload again',
+  'attention.photo.queued': '{count} photo(s) queued again; they go once online.',
+  'blob.too_large': 'the photo is too large for the hub',
+  'blob.digest_mismatch': 'the photo is damaged on this phone; the hub did not take it',
+  'blob.bad_digest': 'the photo’s name is not valid; the hub did not take it',
+  'blob': 'the hub did not take this photo',
   'attention.reason.other': 'the hub refused this record',
   'attention.reason.invalid': 'the hub found this record’s content wrong',
   'attention.fix': 'Tell the citizen, and record the application again correctly if it can still be done.',
@@ -604,6 +622,8 @@ const EN = {
   'event.conflict by hub': 'Conflict at the hub',
   'event.held by hub': 'Its batch was refused by the hub',
   'event.sent again': 'Sent again',
+  'event.photo refused by hub': 'A photo refused by the hub',
+  'event.photo sent again': 'Photo uploaded again',
   'event.supplement requested': 'Supplement requested',
   'event.amended (supplement)': 'Supplement handed in',
   'event.picked up': 'Result collected',
@@ -752,14 +772,15 @@ const EN = {
   'error.body': 'Nothing you entered was lost. Try again; if it happens again, tell the hub what “Details” says.',
 };
 
-const TABLES = { zh: ZH, en: EN };
+/** Every message, by language (the tests compare the two). */
+export const TABLES = { zh: ZH, en: EN };
 let current = 'zh';
 
 export const LANGUAGES = ['zh', 'en'];
 
 export function setLang(lang) {
   current = LANGUAGES.includes(lang) ? lang : 'zh';
-  document.documentElement.lang = current === 'zh' ? 'zh-Hans' : 'en';
+  if (typeof document !== 'undefined') document.documentElement.lang = current === 'zh' ? 'zh-Hans' : 'en';
 }
 
 export function lang() {

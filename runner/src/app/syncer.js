@@ -34,6 +34,7 @@ const MAX_PAGES = 10_000;
 const TARGET_BATCH_BYTES = 1024 * 1024;
 const MAX_RECORDS = 500;
 const SETTLED = new Set(['accepted', 'duplicate']);
+const REFUSED = 2; // scans.uploaded: 0 waiting, 1 at the hub, 2 refused by the hub for good
 
 /** A feed page whose cursor goes back: refused, said in plain words (sync.reason.feed_back). */
 export class FeedWentBack extends Error {
@@ -45,7 +46,7 @@ export class FeedWentBack extends Error {
 }
 
 export function newResult() {
-  return { pushed: 0, settled: 0, refused: 0, held: 0, pulled: 0, uploaded: 0, resynced: false, notes: [] };
+  return { pushed: 0, settled: 0, refused: 0, held: 0, pulled: 0, uploaded: 0, photos_refused: 0, resynced: false, notes: [] };
 }
 
 /** What every request tells the hub: app version, backlog, refused count. */
@@ -292,36 +293,112 @@ export async function sendAgain(db, ns, now = Date.now()) {
 
 // --- photos ---------------------------------------------------------------------------------
 
+// Two photos on their way at once, as the laptop sends its scans: one photo's chunk is
+// answered while the other's travels, and a slow link stays busy.
+export const PHOTO_SENDERS = 2;
+const QUERY_DIGESTS = 1000; // the hub answers up to 5,000 digests per query
+
+async function uploadOne(client, scan, from) {
+  let offset = from;
+  for (let turn = 0; offset < scan.size && turn < scan.size / CHUNK + 3; turn++) {
+    offset = await client.uploadChunk(scan.sha256, offset, scan.bytes.subarray(offset, offset + CHUNK), scan.size);
+  }
+  if (offset < scan.size) throw new protocol.HubUnavailable(`the upload of photo ${scan.sha256.slice(0, 12)} made no progress`);
+}
+
+/** Whether the hub refused a photo for good: sending the same bytes again cannot change
+ * the answer. A digest mismatch is for good only if these bytes no longer hash to their
+ * name (spoilt here); otherwise they were spoilt on the way and go again. */
+async function photoRefusedForGood(scan, error) {
+  if (!refusedForGood(error)) return false;
+  if (error.code !== 'blob.digest_mismatch') return true;
+  return (await protocol.digestHex(scan.bytes)) !== scan.sha256;
+}
+
+/** A photo the hub will never take: it leaves the upload queue (sealed bytes kept) for the
+ * attention list, with the hub's reason, until the runner tries it again. */
+async function setPhotoAside(db, scan, error, now, result) {
+  const reason = { code: error.code, message: String(error.message || ''), status: error.status };
+  await write(db, async (s) => {
+    await s.scans.put({ ...scan, uploaded: REFUSED, refused: reason });
+    await addAttention(s, {
+      application: scan.application || null,
+      record_id: scan.sha256,
+      kind: 'photo',
+      reasons: [reason],
+      now,
+    });
+    if (scan.application) {
+      await addTimeline(s, { application: scan.application, at: now, source: 'hub', event: 'photo refused by hub', reasons: [reason] });
+    }
+  });
+  result.photos_refused += 1;
+  result.notes.push(`photo ${scan.sha256.slice(0, 12)} refused for good (${error.code}): set aside`.slice(0, 500));
+}
+
 /** Upload the photos the hub lacks, each resumed where the hub's copy stopped; a photo's
  * sealed bytes are let go only once the hub holds all of it. */
-export async function uploadPhotos(db, client, result) {
+export async function uploadPhotos(db, client, result, { now = () => Date.now() } = {}) {
   const waiting = await read(db, (s) => s.scans.byIndex('uploaded', 0), ['scans']);
   if (!waiting.length) return;
   waiting.sort((a, b) => a.created_at - b.created_at);
   await beat(db, client);
-  const missing = await client.missingScans(waiting.map((s) => s.sha256));
-  let failed = null;
-  for (const scan of waiting) {
-    try {
-      if (scan.sha256 in missing) {
-        let offset = missing[scan.sha256];
-        for (let turn = 0; offset < scan.size && turn < scan.size / CHUNK + 3; turn++) {
-          offset = await client.uploadChunk(scan.sha256, offset, scan.bytes.subarray(offset, offset + CHUNK), scan.size);
-        }
-        if (offset < scan.size) throw new protocol.HubUnavailable(`the upload of photo ${scan.sha256.slice(0, 12)} made no progress`);
-        result.uploaded += 1;
-      }
-    } catch (error) {
-      // One photo the hub will not take (or that stalls) does not hold back the others: it
-      // stays here, sealed, and is tried again next round; the round reports it.
-      if (stopsRound(error)) throw error;
-      failed = failed || error;
-      result.notes.push(`photo ${scan.sha256.slice(0, 12)}: ${error.name}: ${error.message}`.slice(0, 500));
-      continue;
-    }
-    await write(db, (s) => s.scans.put({ ...scan, bytes: null, uploaded: 1 }), ['scans']);
+  const missing = {};
+  for (let at = 0; at < waiting.length; at += QUERY_DIGESTS) {
+    Object.assign(missing, await client.missingScans(waiting.slice(at, at + QUERY_DIGESTS).map((s) => s.sha256)));
   }
+  let failed = null;
+  let stopped = null;
+  const next = waiting.values();
+  const sender = async () => {
+    for (const scan of next) {
+      if (stopped) return;
+      try {
+        if (scan.sha256 in missing) {
+          await uploadOne(client, scan, missing[scan.sha256]);
+          result.uploaded += 1;
+        }
+      } catch (error) {
+        if (stopsRound(error)) {
+          stopped = stopped || error; // the other sender finishes its photo, takes no more
+          return;
+        }
+        if (await photoRefusedForGood(scan, error)) {
+          await setPhotoAside(db, scan, error, now(), result);
+          continue;
+        }
+        // One photo that fails now (or stalls) does not hold back the others: it stays
+        // here, sealed, and is tried again next round; the round reports it.
+        failed = failed || error;
+        result.notes.push(`photo ${scan.sha256.slice(0, 12)}: ${error.name}: ${error.message}`.slice(0, 500));
+        continue;
+      }
+      await write(db, (s) => s.scans.put({ ...scan, bytes: null, uploaded: 1 }), ['scans']);
+    }
+  };
+  await Promise.all(Array.from({ length: PHOTO_SENDERS }, sender));
+  if (stopped) throw stopped;
   if (failed) throw failed;
+}
+
+/** Put photos the hub refused (attention kind 'photo') back in the upload queue; `ns`:
+ * their attention entries. The number queued. */
+export async function uploadAgain(db, ns, now = Date.now()) {
+  return write(db, async (s) => {
+    let queued = 0;
+    for (const n of ns) {
+      const item = await s.attention.get(n);
+      if (!item || item.kind !== 'photo' || item.resolved_at !== null) continue;
+      const scan = await s.scans.get(item.record_id);
+      if (scan && scan.uploaded === REFUSED) {
+        await s.scans.put({ ...scan, uploaded: 0, refused: null });
+        queued += 1;
+      }
+      await s.attention.put({ ...item, resolved_at: now });
+      if (item.application) await addTimeline(s, { application: item.application, at: now, source: 'local', event: 'photo sent again' });
+    }
+    return queued;
+  });
 }
 
 // --- pull -----------------------------------------------------------------------------------
@@ -413,7 +490,7 @@ export async function syncOnce(db, client, device, { now = () => Date.now() } = 
     }
   };
   await step('push', () => push(db, client, device, result, { now }));
-  await step('photos', () => uploadPhotos(db, client, result));
+  await step('photos', () => uploadPhotos(db, client, result, { now }));
   await step('pull', () => pull(db, client, result, { now }));
   if (failures.length) throw Object.assign(failures[0], { result });
   return result;

@@ -8,8 +8,10 @@ import { eventWords, t, when } from '../i18n.js';
 import { findItem, materialNames } from '../catalogue.js';
 import { CaptureError, RATING_LEVELS, collectorProblems, handOver, rate, supplement } from '../capture.js';
 import { attentionItems, getApplication, reasonWords, timeline } from '../local.js';
+import { addDraftPhoto, DraftPhotoLost, loadDraft, newDraft, saveDraft, supplementItem } from '../drafts.js';
 import { readPhoto } from '../photos.js';
 import { reasonList } from './lists.js';
+import { photoStrip, release } from './photostrip.js';
 
 function facts(app, units) {
   const pairs = [
@@ -55,35 +57,66 @@ function timelineList(lines, names, units) {
 
 function failed(error) {
   if (error instanceof CaptureError) return { [error.field || 'form']: error.words() };
+  if (error instanceof DraftPhotoLost) return { form: t('form.photo.lost') };
   if (isQuotaError(error)) return { form: t('storage.full') };
   return { form: t('storage.failed'), _detail: errorDetail(error) };
 }
 
-// Photos taken for a supplement, kept in memory while the form is redrawn.
-let supplementPhotos = { app: null, photos: {} };
+// The supplement being gathered on screen, kept between redraws; in IndexedDB it is a draft
+// (drafts.js): its photos sealed as they are taken, its ticks and note encrypted, so a
+// killed tab or a restarted phone loses none of what the citizen handed over.
+let open = null;
 
-function supplementForm(ctx, app, requested, names, errors, values) {
-  if (supplementPhotos.app !== app.id) supplementPhotos = { app: app.id, photos: {} };
-  const photos = supplementPhotos.photos;
-  const rows = requested.map((code) => {
-    const count = h('span', { class: 'hint', 'data-testid': `photo-count-${code}` }, photos[code]?.length ? ` ${t('form.photo.count', { count: photos[code].length })}` : '');
-    const input = h('input', { type: 'file', id: `file-${code}`, accept: 'image/*', capture: 'environment', multiple: true });
-    input.addEventListener('change', async () => {
-      for (const file of [...input.files]) {
-        try {
-          (photos[code] = photos[code] || []).push(await readPhoto(file));
-        } catch (_) {
-          // an unreadable picture is simply not added; the count shows what was kept
-        }
+async function supplementDraft(ctx, app) {
+  const item = supplementItem(app.id);
+  if (open && open.item === item) return open;
+  release(open);
+  open = (await loadDraft(ctx.db, item)) || newDraft(item);
+  return open;
+}
+
+function photoInput(ctx, draft, code, onTaken) {
+  const input = h('input', { type: 'file', id: `file-${code}`, accept: 'image/*', capture: 'environment', multiple: true });
+  const status = h('div', { class: 'error', hidden: true, role: 'alert' });
+  input.addEventListener('change', async () => {
+    status.hidden = true;
+    for (const file of [...input.files]) {
+      try {
+        const photo = await readPhoto(file);
+        URL.revokeObjectURL(photo.preview); // the kept (encrypted) preview is shown instead
+        draft.photos.push(await addDraftPhoto(ctx.db, ctx.device, draft, code, photo));
+      } catch (err) {
+        const words = err.code === 'form.photo.too_large' ? t(err.code) : isQuotaError(err) ? t('storage.full.photo') : t('form.photo.unreadable');
+        status.replaceChildren(h('p', {}, words), details(errorDetail(err)));
+        status.hidden = false;
       }
-      input.value = '';
-      count.textContent = photos[code]?.length ? ` ${t('form.photo.count', { count: photos[code].length })}` : '';
-    });
+    }
+    input.value = '';
+    onTaken();
+  });
+  return { input, status };
+}
+
+async function supplementForm(ctx, app, requested, names, errors, given) {
+  const draft = await supplementDraft(ctx, app);
+  const values = Object.keys(given).length ? given : draft.values;
+  const rows = requested.map((code) => {
+    const count = h('span', { class: 'hint', 'data-testid': `photo-count-${code}` });
+    const strip = h('div');
+    const redraw = () => {
+      const n = draft.photos.filter((p) => p.material === code).length;
+      count.textContent = n ? ` ${t('form.photo.count', { count: n })}` : '';
+      strip.replaceChildren(photoStrip(ctx, draft, code, redraw));
+    };
+    const { input, status } = photoInput(ctx, draft, code, redraw);
+    redraw();
     return h(
       'div',
       { class: 'material', 'data-material': code },
       h('p', { class: 'mname' }, h('strong', {}, names[code] || code)),
       h('label', { class: 'button file-button', for: `file-${code}` }, t('form.photo.take'), count, input),
+      strip,
+      status,
       h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: `paper-${code}`, value: '1', checked: Boolean(values[`paper-${code}`]) }), t('supplement.paper')),
     );
   });
@@ -100,10 +133,30 @@ function supplementForm(ctx, app, requested, names, errors, values) {
     details(errors._detail),
     submit,
   );
+  // The ticks and the note are kept as they change, one write after the other.
+  let saving = Promise.resolve();
+  const keep = () => {
+    draft.values = formValues(form);
+    form.dataset.draft = 'saving';
+    saving = saving
+      .then(() => saveDraft(ctx.db, draft))
+      .then(
+        () => (form.dataset.draft = 'saved'),
+        (error) => {
+          console.warn('the supplement could not be kept', error);
+          form.dataset.draft = 'failed';
+        },
+      );
+  };
+  form.addEventListener('change', keep);
+  form.addEventListener('input', keep);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const got = formValues(form);
-    const chosen = Object.fromEntries(requested.filter((c) => photos[c]?.length).map((c) => [c, photos[c]]));
+    const chosen = {};
+    for (const photo of draft.photos) {
+      if (requested.includes(photo.material)) (chosen[photo.material] = chosen[photo.material] || []).push(photo);
+    }
     const paper = requested.filter((c) => !chosen[c] && got[`paper-${c}`]);
     if (!Object.keys(chosen).length && !paper.length) {
       ctx.show(await application(ctx, app.id, 'supplement', { materials: t('supplement.empty') }, got));
@@ -111,12 +164,15 @@ function supplementForm(ctx, app, requested, names, errors, values) {
     }
     submit.disabled = true;
     try {
-      await supplement(ctx, app, { photos: chosen, paper, note: got.note });
+      await saving;
+      await supplement(ctx, app, { draftId: draft.id, photos: chosen, paper, note: got.note });
     } catch (error) {
+      if (error instanceof DraftPhotoLost) open = null; // read again from the store
       ctx.show(await application(ctx, app.id, 'supplement', failed(error), got));
       return;
     }
-    supplementPhotos = { app: null, photos: {} };
+    release(open);
+    open = null;
     ctx.flash('ok', t('queued', { id: app.receipt }));
     ctx.workQueued();
     ctx.route();
@@ -228,7 +284,7 @@ export async function application(ctx, id, _form = '', errors = {}, values = {})
   const lines = await timeline(ctx.db, app.id);
   const done = (event) => lines.some((l) => l.source === 'local' && l.event === event);
   let action = null;
-  if (app.hub_status === 'supplement_requested') action = supplementForm(ctx, app, requested, names, errors, values);
+  if (app.hub_status === 'supplement_requested') action = await supplementForm(ctx, app, requested, names, errors, values);
   else if (app.hub_status === 'ready_for_pickup' && !done('picked up')) action = pickupForm(ctx, app, errors, values);
   else if (['delivered', 'closed'].includes(app.hub_status) && !done('rated')) action = ratingForm(ctx, app, errors, values);
   return [

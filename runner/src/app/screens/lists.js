@@ -6,7 +6,7 @@ import { details, h } from '../dom.js';
 import { chinaDay, t, when } from '../i18n.js';
 import { attentionItems, backlog, findByReceipt, listApplications } from '../local.js';
 import { outcomeWords } from '../autosync.js';
-import { sendAgain } from '../syncer.js';
+import { sendAgain, uploadAgain } from '../syncer.js';
 
 /** The hub's reasons, each in the runner's words with its technical line behind 详情. */
 export function reasonList(reasons) {
@@ -133,6 +133,25 @@ export async function attention(ctx) {
                       },
                     },
                     t('attention.held.again'),
+                  )
+                : null,
+              item.kind === 'photo' ? h('p', { class: 'hint' }, t('attention.photo.fix')) : null,
+              item.kind === 'photo'
+                ? h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'primary',
+                      'data-testid': 'upload-again',
+                      onclick: async (event) => {
+                        event.target.disabled = true;
+                        const queued = await uploadAgain(ctx.db, [item.n]);
+                        ctx.flash('ok', t('attention.photo.queued', { count: queued }));
+                        ctx.workQueued();
+                        ctx.route();
+                      },
+                    },
+                    t('attention.photo.again'),
                   )
                 : null,
               item.app ? h('a', { class: 'button', href: `#/app/${item.app.id}` }, t('attention.open')) : null,

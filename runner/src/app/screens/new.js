@@ -13,7 +13,8 @@ import { details, errorDetail, errorSummary, field, formValues, h } from '../dom
 import { t, when } from '../i18n.js';
 import { findItem, itemsHere, matches } from '../catalogue.js';
 import { CaptureError, captureNew, checkNew } from '../capture.js';
-import { addDraftPhoto, discardDraft, listDrafts, loadDraft, newDraft, removeDraftPhoto, saveDraft } from '../drafts.js';
+import { addDraftPhoto, discardDraft, listDrafts, loadDraft, newDraft, saveDraft } from '../drafts.js';
+import { photoStrip, release } from './photostrip.js';
 import { readPhoto } from '../photos.js';
 import { maskName } from '../../protocol/index.js';
 
@@ -21,10 +22,6 @@ const ID_TYPES = ['resident_id', 'passport', 'hk_macau_permit', 'taiwan_permit',
 // The draft on screen, kept in memory between redraws of its form (a refused save, the
 // language switch); what is in IndexedDB is the same, encrypted.
 let open = null; // {id, item, created_at, values, photos: [{sha256, material, size, media_type, preview}], stored}
-
-function release(draft) {
-  for (const photo of draft?.photos || []) if (photo.preview) URL.revokeObjectURL(photo.preview);
-}
 
 async function draftFor(ctx, code) {
   if (open && open.item === code) return open;
@@ -144,38 +141,6 @@ export async function pick(ctx) {
 
 function radio(name, value, label, checked, extra = {}) {
   return h('label', { class: 'choice' }, h('input', { type: 'radio', name, value, checked, ...extra }), label);
-}
-
-function photoStrip(ctx, state, code, redraw) {
-  const list = state.photos.filter((p) => p.material === code);
-  return h(
-    'div',
-    { class: 'photos', 'data-testid': `photos-${code}` },
-    list.map((photo, n) =>
-      h(
-        'figure',
-        {},
-        photo.preview
-          ? h('img', { src: photo.preview, alt: t('form.photo', { name: code }) + ` ${n + 1}` })
-          : h('span', { class: 'nopreview' }, `${n + 1}`),
-        h(
-          'button',
-          {
-            type: 'button',
-            'aria-label': t('form.photo.remove'),
-            onclick: async () => {
-              await removeDraftPhoto(ctx.db, photo.sha256);
-              if (photo.preview) URL.revokeObjectURL(photo.preview);
-              const at = state.photos.indexOf(photo);
-              if (at >= 0) state.photos.splice(at, 1);
-              redraw();
-            },
-          },
-          '×',
-        ),
-      ),
-    ),
-  );
 }
 
 function materialRow(ctx, spec, state, errors) {
