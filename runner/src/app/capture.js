@@ -186,8 +186,9 @@ function newId(now) {
 /** Check, seal and store a new application with its outbox entry: `{id, receipt}`.
  * `draftId`: the draft (drafts.js) it was filled in as: its id becomes the application's, and
  * its photos, sealed already when they were taken, are `chosen.photos` ({code: [{sha256,
- * size, media_type}]}); they move to `scans` and the draft goes, in the same transaction. */
-export async function captureNew(ctx, item, values, chosen, { draftId, now = Date.now() }) {
+ * size, media_type}]}); they move to `scans` and the draft goes, in the same transaction.
+ * `known`: every photo the form showed (drafts.js settleDraft refuses to drop any other). */
+export async function captureNew(ctx, item, values, chosen, { draftId, known = null, now = Date.now() }) {
   const { db, device, runner } = ctx;
   const name = values.name.trim();
   const idType = ID_TYPES.includes(values.id_type) ? values.id_type : 'resident_id';
@@ -271,7 +272,7 @@ export async function captureNew(ctx, item, values, chosen, { draftId, now = Dat
       last_mail_event: null,
       updated_at: now,
     };
-    await settleDraft(s, recordId, keep, now, recordId);
+    await settleDraft(s, recordId, keep, now, recordId, known || keep);
     await s.applications.add(row);
     await s.outbox.add({ record_id: recordId, kind: 'application.create', application: recordId, body, created_at: now });
     await addTimeline(s, {
@@ -287,9 +288,15 @@ export async function captureNew(ctx, item, values, chosen, { draftId, now = Dat
 }
 
 /** Queue a record about an existing application, with its line in the timeline; `more`:
- * further IndexedDB work of the same transaction. */
-async function queue(db, record, body, appId, { event, detail, now, resolve = null, more = null }) {
+ * further IndexedDB work of the same transaction. `still(app)`: whether the application as
+ * stored now (a round may have pulled a change since the screen was drawn) still takes the
+ * record; if not, nothing is stored and the screen is drawn again with what the hub said. */
+async function queue(db, record, body, appId, { event, detail, now, still, resolve = null, more = null }) {
   await write(db, async (s) => {
+    const current = await s.applications.get(appId);
+    if (!current || !still(current)) {
+      throw new CaptureError('application.changed', `the application changed at the hub since the screen was drawn`);
+    }
     if (more) await more(s);
     await s.outbox.add({ record_id: record.id, kind: record.kind, application: appId, body, created_at: now });
     await addTimeline(s, { application: appId, at: now, source: 'local', event, detail });
@@ -302,7 +309,7 @@ async function queue(db, record, body, appId, { event, detail, now, resolve = nu
  * (drafts.js, sealed to the hub as they were taken: `{code: [{sha256, size, media_type}]}`)
  * and/or materials seen on paper. The draft's photos move to `scans` and the draft goes in
  * the record's own transaction. */
-export async function supplement(ctx, app, { draftId, photos, paper, note }, now = Date.now()) {
+export async function supplement(ctx, app, { draftId, photos, paper, note, known = null }, now = Date.now()) {
   if (app.hub_version === null || app.hub_version === undefined) {
     throw new CaptureError('application.not_known_to_hub', 'the hub has not confirmed it yet');
   }
@@ -332,7 +339,8 @@ export async function supplement(ctx, app, { draftId, photos, paper, note }, now
     detail: codes.join(', '),
     now,
     resolve: 'supplement',
-    more: (s) => settleDraft(s, draftId, keep, now, app.id),
+    still: (current) => current.hub_status === 'supplement_requested' && current.hub_version === app.hub_version,
+    more: (s) => settleDraft(s, draftId, keep, now, app.id, known || keep),
   });
 }
 
@@ -372,6 +380,7 @@ export async function handOver(ctx, app, { collector, proxyName = '', proxyIdNum
     event: 'picked up',
     detail: `${collector} ${sealed.collector_masked}`.trim(),
     now,
+    still: (current) => current.hub_status === 'ready_for_pickup',
   });
 }
 
@@ -391,5 +400,10 @@ export async function rate(ctx, app, { level, comment }, now = Date.now()) {
     level,
     comment: (comment || '').trim(),
   });
-  return queue(ctx.db, record, body, app.id, { event: 'rated', detail: t(`rating.${level}`), now });
+  return queue(ctx.db, record, body, app.id, {
+    event: 'rated',
+    detail: t(`rating.${level}`),
+    now,
+    still: (current) => ['delivered', 'closed'].includes(current.hub_status),
+  });
 }

@@ -205,38 +205,41 @@ export async function discardDraft(db, id) {
 }
 
 /** Inside the saving transaction (capture.js): the draft's sealed photos that the record
- * keeps move to `scans` (noting the application they belong to), the rest and the draft go.
- * `keep`: sha256 digests. */
-export async function settleDraft(s, id, keep, now, application) {
-  const found = new Set();
-  for (const photo of await s.draft_photos.byIndex('draft', id)) {
-    if (keep.has(photo.sha256)) {
-      found.add(photo.sha256);
-      if (!(await s.scans.get(photo.sha256))) {
-        await s.scans.put({
-          sha256: photo.sha256,
-          application,
-          size: photo.size,
-          media_type: photo.media_type,
-          bytes: photo.bytes,
-          uploaded: 0,
-          created_at: now,
-        });
-      }
+ * keeps move to `scans` (noting the application they belong to) and the draft goes.
+ * `keep`: sha256 digests; `known`: every photo the form showed (kept or put aside by the
+ * runner's own choice, such as a material switched to "seen on paper"). A stored photo the
+ * form never showed (taken in another tab, or still being sealed) or one the form shows that
+ * the store lost stops the save: the form comes back and shows what is really there. */
+export async function settleDraft(s, id, keep, now, application, known = keep) {
+  const stored = await s.draft_photos.byIndex('draft', id);
+  const unseen = stored.filter((photo) => !keep.has(photo.sha256) && !known.has(photo.sha256));
+  if (unseen.length) throw new DraftChanged('form.photo.unseen', `${unseen.length} photo(s) of the draft were not on the form`);
+  const there = new Set(stored.map((photo) => photo.sha256));
+  const lost = [...keep].filter((sha) => !there.has(sha));
+  if (lost.length) throw new DraftChanged('form.photo.lost', `${lost.length} photo(s) of the draft are no longer stored`);
+  for (const photo of stored) {
+    if (keep.has(photo.sha256) && !(await s.scans.get(photo.sha256))) {
+      await s.scans.put({
+        sha256: photo.sha256,
+        application,
+        size: photo.size,
+        media_type: photo.media_type,
+        bytes: photo.bytes,
+        uploaded: 0,
+        created_at: now,
+      });
     }
     await s.draft_photos.delete(photo.sha256);
   }
-  // A photo the form lists but the store lost (removed in another tab): nothing is saved,
-  // the form comes back and shows what is really there.
-  const lost = [...keep].filter((sha) => !found.has(sha));
-  if (lost.length) throw new DraftPhotoLost(lost);
   await s.drafts.delete(id);
 }
 
-export class DraftPhotoLost extends Error {
-  constructor(lost) {
-    super(`${lost.length} photo(s) of the draft are no longer stored`);
-    this.name = 'DraftPhotoLost';
-    this.code = 'form.photo.lost';
+/** The stored draft and the form on screen no longer agree (another tab, a photo still being
+ * sealed): nothing is saved, and the form is drawn again from the store. */
+export class DraftChanged extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'DraftChanged';
+    this.code = code;
   }
 }

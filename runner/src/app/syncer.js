@@ -56,7 +56,7 @@ async function heartbeat(db) {
     async (s) => ({
       agent: APP_VERSION,
       unsent: await s.outbox.count(),
-      quarantined: (await openAttention(s)).filter((a) => ['rejected', 'conflict', 'held'].includes(a.kind)).length,
+      quarantined: (await openAttention(s)).length, // as the laptop counts it: everything open
     }),
     ['outbox', 'attention'],
   );
@@ -298,12 +298,22 @@ export async function sendAgain(db, ns, now = Date.now()) {
 export const PHOTO_SENDERS = 2;
 const QUERY_DIGESTS = 1000; // the hub answers up to 5,000 digests per query
 
-async function uploadOne(client, scan, from) {
-  let offset = from;
-  for (let turn = 0; offset < scan.size && turn < scan.size / CHUNK + 3; turn++) {
-    offset = await client.uploadChunk(scan.sha256, offset, scan.bytes.subarray(offset, offset + CHUNK), scan.size);
+/** An upload offset as the hub states it: a whole number of bytes within the photo, or the
+ * answer is not the hub's (a proxy's page, a broken hub) and nothing is taken from it. */
+function offsetWithin(offset, size, what) {
+  if (!Number.isInteger(offset) || offset < 0 || offset > size) {
+    throw new protocol.HubUnavailable(`the hub's ${what} (${String(offset).slice(0, 40)}) is not an offset within the photo's ${size} bytes`);
   }
-  if (offset < scan.size) throw new protocol.HubUnavailable(`the upload of photo ${scan.sha256.slice(0, 12)} made no progress`);
+  return offset;
+}
+
+/** Send one photo from byte `from` (where the hub said its copy stops) to its end. */
+export async function uploadOne(client, scan, from) {
+  let offset = offsetWithin(from, scan.size, 'missing offset');
+  for (let turn = 0; offset < scan.size && turn < scan.size / CHUNK + 3; turn++) {
+    offset = offsetWithin(await client.uploadChunk(scan.sha256, offset, scan.bytes.subarray(offset, offset + CHUNK), scan.size), scan.size, 'upload offset');
+  }
+  if (offset !== scan.size) throw new protocol.HubUnavailable(`the upload of photo ${scan.sha256.slice(0, 12)} made no progress`);
 }
 
 /** Whether the hub refused a photo for good: sending the same bytes again cannot change
@@ -316,28 +326,46 @@ async function photoRefusedForGood(scan, error) {
 }
 
 /** A photo the hub will never take: it leaves the upload queue (sealed bytes kept) for the
- * attention list, with the hub's reason, until the runner tries it again. */
+ * attention list, with the hub's reason, until the runner tries it again. Nothing happens if
+ * the stored photo is no longer waiting (another tab's round got there first). */
 async function setPhotoAside(db, scan, error, now, result) {
   const reason = { code: error.code, message: String(error.message || ''), status: error.status };
-  await write(db, async (s) => {
-    await s.scans.put({ ...scan, uploaded: REFUSED, refused: reason });
+  const setAside = await write(db, async (s) => {
+    const stored = await s.scans.get(scan.sha256);
+    if (!stored || stored.uploaded !== 0) return false;
+    await s.scans.put({ ...stored, uploaded: REFUSED, refused: reason });
     await addAttention(s, {
-      application: scan.application || null,
-      record_id: scan.sha256,
+      application: stored.application || null,
+      record_id: stored.sha256,
       kind: 'photo',
       reasons: [reason],
       now,
     });
-    if (scan.application) {
-      await addTimeline(s, { application: scan.application, at: now, source: 'hub', event: 'photo refused by hub', reasons: [reason] });
+    if (stored.application) {
+      await addTimeline(s, { application: stored.application, at: now, source: 'hub', event: 'photo refused by hub', reasons: [reason] });
     }
+    return true;
   });
+  if (!setAside) return;
   result.photos_refused += 1;
   result.notes.push(`photo ${scan.sha256.slice(0, 12)} refused for good (${error.code}): set aside`.slice(0, 500));
 }
 
+/** The hub holds all of the photo: its sealed bytes can go. */
+async function photoDelivered(db, sha256) {
+  await write(
+    db,
+    async (s) => {
+      const stored = await s.scans.get(sha256);
+      if (stored && stored.uploaded === 0) await s.scans.put({ ...stored, bytes: null, uploaded: 1 });
+    },
+    ['scans'],
+  );
+}
+
 /** Upload the photos the hub lacks, each resumed where the hub's copy stopped; a photo's
- * sealed bytes are let go only once the hub holds all of it. */
+ * sealed bytes are let go only once the hub holds all of it. Both senders have finished when
+ * this returns, whatever failed: nothing uploads outside the round that started it. */
 export async function uploadPhotos(db, client, result, { now = () => Date.now() } = {}) {
   const waiting = await read(db, (s) => s.scans.byIndex('uploaded', 0), ['scans']);
   if (!waiting.length) return;
@@ -345,35 +373,47 @@ export async function uploadPhotos(db, client, result, { now = () => Date.now() 
   await beat(db, client);
   const missing = {};
   for (let at = 0; at < waiting.length; at += QUERY_DIGESTS) {
-    Object.assign(missing, await client.missingScans(waiting.slice(at, at + QUERY_DIGESTS).map((s) => s.sha256)));
+    const answer = await client.missingScans(waiting.slice(at, at + QUERY_DIGESTS).map((s) => s.sha256));
+    if (!answer || typeof answer !== 'object' || Array.isArray(answer)) {
+      throw new protocol.HubUnavailable('the hub did not say which photos it lacks');
+    }
+    Object.assign(missing, answer);
   }
   let failed = null;
   let stopped = null;
   const next = waiting.values();
+  const sendOne = async (scan) => {
+    try {
+      if (Object.hasOwn(missing, scan.sha256)) {
+        await uploadOne(client, scan, missing[scan.sha256]);
+        result.uploaded += 1;
+      }
+    } catch (error) {
+      if (stopsRound(error)) {
+        stopped = stopped || error; // the other sender finishes its photo, takes no more
+        return;
+      }
+      if (await photoRefusedForGood(scan, error)) {
+        await setPhotoAside(db, scan, error, now(), result);
+        return;
+      }
+      // One photo that fails now (or stalls) does not hold back the others: it stays
+      // here, sealed, and is tried again next round; the round reports it.
+      failed = failed || error;
+      result.notes.push(`photo ${scan.sha256.slice(0, 12)}: ${error.name}: ${error.message}`.slice(0, 500));
+      return;
+    }
+    await photoDelivered(db, scan.sha256);
+  };
   const sender = async () => {
     for (const scan of next) {
       if (stopped) return;
       try {
-        if (scan.sha256 in missing) {
-          await uploadOne(client, scan, missing[scan.sha256]);
-          result.uploaded += 1;
-        }
+        await sendOne(scan);
       } catch (error) {
-        if (stopsRound(error)) {
-          stopped = stopped || error; // the other sender finishes its photo, takes no more
-          return;
-        }
-        if (await photoRefusedForGood(scan, error)) {
-          await setPhotoAside(db, scan, error, now(), result);
-          continue;
-        }
-        // One photo that fails now (or stalls) does not hold back the others: it stays
-        // here, sealed, and is tried again next round; the round reports it.
-        failed = failed || error;
-        result.notes.push(`photo ${scan.sha256.slice(0, 12)}: ${error.name}: ${error.message}`.slice(0, 500));
-        continue;
+        // The phone's own storage failed (full, closed): no more photos this round.
+        stopped = stopped || error;
       }
-      await write(db, (s) => s.scans.put({ ...scan, bytes: null, uploaded: 1 }), ['scans']);
     }
   };
   await Promise.all(Array.from({ length: PHOTO_SENDERS }, sender));
@@ -382,7 +422,8 @@ export async function uploadPhotos(db, client, result, { now = () => Date.now() 
 }
 
 /** Put photos the hub refused (attention kind 'photo') back in the upload queue; `ns`:
- * their attention entries. The number queued. */
+ * their attention entries. The number queued. An entry whose photo is no longer refused
+ * (sent again from another tab, or gone with its application) is closed with nothing queued. */
 export async function uploadAgain(db, ns, now = Date.now()) {
   return write(db, async (s) => {
     let queued = 0;
@@ -390,11 +431,10 @@ export async function uploadAgain(db, ns, now = Date.now()) {
       const item = await s.attention.get(n);
       if (!item || item.kind !== 'photo' || item.resolved_at !== null) continue;
       const scan = await s.scans.get(item.record_id);
-      if (scan && scan.uploaded === REFUSED) {
-        await s.scans.put({ ...scan, uploaded: 0, refused: null });
-        queued += 1;
-      }
       await s.attention.put({ ...item, resolved_at: now });
+      if (!scan || scan.uploaded !== REFUSED) continue;
+      await s.scans.put({ ...scan, uploaded: 0, refused: null });
+      queued += 1;
       if (item.application) await addTimeline(s, { application: item.application, at: now, source: 'local', event: 'photo sent again' });
     }
     return queued;

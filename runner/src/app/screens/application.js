@@ -8,10 +8,9 @@ import { eventWords, t, when } from '../i18n.js';
 import { findItem, materialNames } from '../catalogue.js';
 import { CaptureError, RATING_LEVELS, collectorProblems, handOver, rate, supplement } from '../capture.js';
 import { attentionItems, getApplication, reasonWords, timeline } from '../local.js';
-import { addDraftPhoto, DraftPhotoLost, loadDraft, newDraft, saveDraft, supplementItem } from '../drafts.js';
-import { readPhoto } from '../photos.js';
+import { DraftChanged, discardDraft, loadDraft, newDraft, saveDraft, supplementItem } from '../drafts.js';
 import { reasonList } from './lists.js';
-import { photoStrip, release } from './photostrip.js';
+import { photoInput, photoStrip, photosSettled, release } from './photostrip.js';
 
 function facts(app, units) {
   const pairs = [
@@ -57,7 +56,7 @@ function timelineList(lines, names, units) {
 
 function failed(error) {
   if (error instanceof CaptureError) return { [error.field || 'form']: error.words() };
-  if (error instanceof DraftPhotoLost) return { form: t('form.photo.lost') };
+  if (error instanceof DraftChanged) return { form: t(error.code) };
   if (isQuotaError(error)) return { form: t('storage.full') };
   return { form: t('storage.failed'), _detail: errorDetail(error) };
 }
@@ -75,32 +74,12 @@ async function supplementDraft(ctx, app) {
   return open;
 }
 
-function photoInput(ctx, draft, code, onTaken) {
-  const input = h('input', { type: 'file', id: `file-${code}`, accept: 'image/*', capture: 'environment', multiple: true });
-  const status = h('div', { class: 'error', hidden: true, role: 'alert' });
-  input.addEventListener('change', async () => {
-    status.hidden = true;
-    for (const file of [...input.files]) {
-      try {
-        const photo = await readPhoto(file);
-        URL.revokeObjectURL(photo.preview); // the kept (encrypted) preview is shown instead
-        draft.photos.push(await addDraftPhoto(ctx.db, ctx.device, draft, code, photo));
-      } catch (err) {
-        const words = err.code === 'form.photo.too_large' ? t(err.code) : isQuotaError(err) ? t('storage.full.photo') : t('form.photo.unreadable');
-        status.replaceChildren(h('p', {}, words), details(errorDetail(err)));
-        status.hidden = false;
-      }
-    }
-    input.value = '';
-    onTaken();
-  });
-  return { input, status };
-}
-
-async function supplementForm(ctx, app, requested, names, errors, given) {
-  const draft = await supplementDraft(ctx, app);
-  const values = Object.keys(given).length ? given : draft.values;
-  const rows = requested.map((code) => {
+/** The supplement's photo rows: each material the hub asked for, and any other the draft
+ * holds photos for (taken for an earlier request): none of them is dropped unseen. */
+function supplementRows(ctx, draft, requested, names, values, editable) {
+  const held = [...new Set(draft.photos.map((p) => p.material))].filter((code) => !requested.includes(code));
+  return [...requested, ...held].map((code) => {
+    const asked = requested.includes(code);
     const count = h('span', { class: 'hint', 'data-testid': `photo-count-${code}` });
     const strip = h('div');
     const redraw = () => {
@@ -108,18 +87,100 @@ async function supplementForm(ctx, app, requested, names, errors, given) {
       count.textContent = n ? ` ${t('form.photo.count', { count: n })}` : '';
       strip.replaceChildren(photoStrip(ctx, draft, code, redraw));
     };
-    const { input, status } = photoInput(ctx, draft, code, redraw);
     redraw();
+    const { input, status } = photoInput(ctx, draft, code, redraw);
     return h(
       'div',
       { class: 'material', 'data-material': code },
-      h('p', { class: 'mname' }, h('strong', {}, names[code] || code)),
-      h('label', { class: 'button file-button', for: `file-${code}` }, t('form.photo.take'), count, input),
+      h('p', { class: 'mname' }, h('strong', {}, names[code] || code), editable && !asked ? h('span', { class: 'tag' }, t('supplement.not_asked')) : null),
+      editable ? h('label', { class: 'button file-button', for: `file-${code}` }, t('form.photo.take'), count, input) : count,
       strip,
       status,
-      h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: `paper-${code}`, value: '1', checked: Boolean(values[`paper-${code}`]) }), t('supplement.paper')),
+      editable && asked
+        ? h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: `paper-${code}`, value: '1', checked: Boolean(values[`paper-${code}`]) }), t('supplement.paper'))
+        : null,
     );
   });
+}
+
+/** Throwing the supplement's photos away, asked twice (new.js does the same for a draft). */
+function discardSupplement(ctx, app, draft) {
+  const question = h('p');
+  const box = h(
+    'div',
+    { class: 'card confirm', hidden: true, 'data-testid': 'discard-supplement-box' },
+    question,
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          'data-testid': 'discard-supplement-confirm',
+          onclick: async (event) => {
+            event.target.disabled = true;
+            try {
+              await photosSettled(draft);
+              await discardDraft(ctx.db, draft.id);
+            } catch (error) {
+              ctx.flash('error', t('storage.failed'));
+              ctx.show(await application(ctx, app.id));
+              return;
+            }
+            release(open);
+            open = null;
+            ctx.flash('ok', t('supplement.discarded'));
+            ctx.show(await application(ctx, app.id));
+          },
+        },
+        t('supplement.discard.yes'),
+      ),
+      h('button', { type: 'button', onclick: () => (box.hidden = true) }, t('supplement.discard.no')),
+    ),
+  );
+  return h(
+    'div',
+    { class: 'discard' },
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        'data-testid': 'discard-supplement',
+        onclick: () => {
+          question.textContent = t('supplement.discard.really', { count: draft.photos.length }); // as many as now
+          box.hidden = false;
+        },
+      },
+      t('supplement.discard'),
+    ),
+    box,
+  );
+}
+
+/** A supplement gathered for a request the hub no longer makes (the department went on, or
+ * the application was closed): its photos stay on the phone until the runner throws them
+ * away, and a later request shows them again. */
+async function leftoverSupplement(ctx, app, names) {
+  const draft = await supplementDraft(ctx, app);
+  if (!draft.stored || (!draft.photos.length && !draft.values.note)) return null;
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'supplement-leftover' },
+    h('h2', {}, t('supplement.leftover.title')),
+    h('p', {}, t('supplement.leftover.body', { count: draft.photos.length, status: app.hub_status ? t(`hub.${app.hub_status}`) : '-' })),
+    supplementRows(ctx, draft, [], names, draft.values, false),
+    draft.values.note ? h('p', { class: 'hint' }, `${t('form.note')}：${draft.values.note}`) : null,
+    discardSupplement(ctx, app, draft),
+  );
+}
+
+async function supplementForm(ctx, app, requested, names, errors, given) {
+  const draft = await supplementDraft(ctx, app);
+  const values = Object.keys(given).length ? given : draft.values;
+  const rows = supplementRows(ctx, draft, requested, names, values, true);
   const note = h('textarea', { rows: '2', maxlength: '2000' }, values.note || '');
   const submit = h('button', { class: 'primary big', type: 'submit', 'data-testid': 'send-supplement' }, t('supplement.submit'));
   const form = h(
@@ -136,6 +197,7 @@ async function supplementForm(ctx, app, requested, names, errors, given) {
   // The ticks and the note are kept as they change, one write after the other.
   let saving = Promise.resolve();
   const keep = () => {
+    if (draft.saving) return; // it is becoming the record: a write now would bring it back
     draft.values = formValues(form);
     form.dataset.draft = 'saving';
     saving = saving
@@ -152,22 +214,27 @@ async function supplementForm(ctx, app, requested, names, errors, given) {
   form.addEventListener('input', keep);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    submit.disabled = true;
+    await photosSettled(draft); // a photo still being sealed is part of what is sent
     const got = formValues(form);
     const chosen = {};
-    for (const photo of draft.photos) {
-      if (requested.includes(photo.material)) (chosen[photo.material] = chosen[photo.material] || []).push(photo);
-    }
+    for (const photo of draft.photos) (chosen[photo.material] = chosen[photo.material] || []).push(photo);
     const paper = requested.filter((c) => !chosen[c] && got[`paper-${c}`]);
     if (!Object.keys(chosen).length && !paper.length) {
       ctx.show(await application(ctx, app.id, 'supplement', { materials: t('supplement.empty') }, got));
       return;
     }
-    submit.disabled = true;
     try {
       await saving;
-      await supplement(ctx, app, { draftId: draft.id, photos: chosen, paper, note: got.note });
+      draft.saving = true;
+      const known = new Set(draft.photos.map((p) => p.sha256));
+      await supplement(ctx, app, { draftId: draft.id, photos: chosen, paper, note: got.note, known });
     } catch (error) {
-      if (error instanceof DraftPhotoLost) open = null; // read again from the store
+      draft.saving = false;
+      if (error instanceof DraftChanged) {
+        release(open);
+        open = null; // read again from the store
+      }
       ctx.show(await application(ctx, app.id, 'supplement', failed(error), got));
       return;
     }
@@ -177,7 +244,7 @@ async function supplementForm(ctx, app, requested, names, errors, given) {
     ctx.workQueued();
     ctx.route();
   });
-  return form;
+  return [form, discardSupplement(ctx, app, draft)];
 }
 
 function pickupForm(ctx, app, errors, values) {
@@ -287,6 +354,7 @@ export async function application(ctx, id, _form = '', errors = {}, values = {})
   if (app.hub_status === 'supplement_requested') action = await supplementForm(ctx, app, requested, names, errors, values);
   else if (app.hub_status === 'ready_for_pickup' && !done('picked up')) action = pickupForm(ctx, app, errors, values);
   else if (['delivered', 'closed'].includes(app.hub_status) && !done('rated')) action = ratingForm(ctx, app, errors, values);
+  const leftover = app.hub_status === 'supplement_requested' ? null : await leftoverSupplement(ctx, app, names);
   return [
     h('h1', {}, t('app.title', { receipt: app.receipt })),
     errorSummary(t('form.errors'), errors),
@@ -308,6 +376,7 @@ export async function application(ctx, id, _form = '', errors = {}, values = {})
         )
       : null,
     action,
+    leftover,
     h('h2', {}, t('app.timeline')),
     timelineList(lines, names, units),
   ];

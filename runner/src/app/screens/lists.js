@@ -92,6 +92,20 @@ export async function all(ctx) {
   return [h('h1', {}, t('all.title')), form, appList(await listApplications(ctx.db), t('all.none'))];
 }
 
+/** A button's work on the attention list: the flash says what it did, or that the phone's
+ * storage failed (nothing changed), and the list is drawn again either way. */
+async function act(ctx, event, work) {
+  event.target.disabled = true;
+  try {
+    ctx.flash('ok', await work());
+    ctx.workQueued();
+  } catch (error) {
+    console.warn('the attention item could not be handled', error);
+    ctx.flash('error', t('storage.failed'));
+  }
+  ctx.route();
+}
+
 export async function attention(ctx) {
   const items = await attentionItems(ctx.db);
   const catalogue = await getMeta(ctx.db, 'catalogue');
@@ -110,7 +124,9 @@ export async function attention(ctx) {
               'li',
               { class: `card kind-${item.kind}`, 'data-kind': item.kind },
               h('h2', {}, t(`attention.${item.kind}`), ' ', item.app ? h('small', {}, item.app.receipt) : null),
-              item.app ? h('p', {}, `${item.app.item_name} · ${item.app.applicant.name}`) : h('p', {}, item.record_id),
+              item.app
+                ? h('p', {}, `${item.app.item_name} · ${item.app.applicant.name}`)
+                : h('p', {}, item.kind === 'photo' ? t('attention.photo.unknown_app', { sha: item.record_id.slice(0, 12) }) : item.record_id),
               reasonList(item.reasons),
               item.materials.length
                 ? h('p', {}, t('attention.materials.list', { materials: item.materials.map((c) => nameOf(item.app?.item, c)).join('、') }))
@@ -124,13 +140,8 @@ export async function attention(ctx) {
                       type: 'button',
                       class: 'primary',
                       'data-testid': 'send-again',
-                      onclick: async (event) => {
-                        event.target.disabled = true;
-                        const queued = await sendAgain(ctx.db, [item.n]);
-                        ctx.flash('ok', t('attention.held.queued', { count: queued }));
-                        ctx.workQueued();
-                        ctx.route();
-                      },
+                      onclick: (event) =>
+                        act(ctx, event, async () => t('attention.held.queued', { count: await sendAgain(ctx.db, [item.n]) })),
                     },
                     t('attention.held.again'),
                   )
@@ -143,13 +154,11 @@ export async function attention(ctx) {
                       type: 'button',
                       class: 'primary',
                       'data-testid': 'upload-again',
-                      onclick: async (event) => {
-                        event.target.disabled = true;
-                        const queued = await uploadAgain(ctx.db, [item.n]);
-                        ctx.flash('ok', t('attention.photo.queued', { count: queued }));
-                        ctx.workQueued();
-                        ctx.route();
-                      },
+                      onclick: (event) =>
+                        act(ctx, event, async () => {
+                          const queued = await uploadAgain(ctx.db, [item.n]);
+                          return queued ? t('attention.photo.queued', { count: queued }) : t('attention.photo.nothing');
+                        }),
                     },
                     t('attention.photo.again'),
                   )

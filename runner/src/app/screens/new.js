@@ -13,9 +13,8 @@ import { details, errorDetail, errorSummary, field, formValues, h } from '../dom
 import { t, when } from '../i18n.js';
 import { findItem, itemsHere, matches } from '../catalogue.js';
 import { CaptureError, captureNew, checkNew } from '../capture.js';
-import { addDraftPhoto, discardDraft, listDrafts, loadDraft, newDraft, saveDraft } from '../drafts.js';
-import { photoStrip, release } from './photostrip.js';
-import { readPhoto } from '../photos.js';
+import { DraftChanged, discardDraft, listDrafts, loadDraft, newDraft, saveDraft } from '../drafts.js';
+import { photoInput, photoStrip, photosSettled, release } from './photostrip.js';
 import { maskName } from '../../protocol/index.js';
 
 const ID_TYPES = ['resident_id', 'passport', 'hk_macau_permit', 'taiwan_permit', 'foreign_permanent_id'];
@@ -55,6 +54,7 @@ function keeper(ctx, draft, formEl) {
     }
   };
   return () => {
+    if (draft.saving) return running; // it is becoming the application: a write now would bring it back
     if (running) {
       again = true;
       return running;
@@ -154,31 +154,7 @@ function materialRow(ctx, spec, state, errors) {
     strip.replaceChildren(photoStrip(ctx, state, spec.code, redraw));
     count.textContent = n ? ` ${t('form.photo.count', { count: n })}` : '';
   };
-  const input = h('input', {
-    type: 'file',
-    id: `file-${spec.code}`,
-    accept: 'image/*',
-    capture: 'environment',
-    multiple: true,
-  });
-  const status = h('div', { class: 'error', hidden: true, role: 'alert' });
-  input.addEventListener('change', async () => {
-    status.hidden = true;
-    let taken = 0;
-    for (const file of [...input.files]) {
-      try {
-        const photo = await readPhoto(file);
-        URL.revokeObjectURL(photo.preview); // the kept (encrypted) preview is shown instead
-        // Sealed to the hub and stored with the draft at once: the picture survives the tab.
-        state.photos.push(await addDraftPhoto(ctx.db, ctx.device, state, spec.code, photo));
-        taken += 1;
-      } catch (err) {
-        const words = err.code === 'form.photo.too_large' ? t(err.code) : isQuotaError(err) ? t('storage.full.photo') : t('form.photo.unreadable');
-        status.replaceChildren(h('p', {}, words), details(errorDetail(err)));
-        status.hidden = false;
-      }
-    }
-    input.value = '';
+  const { input, status } = photoInput(ctx, state, spec.code, (taken) => {
     if (taken) {
       const scan = input.form && input.form.querySelector(`input[name="m-${spec.code}"][value="scan"]`);
       if (scan && !scan.checked) {
@@ -329,6 +305,8 @@ export async function form(ctx, code, errors = {}, detail = '') {
   });
   formEl.addEventListener('submit', async (event) => {
     event.preventDefault();
+    submit.disabled = true;
+    await photosSettled(state); // a photo still being sealed is part of what is saved
     state.values = formValues(formEl);
     const checked = checkNew(state.values, byMaterial(state.photos), item, ctx.device);
     if (Object.keys(checked.errors).length) {
@@ -336,22 +314,24 @@ export async function form(ctx, code, errors = {}, detail = '') {
       ctx.show(await form(ctx, code, checked.errors));
       return;
     }
-    submit.disabled = true;
     submit.textContent = t('form.saving');
     let made;
     try {
       await store(); // the draft is current before it becomes the application
-      made = await captureNew(ctx, item, state.values, checked, { draftId: state.id });
+      state.saving = true;
+      const known = new Set(state.photos.map((p) => p.sha256));
+      made = await captureNew(ctx, item, state.values, checked, { draftId: state.id, known });
     } catch (error) {
+      state.saving = false;
       let problems;
       let technical = '';
       if (error instanceof CaptureError) {
         const where = error.field === 'materials' || error.field === 'promised' ? `material-${error.params.material}` : error.field;
         problems = { [where || 'form']: error.words() };
       } else if (isQuotaError(error)) problems = { form: t('storage.full') };
-      else if (error && error.code === 'form.photo.lost') {
+      else if (error instanceof DraftChanged) {
         forgetDraft(); // drawn again from what the store really holds
-        problems = { form: t('form.photo.lost') };
+        problems = { form: t(error.code) };
       } else {
         problems = { form: t('storage.failed') };
         technical = errorDetail(error);
