@@ -31,7 +31,7 @@ $(TEST_STAMP): requirements/test.txt $(RUN_STAMP)
 	touch $@
 
 run: $(RUN_STAMP)
-	$(BIN)/python -m hub.quickstart --data $(DATA) $(ARGS)
+	$(BIN)/python -m hub.demo.quickstart --data $(DATA) $(ARGS)
 
 test: lint browser runner-check
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"

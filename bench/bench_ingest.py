@@ -28,8 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
 
-from hub.admin import add_outlet, enrolment_code, init_data
 from hub.catalogue import sample_catalogue
+from hub.devices import enrolment_code
+from hub.setup import add_outlet, init_data
 from hub.store import open_db, write
 from sync.batch import encode_batch
 from sync.replies import decode_ack

@@ -64,9 +64,10 @@ from agent import capture as cap
 from agent.home import Home
 from agent.store import meta, write
 from agent.syncer import sync_once
-from hub.admin import add_outlet, enrolment_code, init_data
 from hub.blobs import LocalBlobStore
 from hub.catalogue import sample_catalogue
+from hub.devices import enrolment_code
+from hub.setup import add_outlet, init_data
 from hub.store import open_db
 from hub.store import write as hub_write
 from tests.support.procs import Hub

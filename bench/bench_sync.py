@@ -36,8 +36,9 @@ from agent.client import HubClient, enroll
 from agent.home import Home
 from agent.store import local, meta, write
 from agent.syncer import SyncResult, sync_once
-from hub.admin import add_outlet, enrolment_code, init_data
 from hub.catalogue import sample_catalogue
+from hub.devices import enrolment_code
+from hub.setup import add_outlet, init_data
 from hub.store import open_db
 from hub.store import write as hub_write
 from hub.users import create_user

@@ -48,11 +48,11 @@ def data_paths(data: str | Path) -> dict[str, Path]:
 
 def create_app(data: str | Path, config: Mapping[str, Any] | None = None) -> Flask:
     """The hub app for an initialised data folder; ``config`` overrides defaults (tests)."""
-    from . import api_cases, api_delivery, api_sync, context, errors, openapi, web
-    from .blobs import LocalBlobStore
-    from .keys import load_keys
-    from .push_order import PushOrder
-    from .store import open_db
+    from hub import api_cases, api_delivery, api_sync, context, errors, openapi, web
+    from hub.blobs import LocalBlobStore
+    from hub.keys import load_keys
+    from hub.push_order import PushOrder
+    from hub.store import open_db
 
     paths = data_paths(data)
     if not paths["database"].exists():

@@ -1,5 +1,5 @@
 """python -m hub: the daiban-hub command line."""
 
-from .cli import cli
+from hub.cli import cli
 
 cli()

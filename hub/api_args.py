@@ -8,7 +8,7 @@ from typing import overload
 
 from flask import request
 
-from .errors import ApiError
+from hub.errors import ApiError
 
 # Query flags: ``reveal=1``, ``overdue=true``, ``stale=0``; anything else is refused.
 FLAGS = {"1": True, "true": True, "0": False, "false": False}

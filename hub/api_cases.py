@@ -16,20 +16,16 @@ import msgspec
 from flask import Blueprint, Response, g, jsonify, request
 from sqlite_utils import Database
 
+from hub import context, delivery, store, workflow
+from hub.api_args import choice_arg, flag_arg, int_arg
+from hub.calendar import SlaState
+from hub.cases import CaseError, Hub, request_supplement, transition
+from hub.errors import ApiError, read_json_body
+from hub.store import write
+from hub.users import REVEAL_ROLES, user_for_token
 from sync.errors import ProtocolError
 from sync.sealing import unseal_address, unseal_applicant
 from sync.types import Code, LongText
-
-from . import context, delivery, workflow
-from .api_args import choice_arg, flag_arg, int_arg
-from .calendar import SlaState
-from .cases import CaseError, Hub, request_supplement, transition
-from .errors import ApiError, read_json_body
-from .store import admin, devices, write
-from .store import applications as apps
-from .store import batches as batch_store
-from .store import delivery as ship_store
-from .users import REVEAL_ROLES, user_for_token
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
 
@@ -140,7 +136,7 @@ def list_applications() -> Response:
         sla = "overdue"
     per_page = int_arg("per_page", 50, *PER_PAGE)
     page = int_arg("page", 1, *PAGES)
-    rows, total = apps.queue(
+    rows, total = store.applications.queue(
         context.get_db(),
         unit=unit,
         status=status,
@@ -169,21 +165,21 @@ def show_application(app_id: str) -> Response:
     # Checked before anything is read: a refused reveal decrypts and audits nothing.
     reason = reveal_reason(request.args.get("reason")) if revealing else ""
     db = context.get_db()
-    app = _visible(apps.get_application(db, app_id))
+    app = _visible(store.applications.get_application(db, app_id))
     body = public_view(app)
     body["timeline"] = [
         {k: e[k] for k in ("at", "actor", "action", "from_status", "to_status", "note")}
-        for e in apps.events(db, app_id)
+        for e in store.applications.events(db, app_id)
     ]
-    body["missing"] = apps.missing_scans(db, app_id)
+    body["missing"] = store.applications.missing_scans(db, app_id)
     body["allowed_actions"] = [
         a for a in workflow.allowed_actions(app["status"], role_of(g.user)) if a not in BY_SHIPMENT
     ]
     hub = context.hub()
     body["shipments"] = [
-        delivery.view(hub, s) for s in ship_store.application_shipments(db, app_id)
+        delivery.view(hub, s) for s in store.shipments.application_shipments(db, app_id)
     ]
-    body["rating"] = ship_store.rating_for(db, app_id)
+    body["rating"] = store.ratings.rating_for(db, app_id)
     if revealing:
         body["personal"] = _reveal(app, reason=reason)
     return jsonify({"ok": True, "application": body})
@@ -219,7 +215,7 @@ def reveal(app: dict[str, Any], user: dict[str, Any], *, reason: str) -> dict[st
         raise ApiError(500, "unseal_failed", f"sealed data does not open: {exc}") from None
     db = context.get_db()
     with write(db):
-        admin.audit(
+        store.audit.audit(
             db,
             at=context.now_ms(),
             user=user["name"],
@@ -265,7 +261,7 @@ def act(app_id: str) -> Response:
     hub = context.hub()
     user = g.user
     with write(hub.db):
-        app = _visible(apps.get_application(hub.db, app_id))
+        app = _visible(store.applications.get_application(hub.db, app_id))
         if expected is not None and expected != app["version"]:
             raise ApiError(
                 409,
@@ -383,7 +379,7 @@ def send_result(
 @bp.get("/triage")
 @requires("admin", "operator")
 def triage() -> Response:
-    rows, total = apps.queue(context.get_db(), status="triage", limit=500)
+    rows, total = store.applications.queue(context.get_db(), status="triage", limit=500)
     return jsonify({"ok": True, "total": total, "applications": [public_view(a) for a in rows]})
 
 
@@ -405,7 +401,7 @@ def device_rows(
     for ``stale_hours`` (shared by the API and the pages)."""
     stale_after = stale_hours * 3600 * 1000
     out = []
-    for d in devices.list_devices(db, outlet):
+    for d in store.devices.list_devices(db, outlet):
         row = {k: v for k, v in d.items() if k != "public_key"}
         row["stale"] = d["revoked_at"] is None and (
             d["last_seen_at"] is None or now - d["last_seen_at"] > stale_after
@@ -417,7 +413,7 @@ def device_rows(
 @bp.get("/quarantine")
 @requires("admin", "operator")
 def quarantine() -> Response:
-    rows = batch_store.list_quarantine(context.get_db(), request.args.get("outlet"))
+    rows = store.batches.list_quarantine(context.get_db(), request.args.get("outlet"))
     for row in rows:
         row["reasons"] = json.loads(row["reasons"])
     return jsonify({"ok": True, "records": rows})
@@ -426,7 +422,7 @@ def quarantine() -> Response:
 @bp.get("/stats/queues")
 @requires("admin", "operator", "officer")
 def queue_stats() -> Response:
-    rows = apps.queue_counts(context.get_db())
+    rows = store.applications.queue_counts(context.get_db())
     if g.user["role"] == "officer":
         rows = [r for r in rows if r["unit"] == g.user["unit"]]
     return jsonify({"ok": True, "queues": rows})
@@ -438,7 +434,7 @@ def audit_log() -> Response:
     return jsonify(
         {
             "ok": True,
-            "entries": admin.audit_entries(context.get_db(), request.args.get("application")),
+            "entries": store.audit.audit_entries(context.get_db(), request.args.get("application")),
         }
     )
 
@@ -446,7 +442,7 @@ def audit_log() -> Response:
 @bp.get("/alarms")
 @requires("admin", "operator")
 def alarms() -> Response:
-    return jsonify({"ok": True, "alarms": admin.active_alarms(context.get_db())})
+    return jsonify({"ok": True, "alarms": store.alarms.active_alarms(context.get_db())})
 
 
 __all__ = ["CaseError", "bp"]

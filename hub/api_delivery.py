@@ -9,12 +9,10 @@ from typing import Any
 import msgspec
 from flask import Blueprint, Response, g, jsonify, request
 
-from sync.types import Millis
-
-from . import context, delivery, ratings, stats
-from .api_args import choice_arg, flag_arg
-from .api_cases import _visible, public_view, requires
-from .carriers import (
+from hub import context, delivery, ratings, stats, store
+from hub.api_args import choice_arg, flag_arg
+from hub.api_cases import _visible, public_view, requires
+from hub.carriers import (
     CarrierError,
     manual_event_from,
     normalise_carrier,
@@ -22,10 +20,9 @@ from .carriers import (
     parse_time,
     verify_webhook,
 )
-from .errors import ApiError, read_json_body
-from .store import applications as apps
-from .store import delivery as store
-from .store import write
+from hub.errors import ApiError, read_json_body
+from hub.store import write
+from sync.types import Millis
 
 bp = Blueprint("delivery_api", __name__, url_prefix="/api/v1")
 
@@ -63,11 +60,11 @@ def _role() -> str:
 def _shipment(shipment_id: str) -> dict[str, Any]:
     """The shipment if this user may see its application; 404 otherwise."""
     db = context.get_db()
-    shipment = store.get_shipment(db, shipment_id)
+    shipment = store.shipments.get_shipment(db, shipment_id)
     if shipment is None:
         raise ApiError(404, "not_found", f"no shipment {shipment_id}")
     try:
-        _visible(apps.get_application(db, shipment["application"]))
+        _visible(store.applications.get_application(db, shipment["application"]))
     except ApiError:
         raise ApiError(404, "not_found", f"no shipment {shipment_id}") from None
     return shipment
@@ -81,7 +78,7 @@ def post_shipment(app_id: str) -> tuple[Response, int]:
     at = _recordable(parse_time(body["at"])) if body.get("at") is not None else None
     hub = context.hub()
     with write(hub.db):
-        app = _visible(apps.get_application(hub.db, app_id))
+        app = _visible(store.applications.get_application(hub.db, app_id))
         updated, shipment = delivery.post(
             hub,
             app,
@@ -101,7 +98,9 @@ def list_shipments() -> Response:
     """Shipments, newest first: filter by state; ``stale=1`` for those with no recent news."""
     state = choice_arg("state", SHIPMENT_STATES)
     unit = g.user["unit"] if g.user["role"] == "officer" else None
-    rows = store.list_shipments(context.get_db(), state=state, stale=flag_arg("stale"), unit=unit)
+    rows = store.shipments.list_shipments(
+        context.get_db(), state=state, stale=flag_arg("stale"), unit=unit
+    )
     hidden = ("address_sealed", "address_record")
     out = [{k: v for k, v in row.items() if k not in hidden} for row in rows]
     return jsonify({"ok": True, "shipments": out})
@@ -128,7 +127,7 @@ def manual_event(shipment_id: str) -> Response:
         event = manual_event_from({**body, "tracking": shipment["tracking"]}, now_ms=hub.now_ms)
         _recordable(event.at_ms)
         outcome = delivery.record(hub, shipment, event, source=_actor())
-        out = delivery.view(hub, store.get_shipment(hub.db, shipment_id) or shipment)
+        out = delivery.view(hub, store.shipments.get_shipment(hub.db, shipment_id) or shipment)
     return jsonify({"ok": True, "outcome": outcome, "shipment": out})
 
 
@@ -137,7 +136,7 @@ def carrier_webhook(code: str) -> Response:
     """A carrier's push: one event, signed the Standard Webhooks way with its secret."""
     db = context.get_db()
     try:
-        carrier = store.get_carrier(db, normalise_carrier(code))
+        carrier = store.shipments.get_carrier(db, normalise_carrier(code))
     except CarrierError:
         carrier = None
     if carrier is None or carrier["disabled"]:
@@ -162,7 +161,7 @@ def list_followups() -> Response:
     """Follow-ups of bad ratings, soonest due first; filter by state (default open)."""
     state = choice_arg("state", FOLLOWUP_FILTERS) or "open"
     hub = context.hub()
-    rows = store.list_followups(hub.db, state=None if state == "all" else state)
+    rows = store.ratings.list_followups(hub.db, state=None if state == "all" else state)
     if g.user["role"] == "officer":
         rows = [row for row in rows if row["unit"] == g.user["unit"]]
     return jsonify({"ok": True, "followups": [ratings.view(hub, row) for row in rows]})
@@ -178,7 +177,7 @@ def resolve_followup(followup_id: str) -> Response:
     body = read_json_body()
     hub = context.hub()
     with write(hub.db):
-        followup = store.get_followup(hub.db, number)
+        followup = store.ratings.get_followup(hub.db, number)
         if followup is None or (g.user["role"] == "officer" and followup["unit"] != g.user["unit"]):
             raise ApiError(404, "not_found", f"no follow-up {followup_id}")
         out = ratings.resolve(hub, number, note=body.get("note"), by=_actor())

@@ -15,6 +15,13 @@ from typing import Any, get_args
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from hub import context, store
+from hub.api_args import int_arg
+from hub.blobs import check_digest
+from hub.errors import ApiError, read_json_body
+from hub.ingest import BatchResult, apply_batch
+from hub.push_order import PushOrder
+from hub.store import write
 from sync import signing
 from sync.batch import DecodedBatch, clock_skew_ms, decode_batch
 from sync.codec import MAX_FRAME_BYTES, canonical
@@ -24,15 +31,6 @@ from sync.replies import encode_raw_page, state_digest, with_feed
 from sync.signing import public_key_from_text
 from sync.types import Millis
 from sync.version import PROTOCOL_VERSION
-
-from . import context
-from .api_args import int_arg
-from .blobs import check_digest
-from .errors import ApiError, read_json_body
-from .ingest import BatchResult, apply_batch
-from .push_order import PushOrder
-from .store import applications as apps
-from .store import batches, devices, write
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 
@@ -56,7 +54,7 @@ def _verify() -> tuple[signing.Signed, dict[str, Any], dict[str, Any]]:
     found: dict[str, Any] = {}
 
     def lookup(key_id: str) -> Ed25519PublicKey | None:
-        device = found["device"] = devices.get_device(db, key_id)
+        device = found["device"] = store.devices.get_device(db, key_id)
         if device is None:
             return None
         if device["revoked_at"] is not None:
@@ -73,7 +71,7 @@ def _verify() -> tuple[signing.Signed, dict[str, Any], dict[str, Any]]:
         window=current_app.config["SIGNATURE_WINDOW"],
     )
     device = found["device"]  # read once, by the signature check
-    outlet = devices.get_outlet(db, device["outlet"])
+    outlet = store.devices.get_outlet(db, device["outlet"])
     assert outlet is not None
     return signed, device, outlet
 
@@ -81,11 +79,11 @@ def _verify() -> tuple[signing.Signed, dict[str, Any], dict[str, Any]]:
 def _record_contact(signed: signing.Signed, heartbeat: dict[str, Any]) -> None:
     """Spend the signature's nonce and note the contact (inside the caller's transaction)."""
     db = context.get_db()
-    if not devices.remember_nonce(
+    if not store.devices.remember_nonce(
         db, key_id=signed.key_id, nonce=signed.nonce, created=signed.created
     ):
         raise ReplayedSignature(f"nonce {signed.nonce!r} was already used by this device")
-    devices.seen(db, signed.key_id, now=context.now_ms(), heartbeat=heartbeat)
+    store.devices.seen(db, signed.key_id, now=context.now_ms(), heartbeat=heartbeat)
 
 
 def authenticate() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -161,7 +159,7 @@ def enroll() -> Response:
     previous = _previous(body.get("previous"))
     db, now = context.get_db(), context.now_ms()
     with write(db):
-        row = devices.get_enrolment_code(db, _hash_code(code))
+        row = store.devices.get_enrolment_code(db, _hash_code(code))
         if row is None:
             raise ApiError(
                 404,
@@ -185,14 +183,14 @@ def enroll() -> Response:
             )
         # Every refusal comes before anything is written: a refused request burns no code.
         successor_of = _check_previous(db, previous, key_text, row["outlet"])
-        if any(d["public_key"] == key_text for d in devices.list_devices(db)):
+        if any(d["public_key"] == key_text for d in store.devices.list_devices(db)):
             raise ApiError(
                 409, "key_enrolled", "this device key is already enrolled", field="public_key"
             )
-        number = devices.next_device_number(db)
+        number = store.devices.next_device_number(db)
         tag = device_tag(number)
         device_id = f"dev-{tag}"
-        devices.add_device(
+        store.devices.add_device(
             db,
             device_id=device_id,
             outlet=row["outlet"],
@@ -203,8 +201,8 @@ def enroll() -> Response:
             now=now,
             successor_of=successor_of,
         )
-        devices.use_enrolment_code(db, row["code_hash"], device=device_id, now=now)
-        outlet = devices.get_outlet(db, row["outlet"])
+        store.devices.use_enrolment_code(db, row["code_hash"], device=device_id, now=now)
+        outlet = store.devices.get_outlet(db, row["outlet"])
     hub = context.hub()
     keys = current_app.config["KEYS"]
     catalogue_record = hub.catalogue.to_record(hub.new_id())
@@ -256,7 +254,7 @@ def _check_previous(
     if previous is None:
         return None
     device_id, signature = previous
-    former = devices.get_device(db, device_id)
+    former = store.devices.get_device(db, device_id)
     if former is None or not signing.verify_succession(
         public_key_from_text(former["public_key"]), key_text, signature
     ):
@@ -299,7 +297,7 @@ def push() -> Response:
     if wants_feed and result.feed_after is not None and result.feed_cursor is not None:
         # The feed records the batch made, so the device need not pull them (feed is
         # append-only: the range reads the same after the commit as inside it).
-        bodies = apps.feed_range(
+        bodies = store.applications.feed_range(
             context.get_db(),
             outlet=outlet["code"],
             after=result.feed_after,
@@ -341,7 +339,7 @@ def _apply_push(
     with order.running(batch.batch):
         # Checked and decoded above, while the batch before it may still be applied.
         if after is not None and not order.wait_for(
-            after, lambda: batches.device_of(db, after) == device["id"]
+            after, lambda: store.batches.device_of(db, after) == device["id"]
         ):
             raise ApiError(
                 409,
@@ -407,7 +405,7 @@ def _predecessor(batch_id: str, device_id: str) -> str | None:
         return None
     if not is_uuid7(after) or after == batch_id:
         raise ApiError(400, "invalid", "after must be the id of an earlier batch", field="after")
-    owner = batches.device_of(context.get_db(), after)
+    owner = store.batches.device_of(context.get_db(), after)
     if owner not in (None, device_id):
         raise ApiError(400, "invalid", "after names another device's batch", field="after")
     return after
@@ -424,13 +422,13 @@ def pull() -> Response:
     if state is not None and not _HEX64.match(state):
         raise ApiError(400, "invalid", "state must be a SHA-256 in lowercase hex", field="state")
     db, now = context.get_db(), context.now_ms()
-    rows = apps.feed_page(db, outlet=outlet["code"], after=cursor, limit=limit + 1)
+    rows = store.applications.feed_page(db, outlet=outlet["code"], after=cursor, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     resync = False
     if state is not None and not rows:
         # Only a device that believes it is current can be compared with the hub's view.
-        resync = state != state_digest(apps.outlet_versions(db, outlet["code"]))
+        resync = state != state_digest(store.applications.outlet_versions(db, outlet["code"]))
     # Feed bodies are canonical already (written by Hub.emit): framed as they are.
     frame = encode_raw_page(
         outlet=outlet["code"],
@@ -442,7 +440,7 @@ def pull() -> Response:
         resync=resync,
     )
     with write(db, durable=False):
-        devices.seen(db, device["id"], now=now, heartbeat={"last_pull_at": now})
+        store.devices.seen(db, device["id"], now=now, heartbeat={"last_pull_at": now})
     return Response(frame, status=200, mimetype=FRAME_TYPE)
 
 
@@ -495,7 +493,7 @@ def blob_append(sha256: str) -> Response:
     if complete and not was_complete:
         db = context.get_db()
         with write(db):
-            apps.scan_arrived(db, sha256)
+            store.applications.scan_arrived(db, sha256)
     response = jsonify({"ok": True, "offset": new_offset, "complete": complete})
     response.headers["Upload-Offset"] = str(new_offset)
     return response

@@ -14,15 +14,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from hub import calendar as workdays
+from hub import store, workflow
+from hub.catalogue import Catalogue
 from sync import records as r
 from sync.clock import china_date
 from sync.codec import canonical
 from sync.ids import uuid7
-
-from . import calendar as workdays
-from . import workflow
-from .catalogue import Catalogue
-from .store import applications as apps
 
 
 @dataclass
@@ -47,7 +45,7 @@ class Hub:
     def emit(self, outlet: str, record: r.DownlinkRecord, application: str | None) -> int:
         """Append a downlink record to an outlet's feed ('*' for every outlet)."""
         kind = record.__struct_config__.tag
-        return apps.feed_append(
+        return store.applications.feed_append(
             self.db,
             outlet=outlet,
             kind=str(kind),
@@ -88,11 +86,11 @@ def _sla_fields(hub: Hub, app: dict[str, Any], action: str) -> dict[str, Any]:
             "sla_state": workdays.sla_state(hub.calendar, due, today, hub.warn_days),
         }
     if action == "request_supplement":
-        apps.open_pause(hub.db, app["id"], today.isoformat())
+        store.applications.open_pause(hub.db, app["id"], today.isoformat())
         # No running due date while the citizen is asked for more: it is set again on resume.
         return {"sla_state": "paused", "due_date": None, "due_provisional": 0}
     if action == "supplement":
-        apps.close_pause(hub.db, app["id"], today.isoformat())
+        store.applications.close_pause(hub.db, app["id"], today.isoformat())
         return _running_due(hub, app)
     if action in COMPLETING:
         done: dict[str, Any] = {"completed_at": hub.now_ms}
@@ -106,7 +104,7 @@ def _sla_fields(hub: Hub, app: dict[str, Any], action: str) -> dict[str, Any]:
 def _running_due(hub: Hub, app: dict[str, Any]) -> dict[str, Any]:
     pauses = [
         (date.fromisoformat(a), date.fromisoformat(b) if b else None)
-        for a, b in apps.pauses(hub.db, app["id"])
+        for a, b in store.applications.pauses(hub.db, app["id"])
     ]
     due = workdays.due_after_resume(
         hub.calendar, date.fromisoformat(app["accepted_on"]), app["limit_days"], pauses
@@ -148,8 +146,8 @@ def transition(
     if action == "return_to_triage":
         fields["unit"] = None  # out of the unit's queue until an operator routes it again
     fields.update(_sla_fields(hub, app, action))
-    apps.update_application(hub.db, app["id"], **fields)
-    apps.add_event(
+    store.applications.update_application(hub.db, app["id"], **fields)
+    store.applications.add_event(
         hub.db,
         application=app["id"],
         at=hub.now_ms,
@@ -233,7 +231,7 @@ def refresh_clock(hub: Hub, app: dict[str, Any]) -> str | None:
     ) != app.get("due_provisional")
     if not due_moved and fields.get("sla_state") == app.get("sla_state"):
         return None
-    apps.update_application(hub.db, app["id"], **fields, updated_at=hub.now_ms)
+    store.applications.update_application(hub.db, app["id"], **fields, updated_at=hub.now_ms)
     if due_moved:
         hub.emit(
             app["outlet"], status_record(hub, {**app, **fields}, note="due date updated"), app["id"]

@@ -15,13 +15,12 @@ import click
 from sqlite_utils import Database
 
 import sync
-
-from . import admin as setup
-from . import create_app, data_paths
-from .catalogue import CatalogueError, export_items, load_catalogue_file, sample_catalogue
-from .cli_delivery import COMMANDS
-from .store import admin, devices, open_db, write
-from .users import UserError, create_user
+from hub import create_app, data_paths, devices, setup, store
+from hub.catalogue import CatalogueError, export_items, load_catalogue_file, sample_catalogue
+from hub.cli_delivery import COMMANDS
+from hub.devices import DeviceError
+from hub.store import open_db, write
+from hub.users import UserError, create_user
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -83,7 +82,7 @@ def init(data: Data, catalogue_file: str | None, as_json: bool) -> None:
     try:
         cat = load_catalogue_file(catalogue_file) if catalogue_file else sample_catalogue()
         setup.init_data(data.root, cat, now=now_ms())
-    except (CatalogueError, setup.AdminError) as exc:
+    except (CatalogueError, setup.SetupError) as exc:
         raise refuse(exc) from None
     emit(
         {"ok": True, "data": str(data.root), "items": len(cat.items)},
@@ -110,9 +109,9 @@ def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) ->
 
     import waitress
 
-    from . import context
-    from .push_order import PushOrder
-    from .scheduler import start_scheduler
+    from hub import context
+    from hub.push_order import PushOrder
+    from hub.sweep import start_scheduler
 
     try:
         app = create_app(data.root, {"PUSH_ORDER": PushOrder(max_waiting=threads // 2)})
@@ -177,7 +176,7 @@ def outlet_add(data: Data, code: str, kind: str, name: str, region: str, as_json
     try:
         with write(db):
             setup.add_outlet(db, code=code, kind=kind, name=name, region=region, now=now_ms())
-    except setup.AdminError as exc:
+    except setup.SetupError as exc:
         raise refuse(exc) from None
     emit({"ok": True, "code": code}, as_json, f"outlet {code} added")
 
@@ -187,7 +186,7 @@ def outlet_add(data: Data, code: str, kind: str, name: str, region: str, as_json
 @pass_data
 def outlet_list(data: Data, as_json: bool) -> None:
     """List outlets."""
-    rows = devices.list_outlets(data.db())
+    rows = store.devices.list_outlets(data.db())
     emit(
         rows,
         as_json,
@@ -214,15 +213,15 @@ def enroll(data: Data, outlet_code: str, hub_url: str, ttl_hours: int, as_json: 
     db = data.db()
     try:
         with write(db):
-            code = setup.enrolment_code(
+            code = devices.enrolment_code(
                 db, outlet=outlet_code, now=now_ms(), ttl_s=ttl_hours * 3600
             )
-    except setup.AdminError as exc:
+    except DeviceError as exc:
         raise refuse(exc) from None
     if as_json:
         emit(code, True, "")
         return
-    uri = f"daiban://enroll?hub={hub_url}&code={code['code']}"
+    uri = devices.enrolment_uri(hub_url, code["code"])
     expires = time.strftime("%Y-%m-%d %H:%M", time.localtime(code["expires_at"] / 1000))
     click.echo(f"enrolment code for {outlet_code}: {code['code']}  (expires {expires})")
     click.echo(f"on the device: daiban-agent enroll {hub_url} {code['code']}")
@@ -240,7 +239,8 @@ def device() -> None:
 def device_list(data: Data, as_json: bool) -> None:
     """List devices with their last contact and reported backlog."""
     rows = [
-        {k: v for k, v in d.items() if k != "public_key"} for d in devices.list_devices(data.db())
+        {k: v for k, v in d.items() if k != "public_key"}
+        for d in store.devices.list_devices(data.db())
     ]
     lines = [
         f"{d['id']}\t{d['outlet']}\tlast seen {d['last_seen_at'] or 'never'}\t"
@@ -260,8 +260,8 @@ def device_revoke(data: Data, device_id: str, reason: str, as_json: bool) -> Non
     db = data.db()
     try:
         with write(db):
-            setup.revoke_device(db, device_id=device_id, reason=reason, by="cli", now=now_ms())
-    except setup.AdminError as exc:
+            devices.revoke_device(db, device_id=device_id, reason=reason, by="cli", now=now_ms())
+    except DeviceError as exc:
         raise click.ClickException(str(exc)) from exc
     emit({"ok": True, "device": device_id}, as_json, f"device {device_id} revoked")
 
@@ -293,9 +293,9 @@ def user_add(
     A weak --password (short, common, or made of the user's name) is refused: nothing added.
     """
     db = data.db()
-    from .catalogue import load_catalogue
+    from hub.catalogue import load_catalogue
 
-    row = admin.current_catalogue(db)
+    row = store.catalogue.current_catalogue(db)
     units = set(load_catalogue(row["body"]).units()) if row else set()
     try:
         with write(db):
@@ -330,7 +330,7 @@ def user_add(
 @pass_data
 def user_list(data: Data, as_json: bool) -> None:
     """List users."""
-    rows = admin.list_users(data.db())
+    rows = store.users.list_users(data.db())
     emit(rows, as_json, "\n".join(f"{u['name']}\t{u['role']}\t{u['unit'] or ''}" for u in rows))
 
 
@@ -348,9 +348,9 @@ def catalogue() -> None:
 @pass_data
 def catalogue_export(data: Data, as_json: bool, as_yaml: bool) -> None:
     """Print the current catalogue."""
-    from .catalogue import load_catalogue
+    from hub.catalogue import load_catalogue
 
-    row = admin.current_catalogue(data.db())
+    row = store.catalogue.current_catalogue(data.db())
     if row is None:
         raise click.ClickException("the hub has no catalogue")
     if as_json:
@@ -391,7 +391,7 @@ def route() -> None:
 @pass_data
 def route_override(data: Data, item: str, region: str, unit: str) -> None:
     """Send ITEM applications from REGION (division code or *) to UNIT."""
-    from .context import NoCatalogue, stored_catalogue
+    from hub.context import NoCatalogue, stored_catalogue
 
     db = data.db()
     try:
@@ -405,7 +405,7 @@ def route_override(data: Data, item: str, region: str, unit: str) -> None:
     if region != "*" and not (len(region) == 6 and region.isdigit()):
         raise click.ClickException(f"region {region!r} is not a 6-digit division code or *")
     with write(db):
-        admin.set_region_override(db, item=item, region=region, unit=unit)
+        store.catalogue.set_region_override(db, item=item, region=region, unit=unit)
     click.echo(f"{item} from {region} now goes to {unit}")
 
 
@@ -421,7 +421,7 @@ def calendar() -> None:
 @pass_data
 def calendar_load(data: Data, file: str, year: int | None, as_json: bool) -> None:
     """Load holiday / working-day overrides from a CSV (date,workday,name)."""
-    from .calendar import CalendarError
+    from hub.calendar import CalendarError
 
     try:
         text = Path(file).read_text(encoding="utf-8-sig")
@@ -433,7 +433,7 @@ def calendar_load(data: Data, file: str, year: int | None, as_json: bool) -> Non
     try:
         with write(db):
             count = setup.load_calendar(db, text, year=year, now=now_ms())
-    except (CalendarError, setup.AdminError) as exc:
+    except (CalendarError, setup.SetupError) as exc:
         raise refuse(exc) from None
     emit({"ok": True, "days": count, "year": year}, as_json, f"{count} days loaded")
 
@@ -443,7 +443,7 @@ def calendar_load(data: Data, file: str, year: int | None, as_json: bool) -> Non
 @pass_data
 def sweep(data: Data, as_json: bool) -> None:
     """Run the periodic job once: time limits, nonces, calendar, quiet mail, stale uploads."""
-    from .scheduler import run_sweep
+    from hub.sweep import run_sweep
 
     data.db().close()  # refuses a folder that is not a hub
     # The same settings (DAIBAN_HUB_*) as the served hub's scheduled sweep.

@@ -9,19 +9,18 @@ from typing import Any
 
 import click
 
-from . import delivery, ratings, simcarrier, stats
-from .carriers import (
+from hub import delivery, ratings, stats, store
+from hub.carriers import (
     CarrierError,
     manual_event_from,
     new_secret,
     normalise_carrier,
     parse_time,
 )
-from .cases import CaseError, Hub
-from .context import NoCatalogue, build_hub, stored_catalogue
-from .store import applications as apps
-from .store import delivery as store
-from .store import write
+from hub.cases import CaseError, Hub
+from hub.context import NoCatalogue, build_hub, stored_catalogue
+from hub.demo import simcarrier
+from hub.store import write
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 ACTOR = "cli(operator)"
@@ -32,7 +31,7 @@ def _emit(value: Any, as_json: bool, text: str) -> None:
 
 
 def _hub(ctx: click.Context) -> Hub:
-    from .cli import now_ms
+    from hub.cli import now_ms
 
     db = ctx.obj.db()
     try:
@@ -73,9 +72,11 @@ def carrier_add(ctx: click.Context, code: str, name: str, as_json: bool) -> None
         raise click.ClickException("--name: a carrier needs a name")
     secret = new_secret()
     with write(hub.db):
-        if store.get_carrier(hub.db, code) is not None:
+        if store.shipments.get_carrier(hub.db, code) is not None:
             raise click.ClickException(f"carrier {code} already exists (rotate its secret?)")
-        store.add_carrier(hub.db, code=code, name=name.strip(), secret=secret, now=hub.now_ms)
+        store.shipments.add_carrier(
+            hub.db, code=code, name=name.strip(), secret=secret, now=hub.now_ms
+        )
     _emit(
         {"ok": True, "code": code, "secret": secret},
         as_json,
@@ -94,9 +95,9 @@ def carrier_rotate(ctx: click.Context, code: str, as_json: bool) -> None:
     code = code.upper()
     secret = new_secret()
     with write(hub.db):
-        if store.get_carrier(hub.db, code) is None:
+        if store.shipments.get_carrier(hub.db, code) is None:
             raise click.ClickException(f"no carrier {code}")
-        store.set_carrier_secret(hub.db, code, secret)
+        store.shipments.set_carrier_secret(hub.db, code, secret)
     _emit({"ok": True, "code": code, "secret": secret}, as_json, f"new secret: {secret}")
 
 
@@ -105,7 +106,7 @@ def carrier_rotate(ctx: click.Context, code: str, as_json: bool) -> None:
 @click.pass_context
 def carrier_list(ctx: click.Context, as_json: bool) -> None:
     """The carriers registered for webhooks (secrets are never shown again)."""
-    rows = store.list_carriers(_hub(ctx).db)
+    rows = store.shipments.list_carriers(_hub(ctx).db)
     _emit(rows, as_json, "\n".join(f"{r['code']}\t{r['name']}" for r in rows) or "no carriers")
 
 
@@ -133,10 +134,10 @@ def carrier_simulate(
 ) -> None:
     """Demo and tests only: replay a realistic event sequence to the webhook, signed."""
     hub = _hub(ctx)
-    row = store.get_carrier(hub.db, code.upper())
+    row = store.shipments.get_carrier(hub.db, code.upper())
     if row is None:
         raise click.ClickException(f"no carrier {code}: add it with `daiban-hub carrier add`")
-    shipment = store.shipment_by_tracking(hub.db, row["code"], tracking.upper())
+    shipment = store.shipments.shipment_by_tracking(hub.db, row["code"], tracking.upper())
     posted = shipment and shipment["posted_at"]
     start = datetime.fromtimestamp(posted / 1000, UTC) if posted else None
     events = simcarrier.sequence(tracking, outcome, start=start, end=datetime.now(UTC))
@@ -183,7 +184,7 @@ def shipment_post(
     hub = _hub(ctx)
     try:
         with write(hub.db):
-            app = apps.find_application(hub.db, application)
+            app = store.applications.find_application(hub.db, application)
             if app is None:
                 raise click.ClickException(f"no application {application}")
             at_ms = parse_time(at) if at else None
@@ -240,7 +241,7 @@ def shipment_event(
 @click.pass_context
 def shipment_list(ctx: click.Context, state: str | None, stale: bool, as_json: bool) -> None:
     """Shipments, newest first, with their latest carrier event."""
-    rows = store.list_shipments(_hub(ctx).db, state=state, stale=stale)
+    rows = store.shipments.list_shipments(_hub(ctx).db, state=state, stale=stale)
     for row in rows:
         row.pop("address_sealed", None)
         row.pop("address_record", None)
@@ -267,7 +268,7 @@ def followup() -> None:
 def followup_list(ctx: click.Context, state: str, as_json: bool) -> None:
     """Follow-ups of bad ratings, soonest due first, overdue ones marked."""
     hub = _hub(ctx)
-    rows = [ratings.view(hub, r) for r in store.list_followups(hub.db, state=state)]
+    rows = [ratings.view(hub, r) for r in store.ratings.list_followups(hub.db, state=state)]
     lines = [
         f"{r['id']}\t{r['receipt']}\tdue {r['due_date']}{' OVERDUE' if r['overdue'] else ''}\t"
         f"{r['level']}\t{r['comment']}"
@@ -322,14 +323,14 @@ def followup_days(ctx: click.Context, days: int | None, city: str | None, as_jso
     """Set (or show) a city's working days to follow up a bad rating."""
     hub = _hub(ctx)
     if days is None:
-        rows = store.city_settings(hub.db)
+        rows = store.ratings.city_settings(hub.db)
         lines = [f"{r['city']}\t{r['followup_days']}" for r in rows]
         _emit(rows, as_json, "\n".join(lines) or "no city rules: the hub default applies")
         return
     if not city or not (len(city) == 6 and city.isdigit() and city.endswith("00")):
         raise click.ClickException("--city: a city's 6-digit division code, like 510100")
     with write(hub.db):
-        store.set_followup_days(hub.db, city, days)
+        store.ratings.set_followup_days(hub.db, city, days)
     _emit(
         {"ok": True, "city": city, "followup_days": days},
         as_json,

@@ -11,10 +11,11 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 
-from .calendar import WorkCalendar
-from .cases import Hub
-from .catalogue import Catalogue, load_catalogue
-from .store import admin, open_db
+from hub import store
+from hub.calendar import WorkCalendar
+from hub.cases import Hub
+from hub.catalogue import Catalogue, load_catalogue
+from hub.store import open_db
 
 _catalogues: dict[tuple[str, int], Catalogue] = {}
 _lock = threading.Lock()
@@ -59,7 +60,7 @@ class NoCatalogue(RuntimeError):
 
 
 def _current_catalogue_row(db: Database) -> dict[str, Any]:
-    row = admin.current_catalogue(db)
+    row = store.catalogue.current_catalogue(db)
     if row is None:
         raise NoCatalogue("the hub has no catalogue: run `daiban-hub init`")
     return row
@@ -81,7 +82,7 @@ def catalogue(db: Database) -> Catalogue:
 
 
 def work_calendar(db: Database) -> WorkCalendar:
-    days, years = admin.calendar_overrides(db)
+    days, years = store.calendar.calendar_overrides(db)
     return WorkCalendar({date.fromisoformat(d): w for d, w in days.items()}, years)
 
 
@@ -94,7 +95,7 @@ def build_hub(
         catalogue=cat,
         calendar=work_calendar(db),
         now_ms=at_ms,
-        overrides=admin.region_overrides(db),
+        overrides=store.catalogue.region_overrides(db),
         warn_days=warn_days,
         followup_days=followup_days,
     )

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub import store
+from hub.carriers import TERMINAL, CarrierError, CarrierEvent, normalise_carrier, normalise_tracking
+from hub.cases import CaseError, Hub, transition
 from sync import records as r
-
-from .carriers import TERMINAL, CarrierError, CarrierEvent, normalise_carrier, normalise_tracking
-from .cases import CaseError, Hub, transition
-from .store import applications as apps
-from .store import delivery as store
 
 
 def open_pending(hub: Hub, app: dict[str, Any], *, actor: str) -> dict[str, Any]:
     """The shipment of a result just issued for mail, waiting for its tracking number."""
-    existing = store.current_shipment(hub.db, app["id"])
+    existing = store.shipments.current_shipment(hub.db, app["id"])
     if existing is not None:
         return existing
     row = {
@@ -35,7 +33,7 @@ def open_pending(hub: Hub, app: dict[str, Any], *, actor: str) -> dict[str, Any]
         "opened_at": hub.now_ms,
         "opened_by": actor,
     }
-    store.add_shipment(hub.db, row)
+    store.shipments.add_shipment(hub.db, row)
     return row
 
 
@@ -57,13 +55,13 @@ def post(
             code="not_mail",
         )
     code, number = normalise_carrier(carrier), normalise_tracking(tracking)
-    if store.get_carrier(hub.db, code) is None:
+    if store.shipments.get_carrier(hub.db, code) is None:
         raise CarrierError(
             f"carrier: no carrier {code}; add it first with `daiban-hub carrier add`",
             code="unknown_carrier",
             field="carrier",
         )
-    taken = store.shipment_by_tracking(hub.db, code, number)
+    taken = store.shipments.shipment_by_tracking(hub.db, code, number)
     if taken is not None:
         raise CaseError(
             f"{code} {number} is already the tracking number of another shipment",
@@ -75,7 +73,9 @@ def post(
     updated = transition(
         hub, app, "ship", role=role, actor=actor, note=f"{code} {number}", data={"tracking": number}
     )
-    shipment = store.current_shipment(hub.db, app["id"]) or open_pending(hub, app, actor=actor)
+    shipment = store.shipments.current_shipment(hub.db, app["id"]) or open_pending(
+        hub, app, actor=actor
+    )
     fields = {
         "state": "open",
         "carrier": code,
@@ -83,17 +83,17 @@ def post(
         "posted_at": at,
         "stale_since": None,
     }
-    store.update_shipment(hub.db, shipment["id"], **fields)
+    store.shipments.update_shipment(hub.db, shipment["id"], **fields)
     shipment = {**shipment, **fields}
     posted = CarrierEvent(
         event_id=f"posted:{shipment['id']}", tracking=number, kind="posted", at_ms=at
     )
     _store_event(hub, shipment, posted, source=actor)
-    return updated, store.get_shipment(hub.db, shipment["id"]) or shipment
+    return updated, store.shipments.get_shipment(hub.db, shipment["id"]) or shipment
 
 
 def find(hub: Hub, carrier: str, tracking: str) -> dict[str, Any]:
-    shipment = store.shipment_by_tracking(hub.db, carrier, tracking)
+    shipment = store.shipments.shipment_by_tracking(hub.db, carrier, tracking)
     if shipment is None:
         raise CarrierError(
             f"no shipment with {carrier} tracking number {tracking}",
@@ -115,7 +115,7 @@ def record(hub: Hub, shipment: dict[str, Any], event: CarrierEvent, *, source: s
             f"event for {event.tracking} sent to shipment {shipment['tracking']}",
             field="tracking",
         )
-    seen = store.shipment_event(hub.db, shipment["carrier"], event.event_id)
+    seen = store.shipments.shipment_event(hub.db, shipment["carrier"], event.event_id)
     if seen is not None:
         if seen["digest"] == event.digest() and seen["shipment"] == shipment["id"]:
             return "duplicate"
@@ -140,7 +140,7 @@ def record(hub: Hub, shipment: dict[str, Any], event: CarrierEvent, *, source: s
 
 
 def _store_event(hub: Hub, shipment: dict[str, Any], event: CarrierEvent, *, source: str) -> None:
-    store.add_shipment_event(
+    store.shipments.add_shipment_event(
         hub.db,
         {
             "shipment": shipment["id"],
@@ -156,15 +156,15 @@ def _store_event(hub: Hub, shipment: dict[str, Any], event: CarrierEvent, *, sou
         },
     )
     if shipment["state"] not in TERMINAL:  # once delivered or returned, that is the news
-        latest = store.latest_event(hub.db, shipment["id"])
-        store.update_shipment(
+        latest = store.shipments.latest_event(hub.db, shipment["id"])
+        store.shipments.update_shipment(
             hub.db,
             shipment["id"],
             last_event=latest["kind"] if latest else event.kind,
             last_event_at=latest["at"] if latest else event.at_ms,
             stale_since=None,
         )
-    app = apps.get_application(hub.db, shipment["application"])
+    app = store.applications.get_application(hub.db, shipment["application"])
     if app is None:  # a shipment always belongs to an application (foreign key)
         raise RuntimeError(f"shipment {shipment['id']} has no application")
     hub.emit(
@@ -184,7 +184,7 @@ def _store_event(hub: Hub, shipment: dict[str, Any], event: CarrierEvent, *, sou
 
 
 def _close(hub: Hub, shipment: dict[str, Any], event: CarrierEvent) -> None:
-    store.update_shipment(
+    store.shipments.update_shipment(
         hub.db,
         shipment["id"],
         state=event.kind,
@@ -192,7 +192,7 @@ def _close(hub: Hub, shipment: dict[str, Any], event: CarrierEvent) -> None:
         last_event=event.kind,
         last_event_at=event.at_ms,
     )
-    app = apps.get_application(hub.db, shipment["application"])
+    app = store.applications.get_application(hub.db, shipment["application"])
     if app is None or app["status"] != "mailed":
         return  # an operator already moved it on (handed to the outlet): the event is history
     action = "deliver" if event.kind == "delivered" else "return_mail"
@@ -203,14 +203,14 @@ def _close(hub: Hub, shipment: dict[str, Any], event: CarrierEvent) -> None:
 
 def flag_stale(hub: Hub, *, days: int) -> int:
     """Mark open shipments with no carrier news for ``days`` days; how many were marked."""
-    quiet = store.quiet_shipments(hub.db, before=hub.now_ms - days * 86_400_000)
+    quiet = store.shipments.quiet_shipments(hub.db, before=hub.now_ms - days * 86_400_000)
     for shipment in quiet:
-        store.update_shipment(hub.db, shipment["id"], stale_since=hub.now_ms)
+        store.shipments.update_shipment(hub.db, shipment["id"], stale_since=hub.now_ms)
     return len(quiet)
 
 
 def view(hub: Hub, shipment: dict[str, Any]) -> dict[str, Any]:
     """A shipment as the API shows it: no sealed address, events in event-time order."""
     out = {k: v for k, v in shipment.items() if k not in ("address_sealed", "address_record")}
-    out["events"] = store.shipment_events(hub.db, shipment["id"])
+    out["events"] = store.shipments.shipment_events(hub.db, shipment["id"])
     return out

@@ -12,13 +12,12 @@ from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from hub.blobs import BlobError, OffsetMismatch
+from hub.carriers import CarrierError
+from hub.cases import CaseError
+from hub.ingest import BatchConflict
+from hub.stats import StatsError
 from sync.errors import ProtocolError
-
-from .blobs import BlobError, OffsetMismatch
-from .carriers import CarrierError
-from .cases import CaseError
-from .ingest import BatchConflict
-from .stats import StatsError
 
 log = logging.getLogger("daiban.hub")
 
@@ -127,7 +126,7 @@ def init_app(app: Flask) -> None:
     def protocol_error(e: ProtocolError) -> Response:
         extra = {k: v for k, v in e.to_dict().items() if k not in ("ok", "code", "error", "status")}
         if e.status == 401:
-            from .context import now_ms
+            from hub.context import now_ms
 
             extra["hub_time"] = now_ms()  # lets a device with a wrong clock re-sign at once
         return _json(e.status, e.code, e.message, **extra)

@@ -18,17 +18,14 @@ from typing import Any, Literal
 import msgspec
 from sqlite_utils import Database
 
+from hub import ratings, routing, store, workflow
+from hub.blobs import BlobStore
+from hub.cases import CaseError, Hub, status_record, transition
 from sync import records as r
 from sync.batch import DecodedBatch, Entry, record_bytes
 from sync.codec import canonical
 from sync.ids import is_uuid7, receipt_tag
 from sync.replies import Ack, RecordResult, decode_ack, encode_ack, new_ack
-
-from . import ratings, routing, workflow
-from .blobs import BlobStore
-from .cases import CaseError, Hub, status_record, transition
-from .store import applications as apps
-from .store import batches, devices
 
 # Device clocks further than this from the hub's are flagged on the records they carry.
 SKEW_FLAG_MS = 5 * 60 * 1000
@@ -87,7 +84,7 @@ def apply_batch(
     ``skew_ms``: the device's clock minus the hub's, measured at this send from its signature
     (sync.batch.clock_skew_ms); without it, the batch's ``sent_at`` against the hub's clock.
     """
-    known = batches.get_batch(hub.db, batch.batch)
+    known = store.batches.get_batch(hub.db, batch.batch)
     if known is not None:
         if known["device"] != device["id"] or known["digest"] != batch.digest:
             raise BatchConflict(
@@ -101,11 +98,11 @@ def apply_batch(
             feed_after=known["feed_after"],
             feed_cursor=known["feed_cursor"],
         )
-    feed_after = apps.feed_position(hub.db, outlet["code"])
+    feed_after = store.applications.feed_position(hub.db, outlet["code"])
     if skew_ms is None:
         skew_ms = batch.sent_at - hub.now_ms
     results: list[RecordResult] = []
-    applied: list[batches.RecordRow] = []
+    applied: list[store.batches.RecordRow] = []
     pending = _Pending(hub, batch)
     for entry in batch.entries:
         result = _apply_entry(hub, device, outlet, batch, entry, skew_ms, blobs, pending)
@@ -125,7 +122,7 @@ def apply_batch(
                 )
             )
     pending.flush()
-    batches.save_records(hub.db, applied)
+    store.batches.save_records(hub.db, applied)
     ack = new_ack(
         device=device["id"],
         batch=batch.batch,
@@ -137,8 +134,8 @@ def apply_batch(
         hub_time=hub.now_ms,
     )
     ack_frame = encode_ack(ack)
-    feed_cursor = apps.feed_position(hub.db, outlet["code"])
-    batches.save_batch(
+    feed_cursor = store.applications.feed_position(hub.db, outlet["code"])
+    store.batches.save_batch(
         hub.db,
         id=batch.batch,
         device=device["id"],
@@ -155,7 +152,7 @@ def apply_batch(
         feed_after=feed_after,
         feed_cursor=feed_cursor,
     )
-    devices.batch_received(
+    store.devices.batch_received(
         hub.db, device["id"], now=hub.now_ms, seq=batch.seq, skew_ms=skew_ms, records=len(results)
     )
     return BatchResult(
@@ -165,7 +162,7 @@ def apply_batch(
 
 def record_body(db: Database, record_id: str) -> bytes | None:
     """The canonical body of an applied uplink record, as the hub received it (for audit)."""
-    row = batches.get_record(db, record_id)
+    row = store.batches.get_record(db, record_id)
     if row is None:
         return None
     if row["body"] or row["frame"] is None:
@@ -233,7 +230,7 @@ def _quarantine(
     refusal: Refusal,
 ) -> None:
     body = canonical(entry.record).decode("utf-8") if entry.record is not None else ""
-    batches.quarantine(
+    store.batches.quarantine(
         hub.db,
         record_id=entry.id,
         kind=entry.kind,
@@ -340,12 +337,12 @@ class _Pending:
     def __init__(self, hub: Hub, batch: DecodedBatch) -> None:
         self.hub = hub
         ids = [e.id for e in batch.entries if e.id is not None]
-        self.known_digests = batches.record_digests(hub.db, ids)
-        self.existing = apps.existing_ids(hub.db, ids)
+        self.known_digests = store.batches.record_digests(hub.db, ids)
+        self.existing = store.applications.existing_ids(hub.db, ids)
         receipts = [
             e.record.receipt for e in batch.entries if isinstance(e.record, r.ApplicationCreate)
         ]
-        self.receipts = apps.taken_receipts(hub.db, receipts)
+        self.receipts = store.applications.taken_receipts(hub.db, receipts)
         # Receipt tags other than the device's own, by whether it may send them (one look-up
         # per tag per batch: see _check_receipt_tag).
         self.tags: dict[str, bool] = {}
@@ -373,7 +370,7 @@ class _Pending:
         key = ("then", at, actor, action, to_status, note)
         text = self._json_cache.get(key)
         if text is None:
-            text = self._json_cache[key] = apps.then_data(
+            text = self._json_cache[key] = store.applications.then_data(
                 at=at,
                 actor=actor,
                 action=action,
@@ -391,10 +388,10 @@ class _Pending:
         return text
 
     def flush(self) -> None:
-        apps.insert_applications(self.hub.db, self.rows)
-        apps.add_scans_rows(self.hub.db, self.scans)
-        apps.add_events_many(self.hub.db, self.events)
-        apps.feed_extend(self.hub.db, self.feed)
+        store.applications.insert_applications(self.hub.db, self.rows)
+        store.applications.add_scans_rows(self.hub.db, self.scans)
+        store.applications.add_events_many(self.hub.db, self.events)
+        store.applications.feed_extend(self.hub.db, self.feed)
         self.rows, self.scans, self.events, self.feed = [], [], [], []
 
 
@@ -461,7 +458,7 @@ def _create(
     now = hub.now_ms
     captured_at_hub = rec.captured_at - skew_ms
     clock_flagged = int(abs(skew_ms) > SKEW_FLAG_MS)
-    # Column order: apps.APPLICATION_COLUMNS.
+    # Column order: store.applications.APPLICATION_COLUMNS.
     pending.rows.append(
         (
             rec.id,
@@ -505,7 +502,7 @@ def _create(
     flagged = f"device clock off by {skew_ms // 1000:+d} s" if clock_flagged else ""
     route_note = "" if unit else f"no unit handles {rec.item} for region {rec.region}"
     # One timeline row for the capture and the routing that followed it at once (see
-    # apps.events, which reads it back as the two events).
+    # store.applications.events, which reads it back as the two events).
     pending.events.append(
         (
             rec.id,
@@ -551,7 +548,7 @@ def _check_receipt_tag(
         return
     allowed = pending.tags.get(tag)
     if allowed is None:
-        allowed = pending.tags[tag] = tag in devices.former_tags(hub.db, device)
+        allowed = pending.tags[tag] = tag in store.devices.former_tags(hub.db, device)
     if not allowed:
         raise _reject(
             "receipt.foreign",
@@ -562,7 +559,7 @@ def _check_receipt_tag(
 
 
 def _own_application(hub: Hub, outlet: dict[str, Any], app_id: str) -> dict[str, Any]:
-    app = apps.get_application(hub.db, app_id)
+    app = store.applications.get_application(hub.db, app_id)
     if app is None or app["outlet"] != outlet["code"]:
         # Another outlet's application is reported as unknown: nothing leaks across outlets.
         raise _reject(
@@ -629,12 +626,12 @@ def _amend(
             delivery="pickup", address_record=None, address_sealed=None, address_masked=None
         )
     scans = [(s.sha256, m.code, blobs.has(s.sha256)) for m in rec.materials for s in m.scans]
-    apps.add_scans(hub.db, app["id"], scans)
-    fields["missing_scans"] = len(apps.missing_scans(hub.db, app["id"]))
+    store.applications.add_scans(hub.db, app["id"], scans)
+    fields["missing_scans"] = len(store.applications.missing_scans(hub.db, app["id"]))
     fields["updated_at"] = hub.now_ms
     actor = f"{rec.staff}@{outlet['code']}"
     if rec.reason == "supplement":
-        apps.update_application(hub.db, app["id"], **fields)
+        store.applications.update_application(hub.db, app["id"], **fields)
         transition(
             hub,
             {**app, **fields},
@@ -646,8 +643,8 @@ def _amend(
         )
         return
     fields["version"] = app["version"] + 1
-    apps.update_application(hub.db, app["id"], **fields)
-    apps.add_event(
+    store.applications.update_application(hub.db, app["id"], **fields)
+    store.applications.add_event(
         hub.db,
         application=app["id"],
         at=hub.now_ms,

@@ -14,10 +14,19 @@ from typing import Any, get_args
 import msgspec
 from flask import Blueprint, Response, current_app, jsonify
 
+from hub import (
+    DEFAULTS,
+    api_args,
+    api_cases,
+    api_delivery,
+    carriers,
+    ratings,
+    stats,
+    users,
+    workflow,
+)
 from sync import records as r
 from sync.types import Code, LongText, Millis, Sha256Hex, ShortText, Uuid7, Version
-
-from . import DEFAULTS, api_args, api_cases, api_delivery, carriers, ratings, stats, users, workflow
 
 bp = Blueprint("openapi", __name__)
 

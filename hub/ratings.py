@@ -12,12 +12,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from hub import calendar as workdays
+from hub import store
+from hub.cases import CaseError, Hub
 from sync import records as r
-
-from . import calendar as workdays
-from .cases import CaseError, Hub
-from .store import applications as apps
-from .store import delivery as store
 
 RATEABLE = frozenset({"delivered", "closed"})
 SATISFIED = ("very_satisfied", "satisfied", "basic")  # counted as satisfied in statistics
@@ -30,7 +28,7 @@ def city_of(region: str) -> str:
 
 
 def followup_days(hub: Hub, region: str) -> int:
-    return store.followup_days(hub.db, city_of(region)) or hub.followup_days
+    return store.ratings.followup_days(hub.db, city_of(region)) or hub.followup_days
 
 
 def add(
@@ -52,10 +50,10 @@ def add(
             f"{app['status']})",
             code="rating.too_early",
         )
-    if store.rating_for(hub.db, app["id"]) is not None:
+    if store.ratings.rating_for(hub.db, app["id"]) is not None:
         raise CaseError("this application was already rated", code="rating.exists")
     bad = level in r.BAD_RATINGS
-    apps.add_rating(
+    store.applications.add_rating(
         hub.db,
         {
             "id": rating_id,
@@ -68,7 +66,7 @@ def add(
             "bad": int(bad),
         },
     )
-    apps.add_event(
+    store.applications.add_event(
         hub.db,
         application=app["id"],
         at=hub.now_ms,
@@ -81,7 +79,7 @@ def add(
     if not bad:
         return None
     due = workdays.due_date(hub.calendar, hub.today, followup_days(hub, outlet["region"]))
-    return store.add_followup(
+    return store.ratings.add_followup(
         hub.db,
         {
             "rating": rating_id,
@@ -109,8 +107,10 @@ def resolve(hub: Hub, followup_id: int, *, note: object, by: str) -> dict[str, A
     followup = _followup(hub, followup_id)
     if followup["state"] != "open":
         raise CaseError(f"this follow-up is already {followup['state']}", code="followup_closed")
-    store.close_followup(hub.db, followup_id, state="resolved", note=text, by=by, now=hub.now_ms)
-    apps.add_event(
+    store.ratings.close_followup(
+        hub.db, followup_id, state="resolved", note=text, by=by, now=hub.now_ms
+    )
+    store.applications.add_event(
         hub.db,
         application=followup["application"],
         at=hub.now_ms,
@@ -126,18 +126,18 @@ def resolve(hub: Hub, followup_id: int, *, note: object, by: str) -> dict[str, A
 def exclude(hub: Hub, rating_id: str, *, reason: object, by: str) -> dict[str, Any]:
     """Take a mistaken or malicious rating out of the figures, with the reviewer's reason."""
     text = _note(reason, "reason")
-    rating = store.get_rating(hub.db, rating_id)
+    rating = store.ratings.get_rating(hub.db, rating_id)
     if rating is None:
         raise CaseError(f"no rating {rating_id}", code="not_found", status=404)
     if rating["excluded_reason"] is not None:
         raise CaseError("this rating is already excluded", code="rating_excluded")
-    store.exclude_rating(hub.db, rating_id, reason=text, by=by, now=hub.now_ms)
-    followup = store.followup_for_rating(hub.db, rating_id)
+    store.ratings.exclude_rating(hub.db, rating_id, reason=text, by=by, now=hub.now_ms)
+    followup = store.ratings.followup_for_rating(hub.db, rating_id)
     if followup is not None and followup["state"] == "open":
-        store.close_followup(
+        store.ratings.close_followup(
             hub.db, followup["id"], state="excluded", note=text, by=by, now=hub.now_ms
         )
-    apps.add_event(
+    store.applications.add_event(
         hub.db,
         application=rating["application"],
         at=hub.now_ms,
@@ -147,11 +147,11 @@ def exclude(hub: Hub, rating_id: str, *, reason: object, by: str) -> dict[str, A
         to_status=None,
         note=text,
     )
-    return store.get_rating(hub.db, rating_id) or rating
+    return store.ratings.get_rating(hub.db, rating_id) or rating
 
 
 def _followup(hub: Hub, followup_id: int) -> dict[str, Any]:
-    followup = store.get_followup(hub.db, followup_id)
+    followup = store.ratings.get_followup(hub.db, followup_id)
     if followup is None:
         raise CaseError(f"no follow-up {followup_id}", code="not_found", status=404)
     return followup

@@ -24,12 +24,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from hub import store
+from hub.catalogue import Catalogue
+from hub.ratings import SATISFIED
 from sync.clock import CHINA
-
-from .catalogue import Catalogue
-from .ratings import SATISFIED
-from .store import devices
-from .store import stats as store
 
 GROUPINGS = ("department", "unit", "outlet", "item")
 COUNTS = (
@@ -119,7 +117,7 @@ def _names(by: str, db: Database, catalogue: Catalogue) -> dict[str, str]:
     if by == "unit":
         return catalogue.units()
     if by == "outlet":
-        return {o["code"]: o["name"] for o in devices.list_outlets(db)}
+        return {o["code"]: o["name"] for o in store.devices.list_outlets(db)}
     return {i.code: i.name for i in catalogue.items}
 
 
@@ -154,11 +152,11 @@ def statistics(
     first, last = period(start, end, today)
     lo, hi = _bounds(first, last)
     parts: Iterable[dict[str, Any]] = [
-        *store.received(db, lo, hi),
-        *store.completed(db, lo, hi),
-        *store.overdue_now(db),
-        *store.mail(db, lo, hi),
-        *store.ratings(db, lo, hi, SATISFIED),
+        *store.stats.received(db, lo, hi),
+        *store.stats.completed(db, lo, hi),
+        *store.stats.overdue_now(db),
+        *store.stats.mail(db, lo, hi),
+        *store.stats.ratings(db, lo, hi, SATISFIED),
     ]
     groups: dict[str, dict[str, int]] = {}
     total: dict[str, int] = {}
@@ -187,7 +185,7 @@ def daily(db: Database, *, start: str | None, end: str | None, today: date) -> d
     offset = 8 * 3600 * 1000
     seen = {
         int(row["d"]): (row["received"], row["completed"])
-        for row in store.daily_received(db, lo, hi, offset)
+        for row in store.stats.daily_received(db, lo, hi, offset)
     }
     days = []
     day = first

@@ -24,9 +24,9 @@ from typing import Any
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hub import store
+from hub.store import write
 from sync.addresses import address_key
-
-from .store import admin, write
 
 ROLES = ("admin", "operator", "officer")
 # Roles that may read decrypted personal data (each read is audited). An officer only for
@@ -109,7 +109,7 @@ def create_user(
             raise UserError(f"no department unit {unit} in the catalogue")
     elif unit:
         raise UserError("only officers belong to a unit")
-    if admin.user_by_name(db, name) is not None:
+    if store.users.user_by_name(db, name) is not None:
         raise UserError(f"a user named {name} already exists")
     if password is None:
         password = generate_password(name)
@@ -121,7 +121,7 @@ def create_user(
                 " one generated"
             )
     token = "dbt_" + secrets.token_urlsafe(32)
-    admin.add_user(
+    store.users.add_user(
         db,
         name=name,
         role=role,
@@ -134,7 +134,7 @@ def create_user(
 
 
 def user_for_token(db: Database, token: str) -> dict[str, Any] | None:
-    return admin.user_by_token(db, token_hash(token))
+    return store.users.user_by_token(db, token_hash(token))
 
 
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong password.
@@ -143,7 +143,7 @@ _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
 
 def check_password(db: Database, name: str, password: str) -> dict[str, Any] | None:
     """The active user with this name and password, or None (unknown, wrong or disabled)."""
-    user = admin.user_by_name(db, name.strip()) if name else None
+    user = store.users.user_by_name(db, name.strip()) if name else None
     stored = user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH
     ok = check_password_hash(stored, password or "")
     if user is None or not ok or user["disabled"]:
@@ -153,7 +153,7 @@ def check_password(db: Database, name: str, password: str) -> dict[str, Any] | N
 
 def active_user(db: Database, name: str) -> dict[str, Any] | None:
     """The user with this name if they are not disabled (the pages' session check)."""
-    user = admin.user_by_name(db, name)
+    user = store.users.user_by_name(db, name)
     return user if user is not None and not user["disabled"] else None
 
 
@@ -204,7 +204,7 @@ def _fresh(row: dict[str, Any] | None, now: int, rule: Throttle) -> dict[str, An
     """The row as of ``now``: forgotten after a quiet spell, its window restarted if over."""
     if row is None or now - max(row["updated_at"], row["blocked_until"] or 0) > rule.forget_ms:
         return {"failures": 0, "window_start": now, "blocked_until": None, "lockouts": 0}
-    row = {f: row[f] for f in admin.THROTTLE_FIELDS}
+    row = {f: row[f] for f in store.users.THROTTLE_FIELDS}
     if now - row["window_start"] > rule.window_ms:
         row.update(failures=0, window_start=now)
     return row
@@ -236,16 +236,16 @@ def begin_sign_in(
     """
     keys = _keys(name, address)
     with write(db, durable=False):  # bookkeeping: a power cut may lose a count, no more
-        rows = admin.throttle_rows(db, keys)
+        rows = store.users.throttle_rows(db, keys)
         fresh = {k: _fresh(rows.get(k), now, rules[k[0]]) for k in keys}
         waits = [w for k in keys if (w := _wait_ms(fresh[k], now, rules[k[0]])) is not None]
         if waits:
             return _seconds(max(waits))
         for (scope, key), row in fresh.items():
             row.update(failures=row["failures"] + 1, updated_at=now)
-            admin.save_throttle(db, scope, key, row)
+            store.users.save_throttle(db, scope, key, row)
         longest = max(r.forget_ms + r.max_delay_ms for r in rules.values())
-        admin.forget_throttles(db, before=now - longest)
+        store.users.forget_throttles(db, before=now - longest)
     return None
 
 
@@ -267,11 +267,11 @@ def end_sign_in(
     keys = _keys(name, address)
     started: list[int] = []
     with write(db, durable=False):
-        rows = admin.throttle_rows(db, keys)
+        rows = store.users.throttle_rows(db, keys)
         for scope, key in keys:
             rule = rules[scope]
             if ok and scope == "account":
-                admin.delete_throttle(db, scope, key)
+                store.users.delete_throttle(db, scope, key)
                 continue
             if ok and (scope, key) not in rows:
                 continue
@@ -290,5 +290,5 @@ def end_sign_in(
                 )
                 started.append(delay)
             row["updated_at"] = now
-            admin.save_throttle(db, scope, key, row)
+            store.users.save_throttle(db, scope, key, row)
     return _seconds(max(started)) if started else None

@@ -1,4 +1,4 @@
-"""The README's run command (`make run` = `python -m hub.quickstart`), as a user meets it: a
+"""The README's run command (`make run` = `python -m hub.demo.quickstart`), as a user meets it: a
 hub and an outlet agent's pages come up on the ports asked for, the printed sign-in works,
 `--demo` leaves traffic the statistics see, and Ctrl-C stops everything."""
 
@@ -26,7 +26,7 @@ def start_run_command(
         [
             sys.executable,
             "-m",
-            "hub.quickstart",
+            "hub.demo.quickstart",
             "--data",
             str(data),
             "--port",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .schema import migrations
+from hub.store.schema import migrations
 
 BUSY_TIMEOUT_MS = 15_000
 # A connection that leaves checkpoints to the background still makes one itself past this many
@@ -137,3 +137,36 @@ def write(db: Database, *, durable: bool = True) -> Iterator[Database]:
         path = _deferred.get(db)
         if path is not None:
             _checkpoint_later(path)
+
+
+# The aggregates, each the SQL of one part of the hub's data; callers name the layer and the
+# aggregate at each call: ``store.applications.get_application(db, id)``.
+from hub.store import (  # noqa: E402  (they need nothing above; imported last to be attributes)
+    alarms,
+    applications,
+    audit,
+    batches,
+    calendar,
+    catalogue,
+    devices,
+    ratings,
+    shipments,
+    stats,
+    users,
+)
+
+__all__ = [
+    "alarms",
+    "applications",
+    "audit",
+    "batches",
+    "calendar",
+    "catalogue",
+    "devices",
+    "open_db",
+    "ratings",
+    "shipments",
+    "stats",
+    "users",
+    "write",
+]

@@ -110,7 +110,7 @@ def init_app(app: Flask, root: Path) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     csrf.init_app(app)
 
-    from . import operations, runner, views
+    from hub.web import operations, runner, views
 
     assert operations.bp is views.bp  # the operators' forms are routes of the same pages
     app.register_blueprint(views.bp)

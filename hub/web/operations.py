@@ -2,7 +2,7 @@
 delivery work: posting a result, returned mail, carrier events by hand, follow-ups of bad
 ratings.
 
-Each form calls the function its API endpoint calls (``hub.admin``, ``hub.delivery``,
+Each form calls the function its API endpoint calls (``hub.devices``, ``hub.delivery``,
 ``hub.api_cases.carry_out``, ``hub.ratings``), inside one write transaction, so a page and an
 API call cannot disagree. A form that fails its checks changes nothing and comes back with the
 input kept and each invalid field marked (status 400); a refusal by the hub's rules is shown
@@ -19,18 +19,14 @@ import segno
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from sync.clock import CHINA
-
-from .. import admin as setup
-from .. import context, delivery, ratings
-from ..api_cases import carry_out, device_rows, role_of
-from ..carriers import EVENT_KINDS, CarrierError, manual_event_from, normalise_tracking
-from ..cases import CaseError
-from ..errors import ApiError
-from ..store import admin as audit_store
-from ..store import delivery as ship_store
-from ..store import devices, write
-from .views import (
+from hub import context, delivery, devices, ratings, store
+from hub.api_cases import carry_out, device_rows, role_of
+from hub.carriers import EVENT_KINDS, CarrierError, manual_event_from, normalise_tracking
+from hub.cases import CaseError
+from hub.devices import DeviceError
+from hub.errors import ApiError
+from hub.store import write
+from hub.web.views import (
     ALL_ROLES,
     NOTE_MAX,
     REASON_MAX,
@@ -43,10 +39,11 @@ from .views import (
     role_required,
     visible,
 )
+from sync.clock import CHINA
 
 TTL_HOURS = (1, 168)  # an enrolment code lives from an hour to a week
 TEXT_MAX = 200  # a carrier event's location and note (hub.carriers)
-REFUSED = (ApiError, CaseError, CarrierError, setup.AdminError)
+REFUSED = (ApiError, CaseError, CarrierError, DeviceError)
 
 
 def actor() -> str:
@@ -109,8 +106,8 @@ def render_devices(
         render_template(
             "devices.html",
             devices=device_rows(db, now),
-            outlets=devices.list_outlets(db),
-            open_codes=devices.open_enrolment_codes(db, now=now),
+            outlets=store.devices.list_outlets(db),
+            open_codes=store.devices.open_enrolment_codes(db, now=now),
             values=values or {"ttl_hours": "24", "hub_url": default_hub_url()},
             errors=errors or {},
             issued=issued,
@@ -165,7 +162,7 @@ def enrol() -> Any:
     db = context.get_db()
     if not values["outlet"]:
         errors["outlet"] = _("Choose the outlet the device belongs to.")
-    elif devices.get_outlet(db, values["outlet"]) is None:
+    elif store.devices.get_outlet(db, values["outlet"]) is None:
         errors["outlet"] = _("There is no such outlet.")
     low, high = TTL_HOURS
     if not values["ttl_hours"].isdigit() or not low <= int(values["ttl_hours"]) <= high:
@@ -180,14 +177,14 @@ def enrol() -> Any:
     now = context.now_ms()
     try:
         with write(db):
-            code = setup.enrolment_code(
+            code = devices.enrolment_code(
                 db, outlet=values["outlet"], now=now, ttl_s=int(values["ttl_hours"]) * 3600
             )
             setup_audit(db, "enrolment_code", f"{values['outlet']} for {values['ttl_hours']} h")
-    except setup.AdminError as exc:
+    except DeviceError as exc:
         return render_devices(values=values, errors={"outlet": refusal(exc)}, status=400)
-    payload = setup.enrolment_uri(values["hub_url"], code["code"])
-    outlet = devices.get_outlet(db, values["outlet"]) or {"name": values["outlet"]}
+    payload = devices.enrolment_uri(values["hub_url"], code["code"])
+    outlet = store.devices.get_outlet(db, values["outlet"]) or {"name": values["outlet"]}
     issued = {
         **code,
         "outlet_name": outlet["name"],
@@ -208,7 +205,7 @@ def enrol() -> Any:
 
 
 def setup_audit(db: Any, action: str, detail: str) -> None:
-    audit_store.audit(
+    store.audit.audit(
         db,
         at=context.now_ms(),
         user=g.page_user["name"],
@@ -233,7 +230,7 @@ def revoke(device_id: str) -> Any:
     values = {"reason": request.form.get("reason", "").strip()}
     errors: dict[str, str] = {}
     # A device already revoked is shown as such (revoke.html), with no form: the hub's own
-    # refusal (setup.revoke_device) keeps a second revocation from changing anything.
+    # refusal (devices.revoke_device) keeps a second revocation from changing anything.
     if request.method == "POST":
         if not values["reason"]:
             errors["reason"] = _("Say why the device is revoked; the reason is recorded.")
@@ -243,14 +240,14 @@ def revoke(device_id: str) -> Any:
             db = context.get_db()
             try:
                 with write(db):
-                    setup.revoke_device(
+                    devices.revoke_device(
                         db,
                         device_id=device_id,
                         reason=values["reason"],
                         by=g.page_user["name"],
                         now=context.now_ms(),
                     )
-            except setup.AdminError as exc:
+            except DeviceError as exc:
                 errors["reason"] = refusal(exc)
             else:
                 flash(
@@ -371,7 +368,7 @@ def local_time(raw: str) -> str | None:
 def shipment_event(shipment_id: str) -> Any:
     """A carrier event typed from the carrier's tracking page."""
     db = context.get_db()
-    shipment = ship_store.get_shipment(db, shipment_id)
+    shipment = store.shipments.get_shipment(db, shipment_id)
     if shipment is None:
         abort(404)
     app_id = shipment["application"]
@@ -400,7 +397,7 @@ def shipment_event(shipment_id: str) -> Any:
         body = {**values, "at": at, "tracking": shipment["tracking"]}
         try:
             with write(hub.db):
-                fresh = ship_store.get_shipment(hub.db, shipment_id) or shipment
+                fresh = store.shipments.get_shipment(hub.db, shipment_id) or shipment
                 event = manual_event_from(body, now_ms=hub.now_ms)
                 outcome = delivery.record(hub, fresh, event, source=actor())
         except REFUSED as exc:
@@ -420,7 +417,7 @@ def shipment_event(shipment_id: str) -> Any:
 def resolve_followup(followup_id: int) -> Any:
     """Close the follow-up of a bad rating, saying what was done (required)."""
     db = context.get_db()
-    followup = ship_store.get_followup(db, followup_id)
+    followup = store.ratings.get_followup(db, followup_id)
     user = g.page_user
     if followup is None or (user["role"] == "officer" and followup["unit"] != user["unit"]):
         abort(404)

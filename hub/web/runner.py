@@ -32,9 +32,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, request
 
+from hub import context
 from sync.catalogue import search_initials
-
-from .. import context
 
 DIST = Path(__file__).parent / "runner_dist"
 BUILD_MARK = b"__DAIBAN_BUILD__"

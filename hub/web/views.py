@@ -30,19 +30,23 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from hub import context, delivery, ratings, stats, store, workflow
+from hub.api_cases import BY_SHIPMENT, carry_out, public_view, reveal, role_of
+from hub.carriers import EVENT_KINDS, CarrierError
+from hub.cases import CaseError
+from hub.errors import ApiError
+from hub.stats import StatsError
+from hub.store import write
+from hub.users import (
+    REVEAL_ROLES,
+    active_user,
+    begin_sign_in,
+    check_password,
+    end_sign_in,
+    throttles,
+)
+from hub.web import charts, csrf
 from sync.clock import china_time
-
-from .. import context, delivery, ratings, stats, workflow
-from ..api_cases import BY_SHIPMENT, carry_out, public_view, reveal, role_of
-from ..carriers import EVENT_KINDS, CarrierError
-from ..cases import CaseError
-from ..errors import ApiError
-from ..stats import StatsError
-from ..store import admin, write
-from ..store import applications as apps
-from ..store import delivery as ship_store
-from ..users import REVEAL_ROLES, active_user, begin_sign_in, check_password, end_sign_in, throttles
-from . import charts, csrf
 
 bp = Blueprint(
     "pages",
@@ -275,7 +279,7 @@ def alarm_text(alarm: dict[str, Any]) -> str:
         return _(
             "%(count)s shipment(s) without news from the carrier for days: check them with "
             "the carrier.",
-            count=ship_store.count_stale(context.get_db()),
+            count=store.shipments.count_stale(context.get_db()),
         )
     return message
 
@@ -338,7 +342,7 @@ def dashboard() -> Any:
 def render_dashboard(failed: dict[str, Any] | None = None, status: int = 200) -> Any:
     """The dashboard; ``failed`` is a form of it sent back with its errors marked."""
     db = context.get_db()
-    counts = apps.queue_counts(db)
+    counts = store.applications.queue_counts(db)
     statuses = [s for s in workflow.STATES if any(r["status"] == s for r in counts)]
     units: dict[str, dict[str, int]] = {}
     totals = {"overdue": 0, "due_soon": 0, "triage": 0}
@@ -348,9 +352,9 @@ def render_dashboard(failed: dict[str, Any] | None = None, status: int = 200) ->
         totals["due_soon"] += row["due_soon"] or 0
         if row["status"] == "triage":
             totals["triage"] += row["count"]
-    in_transit = ship_store.list_shipments(db, state="open")
+    in_transit = store.shipments.list_shipments(db, state="open")
     followups = [
-        ratings.view(context.hub(), f) for f in ship_store.list_followups(db, state="open")
+        ratings.view(context.hub(), f) for f in store.ratings.list_followups(db, state="open")
     ]
     return (
         render_template(
@@ -362,7 +366,7 @@ def render_dashboard(failed: dict[str, Any] | None = None, status: int = 200) ->
             returned=waiting(db, "returned", "returned"),
             to_post=waiting(db, "pending", "result_issued"),
             followups=followups,
-            alarms=admin.active_alarms(db),
+            alarms=store.alarms.active_alarms(db),
             carriers=carrier_choices(),
             failed=failed,
         ),
@@ -375,9 +379,9 @@ def waiting(db: Any, shipment_state: str, app_status: str) -> list[dict[str, Any
     each application in ``app_status`` now: results issued for mail and waiting for their
     tracking number (pending, result_issued), returned mail not yet sent again or to the
     outlet (returned, returned)."""
-    rows, _total = apps.queue(db, status=app_status, limit=500, offset=0)
+    rows, _total = store.applications.queue(db, status=app_status, limit=500, offset=0)
     ids, out = {a["id"] for a in rows}, []
-    for shipment in ship_store.list_shipments(db, state=shipment_state, limit=1000):
+    for shipment in store.shipments.list_shipments(db, state=shipment_state, limit=1000):
         if shipment["application"] in ids:
             ids.discard(shipment["application"])
             out.append(shipment)
@@ -401,7 +405,7 @@ def queue() -> str:
         unit = user["unit"]
     else:
         unit = request.args.get("unit") or None
-    rows, total = apps.queue(
+    rows, total = store.applications.queue(
         context.get_db(), unit=unit, status=status, sla_state=sla, limit=200, offset=0
     )
     return render_template(
@@ -418,7 +422,7 @@ def queue() -> str:
 
 def visible(app_id: str) -> dict[str, Any]:
     """The application if this user may see it; 404 otherwise (no hint it exists)."""
-    app = apps.get_application(context.get_db(), app_id)
+    app = store.applications.get_application(context.get_db(), app_id)
     user = g.page_user
     if app is None or (user["role"] == "officer" and app["unit"] != user["unit"]):
         abort(404)
@@ -454,16 +458,16 @@ def render_application(
     db = context.get_db()
     hub = context.hub()
     item = hub.catalogue.item(app["item"])
-    rating = ship_store.rating_for(db, app["id"])
-    followup = ship_store.followup_for_rating(db, rating["id"]) if rating else None
+    rating = store.ratings.rating_for(db, app["id"])
+    followup = store.ratings.followup_for_rating(db, rating["id"]) if rating else None
     mail = app["delivery"] == "mail"
     return (
         render_template(
             "application.html",
             app=public_view(app),
-            timeline=apps.events(db, app["id"]),
+            timeline=store.applications.events(db, app["id"]),
             shipments=[
-                delivery.view(hub, s) for s in ship_store.application_shipments(db, app["id"])
+                delivery.view(hub, s) for s in store.shipments.application_shipments(db, app["id"])
             ],
             rating=rating,
             followup=followup,
@@ -540,7 +544,7 @@ def act(app_id: str) -> Any:
 
 
 def carrier_choices() -> list[dict[str, Any]]:
-    return [c for c in ship_store.list_carriers(context.get_db()) if not c["disabled"]]
+    return [c for c in store.shipments.list_carriers(context.get_db()) if not c["disabled"]]
 
 
 def status_text(app: dict[str, Any]) -> str:

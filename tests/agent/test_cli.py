@@ -404,7 +404,7 @@ def test_sync_on_a_device_that_is_not_enrolled(home, id_card):
 
 
 def test_a_revoked_device_is_refused_and_keeps_its_work(hub, home, id_card):
-    from hub.store import devices
+    from hub import store
     from hub.store import write as hub_write
 
     device = enroll(home, hub)
@@ -412,7 +412,7 @@ def test_a_revoked_device_is_refused_and_keeps_its_work(hub, home, id_card):
     db = hub.db()
     try:
         with hub_write(db):
-            devices.revoke_device(db, device["device_id"], reason="lost", now=hub.clock())
+            store.devices.revoke_device(db, device["device_id"], reason="lost", now=hub.clock())
     finally:
         db.close()
     assert "中心已停用本设备" in refused(home, "sync", exit_code=4)  # its own words, work kept

@@ -250,7 +250,7 @@ def test_an_abandoned_upload_is_cleared_by_the_sweep_and_the_scan_sent_again(
     import os
 
     import agent.syncer as syncer
-    from hub.scheduler import run_sweep
+    from hub.sweep import run_sweep
 
     monkeypatch.setattr(syncer, "CHUNK", 1000)
     agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
@@ -450,13 +450,14 @@ def test_a_wrong_device_clock_is_corrected_from_the_hub(hub, tmp_path, clock):
 
 
 def test_a_revoked_device_is_told_so(hub, tmp_path):
-    from hub.store import devices, write
+    from hub import store
+    from hub.store import write
 
     agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
     new_app(agent, tmp_path)
     db = hub.db()
     with write(db):
-        devices.revoke_device(
+        store.devices.revoke_device(
             db, meta.get(agent.db, "device")["device_id"], reason="lost", now=hub.clock()
         )
     db.close()

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from hub.quickstart import OUTLET, set_up_agent, set_up_hub
+from hub.demo.quickstart import OUTLET, set_up_agent, set_up_hub
 from tests.support.procs import AgentPages, Hub
 
 ROOT = Path(__file__).resolve().parents[2]

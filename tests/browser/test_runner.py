@@ -33,7 +33,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from hub.admin import revoke_device
+from hub.devices import revoke_device
 from hub.store import write
 from tests.browser.conftest import CHROMIUM, FLAGS, SHOTS
 from tests.browser.runner_support import (

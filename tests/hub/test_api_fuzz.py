@@ -37,10 +37,9 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from hub import openapi
+from hub import openapi, store
 from hub.carriers import new_secret
 from hub.openapi import BEARER
-from hub.store import delivery as ship_store
 from hub.store import write
 from tests.hub.conftest import MONDAY_10AM
 from tests.hub.test_e2e_sync import act, apps_for, enrolled
@@ -112,7 +111,9 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedHub
         hub.outlet("PO-WUHOU-01", kind="postal", region="510107")
         db = hub.db()
         with write(db):
-            ship_store.add_carrier(db, code="EMS", name="EMS", secret=new_secret(), now=clock())
+            store.shipments.add_carrier(
+                db, code="EMS", name="EMS", secret=new_secret(), now=clock()
+            )
         db.close()
         device = enrolled(hub)
         officer = requests.Session()

@@ -23,10 +23,10 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from hub.admin import init_data
+from hub import store
 from hub.carriers import new_secret, sign_webhook
 from hub.catalogue import sample_catalogue
-from hub.store import delivery as ship_store
+from hub.setup import init_data
 from hub.store import open_db, write
 from hub.users import create_user
 from tests.hub.test_e2e_sync import act, apps_for, enrolled
@@ -425,7 +425,7 @@ def issued(hub):
     secret = new_secret()
     db = hub.db()
     with write(db):
-        ship_store.add_carrier(db, code="EMS", name="EMS", secret=secret, now=hub.clock())
+        store.shipments.add_carrier(db, code="EMS", name="EMS", secret=secret, now=hub.clock())
     db.close()
     device = enrolled(hub)
     app = apps_for(device, 1, mail=True)[0]

@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from hub.admin import add_outlet, init_data, load_calendar, publish_catalogue
+from hub import store
 from hub.blobs import LocalBlobStore
 from hub.cases import (
     CaseError,
@@ -37,8 +37,8 @@ from hub.catalogue import sample_catalogue
 from hub.context import work_calendar
 from hub.ingest import apply_batch
 from hub.keys import load_keys
-from hub.store import applications as apps
-from hub.store import devices, open_db, write
+from hub.setup import add_outlet, init_data, load_calendar, publish_catalogue
+from hub.store import open_db, write
 from hub.workflow import (
     ACTIONS,
     ROLES,
@@ -81,7 +81,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with write(db):
         add_outlet(db, code=OUTLET, kind="postal", name="PO-1 代办点", region="510107", now=MONDAY)
         # Enrolment is an HTTP exchange; ingest needs only the device row it leaves.
-        devices.add_device(
+        store.devices.add_device(
             db,
             device_id=DEVICE,
             outlet=OUTLET,
@@ -139,8 +139,8 @@ def received(hub: Hub, data: Path) -> Callable[[], dict[str, Any]]:
         with write(hub.db):
             result = apply_batch(
                 hub,
-                device=devices.get_device(hub.db, DEVICE) or {},
-                outlet=devices.get_outlet(hub.db, OUTLET) or {},
+                device=store.devices.get_device(hub.db, DEVICE) or {},
+                outlet=store.devices.get_outlet(hub.db, OUTLET) or {},
                 batch=decode_batch(frame),
                 blobs=blobs,
                 frame=frame,
@@ -152,7 +152,7 @@ def received(hub: Hub, data: Path) -> Callable[[], dict[str, Any]]:
 
 
 def row(hub: Hub, app_id: str) -> dict[str, Any]:
-    found = apps.get_application(hub.db, app_id)
+    found = store.applications.get_application(hub.db, app_id)
     assert found is not None
     return found
 
@@ -184,8 +184,8 @@ def decoded(body: str) -> Any:
 def snapshot(hub: Hub, app_id: str) -> tuple[Any, ...]:
     return (
         row(hub, app_id),
-        apps.events(hub.db, app_id),
-        apps.pauses(hub.db, app_id),
+        store.applications.events(hub.db, app_id),
+        store.applications.pauses(hub.db, app_id),
         feed_rows(hub, 0),
     )
 
@@ -225,7 +225,7 @@ def test_the_outlet_is_told_what_is_needed_and_the_timeline_keeps_the_materials(
     app = accepted(hub, received)
     assert app["unit"] == UNIT
     message = "补" * 2500
-    after = apps.feed_position(hub.db, OUTLET)
+    after = store.applications.feed_position(hub.db, OUTLET)
     with write(hub.db):
         updated = request_supplement(
             hub, app, actor=OFFICER, role="officer", materials=["PHOTO", "ID-CARD"], message=message
@@ -251,7 +251,7 @@ def test_the_outlet_is_told_what_is_needed_and_the_timeline_keeps_the_materials(
     # Cut to the protocol's 2000 characters, which the outlet's decoder enforces.
     assert asked.message == message[:2000] and len(asked.message) == 2000
     # The timeline keeps the whole message and, under "materials", what was asked for.
-    step = apps.events(hub.db, app["id"])[-1]
+    step = store.applications.events(hub.db, app["id"])[-1]
     assert (step["action"], step["from_status"], step["to_status"]) == (
         "request_supplement",
         "accepted",
@@ -260,7 +260,7 @@ def test_the_outlet_is_told_what_is_needed_and_the_timeline_keeps_the_materials(
     assert step["note"] == message
     assert json.loads(step["data"]) == {"materials": ["PHOTO", "ID-CARD"]}
     # The clock stops: an open pause from today, no running due date.
-    assert apps.pauses(hub.db, app["id"]) == [("2026-11-02", None)]
+    assert store.applications.pauses(hub.db, app["id"]) == [("2026-11-02", None)]
     stored = row(hub, app["id"])
     assert (stored["sla_state"], stored["due_date"], stored["due_provisional"]) == (
         "paused",
@@ -275,7 +275,7 @@ def test_an_application_without_a_unit_is_not_given_a_made_up_one(hub, received)
     app = act(hub, app, "route", role="operator")  # no unit given
     app = act(hub, app, "accept")
     assert app["unit"] is None
-    after = apps.feed_position(hub.db, OUTLET)
+    after = store.applications.feed_position(hub.db, OUTLET)
     with write(hub.db):
         request_supplement(hub, app, actor=OFFICER, role="officer", materials=["PHOTO"], message="")
     (asked,) = [x for x in feed_rows(hub, after) if x["kind"] == "supplement.requested"]
@@ -293,7 +293,7 @@ def test_a_holiday_loaded_after_acceptance_moves_the_due_date_and_tells_the_outl
     with write(hub.db):
         load_calendar(hub.db, "date,workday,name\n2026-11-04,0,test\n", year=None, now=hub.now_ms)
     hub.calendar = work_calendar(hub.db)
-    after = apps.feed_position(hub.db, OUTLET)
+    after = store.applications.feed_position(hub.db, OUTLET)
     with write(hub.db):
         assert refresh_clock(hub, row(hub, app["id"])) == "on_track"
     stored = row(hub, app["id"])
@@ -326,7 +326,7 @@ def test_a_due_date_that_stops_being_provisional_is_sent_though_the_day_is_the_s
     with write(hub.db):
         load_calendar(hub.db, "date,workday,name\n2027-02-10,0,春节\n", year=2027, now=hub.now_ms)
     hub.calendar = work_calendar(hub.db)
-    after = apps.feed_position(hub.db, OUTLET)
+    after = store.applications.feed_position(hub.db, OUTLET)
     with write(hub.db):
         assert refresh_clock(hub, row(hub, app["id"])) == "on_track"
     assert (row(hub, app["id"])["due_date"], row(hub, app["id"])["due_provisional"]) == (
@@ -340,7 +340,7 @@ def test_a_due_date_that_stops_being_provisional_is_sent_though_the_day_is_the_s
 
 def test_the_clock_running_down_changes_the_state_without_a_feed_record(hub, received):
     app = accepted(hub, received)
-    after = apps.feed_position(hub.db, OUTLET)
+    after = store.applications.feed_position(hub.db, OUTLET)
     for day, state in [((2026, 11, 5), "due_soon"), ((2026, 11, 10), "overdue")]:
         hub.now_ms = china_ms(*day)  # Thursday: 2 working days left; Tuesday after: late
         with write(hub.db):
@@ -410,9 +410,9 @@ def test_a_status_record_carries_where_the_application_stands(hub, received):
 
 def test_an_action_without_a_note_leaves_the_note_empty(hub, received):
     app = received()
-    after = apps.feed_position(hub.db, OUTLET)
+    after = store.applications.feed_position(hub.db, OUTLET)
     act(hub, app, "accept")  # no note given
-    assert apps.events(hub.db, app["id"])[-1]["note"] == ""
+    assert store.applications.events(hub.db, app["id"])[-1]["note"] == ""
     (told,) = feed_rows(hub, after)
     assert decoded(told["body"]).note == ""
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from hub.store import delivery as ship_store
+from hub import store
 from hub.store import open_db
 from tests.hub.test_cli import as_json, ok, refused, snapshot
 from tests.hub.test_e2e_sync import act, apps_for, enrolled
@@ -71,7 +71,9 @@ def test_shipments_by_hand_from_the_command_line(tmp_path):
             data, "shipment", "post", "nope", "--carrier", "EMS", "--tracking", "EA123456785CN"
         )
         db = hub.db()
-        assert [s["state"] for s in ship_store.application_shipments(db, app.id)] == ["pending"]
+        assert [s["state"] for s in store.shipments.application_shipments(db, app.id)] == [
+            "pending"
+        ]
         db.close()
         at = datetime.fromtimestamp(clock() / 1000, UTC).astimezone()
         posted = as_json(
@@ -132,7 +134,7 @@ def test_shipments_by_hand_from_the_command_line(tmp_path):
         assert "address_sealed" not in listed[0]
 
         db = hub.db()
-        assert ship_store.list_followups(db) == []
+        assert store.ratings.list_followups(db) == []
         db.close()
         assert "no open follow-ups" in ok(data, "followup", "list").output
         assert "no follow-up" in refused(data, "followup", "resolve", "7", "--note", "done")

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from hub import simcarrier
+from hub import store
 from hub.carriers import new_secret, sign_webhook
-from hub.scheduler import run_sweep
-from hub.store import delivery as ship_store
+from hub.demo import simcarrier
 from hub.store import write
+from hub.sweep import run_sweep
 from sync.records import PickupConfirm, RatingCreate, RatingLevel
 from tests import factories
 from tests.hub.test_e2e_sync import act, apps_for, enrolled
@@ -30,7 +30,9 @@ SECRET = new_secret()
 def ems(hub: ServedHub) -> str:
     db = hub.db()
     with write(db):
-        ship_store.add_carrier(db, code="EMS", name="中国邮政EMS", secret=SECRET, now=hub.clock())
+        store.shipments.add_carrier(
+            db, code="EMS", name="中国邮政EMS", secret=SECRET, now=hub.clock()
+        )
     db.close()
     return SECRET
 
@@ -284,7 +286,7 @@ def test_ratings_bad_ones_open_follow_ups_due_in_working_days(hub, ems):
     # The city rule: bad ratings are followed up within 10 working days in Chengdu.
     db = hub.db()
     with write(db):
-        ship_store.set_followup_days(db, "510100", 10)
+        store.ratings.set_followup_days(db, "510100", 10)
     db.close()
     bad = rating(early.id, "very_dissatisfied", hub.clock(), 3)
     results = device.push([pickup, bad]).results

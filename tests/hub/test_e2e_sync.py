@@ -245,12 +245,13 @@ def test_a_batch_naming_another_device_or_reusing_an_id_is_refused(hub):
 
 
 def test_a_revoked_device_is_refused(hub):
-    from hub.store import devices, write
+    from hub import store
+    from hub.store import write
 
     device = enrolled(hub)
     db = hub.db()
     with write(db):
-        devices.revoke_device(db, device.device_id, reason="laptop stolen", now=hub.clock())
+        store.devices.revoke_device(db, device.device_id, reason="laptop stolen", now=hub.clock())
     db.close()
     response = device.push_frame(encode_batch(device.batch(apps_for(device, 1))))
     assert (response.status_code, response.json()["code"]) == (403, "device_revoked")
@@ -441,7 +442,7 @@ def test_unroutable_applications_go_to_triage_and_an_operator_routes_them(hub):
 
     import msgspec
 
-    from hub.admin import publish_catalogue
+    from hub.setup import publish_catalogue
     from hub.store import write
 
     # A catalogue where household registration has no city-wide unit: Shenzhen has no route.

@@ -9,8 +9,8 @@ import requests
 from flask import Flask
 
 from hub.context import NoCatalogue
-from hub.scheduler import run_sweep
 from hub.store import open_db, write
+from hub.sweep import run_sweep
 from tests.hub.test_e2e_sync import act, apps_for, enrolled
 from tests.support.served import Clock, served_hub
 
@@ -69,7 +69,7 @@ def test_a_due_date_in_an_unknown_year_is_provisional_until_the_year_is_loaded(t
         alarms = admin.get(f"{hub.url}/api/v1/alarms", timeout=10).json()["alarms"]
         assert [a["key"] for a in alarms] == ["calendar.2027"]
         # The operator loads the 2027 schedule (here: New Year's Day only, for the test).
-        from hub.admin import load_calendar
+        from hub.setup import load_calendar
 
         db = hub.db()
         with write(db):

@@ -18,9 +18,9 @@ import requests
 from flask import Flask
 
 from hub import api_cases, api_delivery, create_app, stats, users, workflow
-from hub.admin import init_data
 from hub.calendar import SlaState
 from hub.catalogue import sample_catalogue
+from hub.setup import init_data
 from sync.records import IdType, ShipmentEventKind
 from tests.support.served import Clock, ServedHub, served_hub
 

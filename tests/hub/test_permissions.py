@@ -15,8 +15,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from hub import api_cases, workflow
-from hub.store import delivery as ship_store
+from hub import api_cases, store, workflow
 from hub.store import write
 from sync import signing
 from sync.batch import encode_batch
@@ -65,7 +64,9 @@ def refused(response: requests.Response, status: int, code: str) -> None:
 def ems(hub: ServedHub) -> str:
     db = hub.db()
     with write(db):
-        ship_store.add_carrier(db, code="EMS", name="中国邮政EMS", secret=SECRET, now=hub.clock())
+        store.shipments.add_carrier(
+            db, code="EMS", name="中国邮政EMS", secret=SECRET, now=hub.clock()
+        )
     db.close()
     return SECRET
 

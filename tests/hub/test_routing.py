@@ -13,9 +13,9 @@ import requests
 from click.testing import CliRunner
 
 from hub import routing
-from hub.admin import publish_catalogue
 from hub.catalogue import SAMPLE_COUNTIES, sample_catalogue
 from hub.cli import cli
+from hub.setup import publish_catalogue
 from hub.store import write
 from sync.catalogue import CatalogueItem, region_levels, unit_for
 from tests.hub.test_e2e_sync import apps_for, enrolled

@@ -22,15 +22,15 @@ from typing import Any
 import msgspec
 import pytest
 
-from hub.admin import add_outlet, init_data, publish_catalogue
+from hub import store
 from hub.blobs import LocalBlobStore
 from hub.cases import CaseError, Hub, request_supplement, status_record, transition
 from hub.catalogue import sample_catalogue
 from hub.context import work_calendar
 from hub.ingest import apply_batch
 from hub.keys import load_keys
-from hub.store import applications as apps
-from hub.store import devices, open_db, write
+from hub.setup import add_outlet, init_data, publish_catalogue
+from hub.store import open_db, write
 from sync import records as r
 from sync.batch import decode_batch, encode_batch, new_batch
 from sync.codec import canonical
@@ -66,7 +66,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with write(db):
         add_outlet(db, code=OUTLET, kind="postal", name="PO-1 代办点", region="510107", now=MONDAY)
         # Enrolment is an HTTP exchange; ingest needs only the device row it leaves.
-        devices.add_device(
+        store.devices.add_device(
             db,
             device_id=DEVICE,
             outlet=OUTLET,
@@ -128,8 +128,8 @@ def receive(hub: Hub, data: Path) -> Receive:
         with write(hub.db):
             result = apply_batch(
                 hub,
-                device=devices.get_device(hub.db, DEVICE) or {},
-                outlet=devices.get_outlet(hub.db, OUTLET) or {},
+                device=store.devices.get_device(hub.db, DEVICE) or {},
+                outlet=store.devices.get_outlet(hub.db, OUTLET) or {},
                 batch=decode_batch(frame),
                 blobs=blobs,
                 frame=frame,
@@ -143,7 +143,7 @@ def receive(hub: Hub, data: Path) -> Receive:
 
 
 def row(hub: Hub, app_id: str) -> dict[str, Any]:
-    found = apps.get_application(hub.db, app_id)
+    found = store.applications.get_application(hub.db, app_id)
     assert found is not None
     return found
 

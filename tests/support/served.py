@@ -17,8 +17,9 @@ from sqlite_utils import Database
 from waitress.server import BaseWSGIServer, create_server
 
 from hub import create_app
-from hub.admin import add_outlet, enrolment_code, init_data
 from hub.catalogue import sample_catalogue
+from hub.devices import enrolment_code
+from hub.setup import add_outlet, init_data
 from hub.store import open_db, write
 from hub.users import create_user
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 import segno
 
-from hub.store import delivery as ship_store
+from hub import store
 from hub.store import write
 from sync.records import PickupConfirm
 from tests import factories
@@ -30,7 +30,7 @@ SVG = re.compile(r"<svg[^>]*class=\"qr-code\".*?</svg>", re.DOTALL)
 def ems(hub):
     db = hub.db()
     with write(db):
-        ship_store.add_carrier(db, code="EMS", name="中国邮政EMS", secret="s", now=hub.clock())
+        store.shipments.add_carrier(db, code="EMS", name="中国邮政EMS", secret="s", now=hub.clock())
     db.close()
 
 
@@ -101,7 +101,7 @@ def test_an_enrolment_code_is_shown_as_a_qr_code_that_enrols_a_device(hub, clock
 
 
 def test_the_qr_payload_escapes_what_would_break_its_query():
-    from hub.admin import enrolment_uri
+    from hub.devices import enrolment_uri
 
     uri = enrolment_uri("https://hub.example.cn:8443/x y?a=1&b#c", "ABCD-EFGH-JKMN")
     query = parse_qs(urlsplit(uri).query)

@@ -7,8 +7,9 @@ import re
 
 import requests
 
+from hub import store
 from hub.catalogue import sample_catalogue
-from hub.store import admin, write
+from hub.store import write
 from hub.users import create_user
 from tests.hub.test_e2e_sync import apps_for, enrolled
 
@@ -202,10 +203,10 @@ def test_reveal_needs_a_reason_and_is_audited(hub):
     no_reason = post_form(s, hub, f"{path}/reveal", {"reason": " "}, page=path)
     assert no_reason.status_code == 400 and 'data-testid="personal"' not in no_reason.text
     db = hub.db()
-    assert admin.audit_entries(db, app.id) == []
+    assert store.audit.audit_entries(db, app.id) == []
     shown = post_form(s, hub, f"{path}/reveal", {"reason": "电话核实材料"}, page=path)
     assert shown.status_code == 200 and 'data-testid="personal"' in shown.text
-    entries = admin.audit_entries(db, app.id)
+    entries = store.audit.audit_entries(db, app.id)
     db.close()
     assert [(e["user"], e["action"], e["detail"]) for e in entries] == [
         ("officer", "reveal_personal_data", "电话核实材料")
@@ -216,7 +217,9 @@ def test_dashboard_shows_queue_counts_triage_and_alarms(hub):
     pushed_application(hub)
     db = hub.db()
     with write(db):
-        admin.raise_alarm(db, key="calendar.2027", level="warn", message="no 2027", now=hub.clock())
+        store.alarms.raise_alarm(
+            db, key="calendar.2027", level="warn", message="no 2027", now=hub.clock()
+        )
     db.close()
     s = signed_in(hub, "op", "operator")
     page = s.get(f"{hub.url}/dashboard", timeout=10)

@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from hub.store import delivery as ship_store
+from hub import store
 from hub.store import write
 from hub.web import views
 from tests.hub.test_e2e_delivery import decided, session
@@ -28,7 +28,7 @@ CSRF = "表单已过期"
 def ems(hub):
     db = hub.db()
     with write(db):
-        ship_store.add_carrier(db, code="EMS", name="中国邮政EMS", secret="s", now=hub.clock())
+        store.shipments.add_carrier(db, code="EMS", name="中国邮政EMS", secret="s", now=hub.clock())
     db.close()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from .carriers import sign_webhook
+from hub.carriers import sign_webhook
 
 CHINA = timezone(timedelta(hours=8))
 

@@ -1,19 +1,67 @@
-"""The hub's background job: the sweep (time limits, calendar alarms, quiet shipments, stale
-uploads), on an APScheduler 3 interval."""
+"""The hub's periodic sweep: time-limit states, old nonces, calendar alarms, quiet shipments
+and stale uploads, run on an APScheduler 3 interval (or once, ``daiban-hub sweep``)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from .admin import sweep
-from .context import build_hub, stored_catalogue
-from .store import open_db, write
+from hub import calendar as workdays
+from hub import delivery, store
+from hub.cases import Hub, refresh_clock
+from hub.context import build_hub, stored_catalogue
+from hub.store import open_db, write
+from sync.clock import china_date
 
-log = logging.getLogger("daiban.hub.scheduler")
+
+def sweep(
+    hub: Hub, *, horizon_days: int = 120, signature_window: int = 300, stale_days: int = 3
+) -> dict[str, Any]:
+    """The periodic job: refresh time-limit states, forget old nonces, raise calendar alarms,
+    flag shipments the carrier has said nothing about for ``stale_days``."""
+    changed: dict[str, int] = {}
+    for app in store.applications.with_running_clock(hub.db):
+        state = refresh_clock(hub, app)
+        if state:
+            changed[state] = changed.get(state, 0) + 1
+    # A nonce must outlive every signature that could still pass the window check.
+    store.devices.forget_nonces(hub.db, older_than=hub.now_ms // 1000 - 2 * signature_window)
+    today = china_date(hub.now_ms)
+    missing = workdays.years_needing_schedule(hub.calendar, today, horizon_days)
+    for year in range(today.year, today.year + 2):
+        key = f"calendar.{year}"
+        if year in missing:
+            store.alarms.raise_alarm(
+                hub.db,
+                key=key,
+                level="warning",
+                now=hub.now_ms,
+                message=f"the {year} holiday schedule is not loaded: due dates reaching {year} "
+                f"are provisional. Load it with `daiban-hub calendar load FILE --year {year}`.",
+            )
+        else:
+            store.alarms.clear_alarm(hub.db, key=key, now=hub.now_ms)
+    stale = delivery.flag_stale(hub, days=stale_days)
+    quiet = store.shipments.count_stale(hub.db)
+    if quiet:
+        store.alarms.raise_alarm(
+            hub.db,
+            key="shipments.stale",
+            level="warning",
+            now=hub.now_ms,
+            message=f"{quiet} shipment(s) without carrier news for {stale_days} days or more: "
+            "see GET /api/v1/shipments?stale=1",
+        )
+    else:
+        store.alarms.clear_alarm(hub.db, key="shipments.stale", now=hub.now_ms)
+    return {"sla_changes": changed, "calendar_missing": missing, "shipments_flagged": stale}
+
+
+log = logging.getLogger("daiban.hub.sweep")
 
 
 def run_sweep(app: Flask) -> dict:

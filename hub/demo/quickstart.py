@@ -1,6 +1,6 @@
 """``make run``: a hub with the sample catalogue and an enrolled outlet agent, both running.
 
-    python -m hub.quickstart [--data daiban-data] [--host 127.0.0.1] [--port 8700]
+    python -m hub.demo.quickstart [--data daiban-data] [--host 127.0.0.1] [--port 8700]
                              [--agent-port 8701] [--demo]
 
 First run: initialises the hub (sample catalogue, one sample outlet, the EMS carrier, three
@@ -18,14 +18,14 @@ import argparse
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import requests
+
+from hub.demo.programs import run, tool
 
 OUTLET = ("PO-510107-01", "postal", "武侯区邮政代办点", "510107")
 # The runners' outlet: their phones enrol here (docs/runner.md).
@@ -36,19 +36,6 @@ USERS = (
     ("operator", "operator", None),
     ("wuhou-hrss", "officer", "HRSS-510107"),
 )
-
-
-def tool(name: str) -> str:
-    """The console script beside this Python (the venv's), or on PATH."""
-    beside = Path(sys.executable).with_name(name)
-    return str(beside) if beside.exists() else (shutil.which(name) or name)
-
-
-def run(*args: str) -> str:
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:4])}... failed: {done.stderr.strip() or done.stdout}")
-    return done.stdout
 
 
 def set_up_hub(data: Path) -> dict:
@@ -178,7 +165,7 @@ def main() -> None:
         home = data / "agent"
         users = set_up_agent(data, url, users)
         if args.demo and not (data / "demo-done").exists():
-            from .demo import add_traffic
+            from hub.demo.traffic import add_traffic
 
             print(add_traffic(data, url, users), flush=True)
             (data / "demo-done").touch()

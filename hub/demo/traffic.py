@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from stdnum.iso7064 import mod_11_2
 
-from .quickstart import run, tool
+from hub.demo.programs import run, tool
 
 # (name, birth date + sequence, item, delivery) -> what happens at the department.
 PEOPLE = (
