@@ -113,8 +113,8 @@ test('pull, scans query and chunk upload', async () => {
   assert.equal(page.cursor, 7);
   const sha = 'cd'.repeat(32);
   assert.deepEqual(await client.missingScans([sha]), { [sha]: 0 });
-  assert.equal(await client.uploadChunk(sha, 0, new Uint8Array(10)), 10);
-  assert.equal(await client.uploadChunk(sha, 5, new Uint8Array(10), 15), 0, 'a wrong offset gives the one to resume from');
+  assert.deepEqual(await client.uploadChunk(sha, 0, new Uint8Array(10)), { offset: 10, complete: true });
+  assert.deepEqual(await client.uploadChunk(sha, 5, new Uint8Array(10), 15), { offset: 0, complete: false }, 'a wrong offset gives the one to resume from');
 });
 
 test('an unsigned 200 (a captive portal) is HubUnavailable, never success', async () => {

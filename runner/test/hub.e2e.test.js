@@ -54,7 +54,7 @@ test('enrol, upload a sealed scan, push a sealed application, read the ack', { s
 
   if (first) {
     assert.deepEqual(await client.missingScans([sha]), { [sha]: 0 });
-    assert.equal(await client.uploadChunk(sha, 0, page), page.length);
+    assert.deepEqual(await client.uploadChunk(sha, 0, page), { offset: page.length, complete: true });
     assert.deepEqual(await client.missingScans([sha]), {});
   }
   const frame = await encodeBatch(newBatch({ device: answer.device_id, batchId: uuid7(now), seq: 1, sentAt: now, records: [record] }));

@@ -2,10 +2,12 @@
 
 A supplement gathered on the phone outlives the request it was for: the outlet's laptop
 hands the supplement in first, and the phone keeps the photo it took, says so, and lists it
-with the department's next request, when it goes up with the new one. A photo taken in
-another tab of the same draft stops the save and is shown; a supplement the runner throws
-away goes only when asked twice. A photo still being sealed when "save" is tapped is part of
-the application saved.
+with the department's next request (and in "needs attention" meanwhile), when it goes up with
+the new one, though alone it does not answer a request. A photo taken in another tab of the
+same draft stops the save and is shown; a supplement recorded is not recorded twice; one the
+runner throws away goes only when asked twice. A photo taken for a material then switched to
+"promised" stops the save; a photo still being sealed when "save" is tapped is part of the
+application saved.
 """
 
 from __future__ import annotations
@@ -140,6 +142,10 @@ def test_a_supplement_is_never_dropped_unseen(
         leftover.scroll_into_view_if_needed()
         camera.shoot(phone, "supplement-leftover")
         assert page.evaluate(DRAFTS) == [1, 1]
+        page.goto(f"{phone.url}/runner/#/attention")  # and it is never out of sight
+        expect(
+            page.locator("[data-testid=attention] li[data-kind=supplement_kept]")
+        ).to_contain_text("1 张照片")
 
         # The department asks for another material: the kept photo is listed beside it.
         ask(api, hub, app_id, ["ID-CARD"])
@@ -149,6 +155,11 @@ def test_a_supplement_is_never_dropped_unseen(
         expect(held).to_contain_text("本次未要求")
         expect(held.get_by_test_id("photo-count-PHOTO")).to_contain_text("1")
         expect(page.locator("#f-note")).to_have_value("证件照已补拍")
+        # The kept photo goes along, but alone it does not answer what is asked now.
+        page.get_by_test_id("send-supplement").click()
+        expect(page.locator("[data-testid=supplement-form] p.error").first).to_contain_text(
+            "请为至少一项材料拍照"
+        )
 
         # A photo of the ID card taken in another tab of the same phone: the first tab's
         # save does not drop it, it stops and shows it.
@@ -163,7 +174,7 @@ def test_a_supplement_is_never_dropped_unseen(
         other.wait_for_selector("[data-testid=supplement-form]")
         other.set_input_files("#file-ID-CARD", str(photo_file(tmp_path, "id-again.png", 22)))
         expect(other.get_by_test_id("photo-count-ID-CARD")).to_contain_text("1")
-        other.close()
+        page.check("input[name=paper-ID-CARD]")
         page.get_by_test_id("send-supplement").click()
         expect(page.locator("[data-testid=supplement-form] p.error")).to_contain_text(
             "表单上没显示的照片"
@@ -171,6 +182,16 @@ def test_a_supplement_is_never_dropped_unseen(
         expect(page.get_by_test_id("photo-count-ID-CARD")).to_contain_text("1")
         page.get_by_test_id("send-supplement").click()
         expect(page.locator(".flash-ok")).to_contain_text("已保存，等待同步")
+        # Until the hub answers, the application says it is recorded: no second supplement.
+        open_app(phone, app_id, "supplement_requested")
+        expect(page.get_by_test_id("supplement-sent")).to_contain_text("补正已提交")
+        expect(page.get_by_test_id("supplement-form")).to_have_count(0)
+        # The other tab still shows the form: its send is refused, not queued a second time.
+        other.check("input[name=paper-ID-CARD]")
+        other.get_by_test_id("send-supplement").click()
+        expect(other.locator("#error-summary")).to_contain_text("已经录入过")
+        expect(other.get_by_test_id("supplement-sent")).to_be_visible()
+        other.close()
         sync_now(page)
         open_app(phone, app_id, "accepted")
         assert scans(hub, app_id) == {"ID-CARD": 2, "PHOTO": 1}
@@ -217,8 +238,15 @@ def test_a_photo_still_being_sealed_is_saved_with_the_form(
         enrol(phone, hub)
         open_form(phone)
         fill_applicant(phone, 0, tmp_path)
-        page.check("input[name='m-PHOTO'][value=promise]")
         page.check("input[name=delivery][value=pickup]")
+        # A photo taken, then "promised later" chosen for the material: not saved as it is.
+        page.set_input_files("#file-PHOTO", str(photo_file(tmp_path, "photo.png", 31)))
+        expect(page.get_by_test_id("photo-count-PHOTO")).to_contain_text("1")
+        page.check("input[name='m-PHOTO'][value=promise]")
+        page.get_by_test_id("save").click()
+        expect(page.locator("#f-material-PHOTO")).to_contain_text("没有选“拍照”")
+        page.get_by_test_id("photos-PHOTO").get_by_role("button", name="删除这张照片").click()
+        expect(page.get_by_test_id("photo-count-PHOTO")).to_have_text("")
         # A second, larger picture of the ID card, and "save" tapped at once while it is
         # still being read and sealed.
         page.set_input_files("#file-ID-CARD", str(noisy_photo(tmp_path, "id-back.png", 5)))

@@ -102,6 +102,11 @@ export function checkNew(values, photos, item, device) {
       else refuse(`material-${spec.code}`, t('form.photo.needed'));
     } else if (choice === 'paper') chosen.paper.push(spec.code);
     else if (choice === 'promise') chosen.promised.push(spec.code);
+    const taken = (photos[spec.code] || []).length;
+    if (choice !== 'scan' && taken) {
+      // Saved as it is, these photos would go with the draft: the runner chooses, not the app.
+      refuse(`material-${spec.code}`, t('form.photo.unused', { count: taken }));
+    }
   }
   if (!(values.name || '').trim()) refuse('name', t('name.empty'));
   const idType = values.id_type || 'resident_id';
@@ -287,19 +292,35 @@ export async function captureNew(ctx, item, values, chosen, { draftId, known = n
   return made;
 }
 
+const SUPPLEMENT_SENT = 'amended (supplement)';
+
+/** Whether `event` is recorded on the phone already for this application as it stands: a
+ * supplement for the hub version that asked for it, a hand-over, a rating (screens/ use it
+ * to show "recorded" instead of the form; queue() to refuse a second one). */
+export function alreadyRecorded(lines, event, app) {
+  return lines.some(
+    (l) => l.source === 'local' && l.event === event && (event !== SUPPLEMENT_SENT || l.for_version === app.hub_version),
+  );
+}
+
 /** Queue a record about an existing application, with its line in the timeline; `more`:
  * further IndexedDB work of the same transaction. `still(app)`: whether the application as
  * stored now (a round may have pulled a change since the screen was drawn) still takes the
  * record; if not, nothing is stored and the screen is drawn again with what the hub said. */
-async function queue(db, record, body, appId, { event, detail, now, still, resolve = null, more = null }) {
+async function queue(db, record, body, appId, { event, detail, now, still, resolve = null, more = null, line = {} }) {
   await write(db, async (s) => {
     const current = await s.applications.get(appId);
     if (!current || !still(current)) {
       throw new CaptureError('application.changed', `the application changed at the hub since the screen was drawn`);
     }
+    // Recorded already (from another tab, or a screen drawn before): never twice.
+    const lines = await s.timeline.byIndex('application', appId);
+    if (alreadyRecorded(lines, event, current)) {
+      throw new CaptureError('application.already_recorded', `${event} is recorded already`);
+    }
     if (more) await more(s);
     await s.outbox.add({ record_id: record.id, kind: record.kind, application: appId, body, created_at: now });
-    await addTimeline(s, { application: appId, at: now, source: 'local', event, detail });
+    await addTimeline(s, { application: appId, at: now, source: 'local', event, detail, ...line });
     if (resolve) await resolveAttention(s, { application: appId, kind: resolve, now });
   });
   return { id: record.id, application: appId };
@@ -335,8 +356,9 @@ export async function supplement(ctx, app, { draftId, photos, paper, note, known
     note: (note || '').trim(),
   });
   return queue(ctx.db, record, body, app.id, {
-    event: 'amended (supplement)',
+    event: SUPPLEMENT_SENT,
     detail: codes.join(', '),
+    line: { for_version: app.hub_version },
     now,
     resolve: 'supplement',
     still: (current) => current.hub_status === 'supplement_requested' && current.hub_version === app.hub_version,

@@ -62,6 +62,11 @@ export function supplementItem(appId) {
   return `${SUPPLEMENT}${appId}`;
 }
 
+/** The application a supplement draft's item is for, or null for a new application's. */
+export function supplementOf(item) {
+  return item.startsWith(SUPPLEMENT) ? item.slice(SUPPLEMENT.length) : null;
+}
+
 /** The id the draft's photos are sealed to: its application's (the draft's own id for a new
  * application, the application asked about for a supplement). */
 function boundTo(draft) {
@@ -170,6 +175,9 @@ export async function addDraftPhoto(db, device, draft, material, photo, now = Da
   await write(
     db,
     async (s) => {
+      // Saved as an application meanwhile (the runner tapped save while this photo was being
+      // sealed): the photo must not bring the draft back under the application's id.
+      if (await s.applications.get(draft.id)) throw new DraftChanged('form.photo.after_save', 'the draft was saved before this photo was kept');
       await s.drafts.put({ id: draft.id, item: draft.item, created_at: draft.created_at, updated_at: now, values });
       await s.draft_photos.put({
         sha256,
@@ -182,7 +190,7 @@ export async function addDraftPhoto(db, device, draft, material, photo, now = Da
         created_at: now,
       });
     },
-    ['drafts', 'draft_photos'],
+    ['drafts', 'draft_photos', 'applications'],
   );
   draft.stored = true;
   return { sha256, material, size: sealed.length, media_type: photo.mediaType, preview: small ? URL.createObjectURL(new Blob([small], { type: 'image/jpeg' })) : null };
@@ -192,16 +200,36 @@ export async function removeDraftPhoto(db, sha256) {
   await write(db, (s) => s.draft_photos.delete(sha256), ['draft_photos']);
 }
 
-/** Delete a draft and its photos (the runner discarded it). */
-export async function discardDraft(db, id) {
+/** Delete a draft and its photos (the runner discarded it). `known`: the photos the screen
+ * showed; one it did not show (taken in another tab) stops the discard, and the screen shows it. */
+export async function discardDraft(db, id, known = null) {
   await write(
     db,
     async (s) => {
-      for (const photo of await s.draft_photos.byIndex('draft', id)) await s.draft_photos.delete(photo.sha256);
+      const stored = await s.draft_photos.byIndex('draft', id);
+      if (known && stored.some((photo) => !known.has(photo.sha256))) {
+        throw new DraftChanged('form.photo.unseen', 'the draft holds a photo the screen did not show');
+      }
+      for (const photo of stored) await s.draft_photos.delete(photo.sha256);
       await s.drafts.delete(id);
     },
     ['drafts', 'draft_photos'],
   );
+}
+
+/** The supplements gathered and kept for applications the hub no longer asks about (the
+ * attention list shows them): `[{application, photos, note}]` for drafts with something in. */
+export async function keptSupplements(s) {
+  const out = [];
+  for (const row of await s.drafts.all()) {
+    const appId = supplementOf(row.item);
+    if (!appId) continue;
+    const app = await s.applications.get(appId);
+    if (!app || app.hub_status === 'supplement_requested') continue;
+    const photos = await s.draft_photos.countByIndex('draft', row.id);
+    if (photos) out.push({ app, photos, at: row.updated_at });
+  }
+  return out;
 }
 
 /** Inside the saving transaction (capture.js): the draft's sealed photos that the record

@@ -6,6 +6,7 @@
 // written together.
 
 import { read } from './db.js';
+import { keptSupplements } from './drafts.js';
 import { known, t } from './i18n.js';
 
 // Reasons whose message is a person's own words (the officer's request, the carrier's note):
@@ -119,7 +120,8 @@ export function findByReceipt(db, receipt) {
 }
 
 /** What the runner must act on, as the laptop's attention list: refused records and asked
- * supplements (with the hub's reasons), applications the department rejected, returned mail. */
+ * supplements (with the hub's reasons), applications the department rejected, returned mail;
+ * and, the phone's own, supplement photos kept after the hub moved on. */
 export async function attentionItems(db) {
   return read(
     db,
@@ -149,9 +151,15 @@ export async function attentionItems(db) {
       for (const app of apps.filter((a) => a.hub_status === 'returned' && !covered.has(a.id))) {
         out.push({ kind: 'returned', at: app.updated_at, app, record_id: app.id, reasons: [{ text: app.tracking || '', detail: '' }], materials: [] });
       }
+      // Photos taken for a supplement the hub no longer waits for: kept until the runner
+      // sends them with a later request or throws them away, and never out of sight.
+      for (const kept of await keptSupplements(s)) {
+        const reasons = [{ text: t('supplement.kept', { count: kept.photos }), detail: '' }];
+        out.push({ kind: 'supplement_kept', at: kept.at, app: kept.app, record_id: kept.app.id, reasons, materials: [] });
+      }
       return out;
     },
-    ['applications', 'attention', 'timeline'],
+    ['applications', 'attention', 'timeline', 'drafts', 'draft_photos'],
   );
 }
 

@@ -299,21 +299,27 @@ export const PHOTO_SENDERS = 2;
 const QUERY_DIGESTS = 1000; // the hub answers up to 5,000 digests per query
 
 /** An upload offset as the hub states it: a whole number of bytes within the photo, or the
- * answer is not the hub's (a proxy's page, a broken hub) and nothing is taken from it. */
+ * answer is not the hub's word (a broken hub) and nothing is taken from it. */
 function offsetWithin(offset, size, what) {
   if (!Number.isInteger(offset) || offset < 0 || offset > size) {
-    throw new protocol.HubUnavailable(`the hub's ${what} (${String(offset).slice(0, 40)}) is not an offset within the photo's ${size} bytes`);
+    throw new protocol.HubUnavailable(`the hub's ${what} (${String(offset).slice(0, 40)}) is not an offset within the photo's ${size} bytes`, 'unreadable');
   }
   return offset;
 }
 
-/** Send one photo from byte `from` (where the hub said its copy stops) to its end. */
+/** Send one photo from byte `from` (where the hub said its copy stops; the photo's size for
+ * one the hub did not list as missing) until the hub says it holds all of it. An offset at
+ * the end is not enough: only the hub's `complete` (the bytes checked against the digest)
+ * lets the sealed bytes go, so a last chunk the hub wrote but did not finish is finished by
+ * an empty one. */
 export async function uploadOne(client, scan, from) {
   let offset = offsetWithin(from, scan.size, 'missing offset');
-  for (let turn = 0; offset < scan.size && turn < scan.size / CHUNK + 3; turn++) {
-    offset = offsetWithin(await client.uploadChunk(scan.sha256, offset, scan.bytes.subarray(offset, offset + CHUNK), scan.size), scan.size, 'upload offset');
+  for (let turn = 0; turn < scan.size / CHUNK + 4; turn++) {
+    const answer = await client.uploadChunk(scan.sha256, offset, scan.bytes.subarray(offset, offset + CHUNK), scan.size);
+    if (answer.complete) return;
+    offset = offsetWithin(answer.offset, scan.size, 'upload offset');
   }
-  if (offset !== scan.size) throw new protocol.HubUnavailable(`the upload of photo ${scan.sha256.slice(0, 12)} made no progress`);
+  throw new protocol.HubUnavailable(`the upload of photo ${scan.sha256.slice(0, 12)} made no progress`, 'unreadable');
 }
 
 /** Whether the hub refused a photo for good: sending the same bytes again cannot change
@@ -373,11 +379,7 @@ export async function uploadPhotos(db, client, result, { now = () => Date.now() 
   await beat(db, client);
   const missing = {};
   for (let at = 0; at < waiting.length; at += QUERY_DIGESTS) {
-    const answer = await client.missingScans(waiting.slice(at, at + QUERY_DIGESTS).map((s) => s.sha256));
-    if (!answer || typeof answer !== 'object' || Array.isArray(answer)) {
-      throw new protocol.HubUnavailable('the hub did not say which photos it lacks');
-    }
-    Object.assign(missing, answer);
+    Object.assign(missing, await client.missingScans(waiting.slice(at, at + QUERY_DIGESTS).map((s) => s.sha256)));
   }
   let failed = null;
   let stopped = null;
@@ -387,6 +389,8 @@ export async function uploadPhotos(db, client, result, { now = () => Date.now() 
       if (Object.hasOwn(missing, scan.sha256)) {
         await uploadOne(client, scan, missing[scan.sha256]);
         result.uploaded += 1;
+      } else {
+        await uploadOne(client, scan, scan.size); // held already, says the hub: one empty chunk confirms it
       }
     } catch (error) {
       if (stopsRound(error)) {

@@ -231,18 +231,33 @@ export class HubClient {
     return page;
   }
 
-  /** The scans the hub lacks, as `{sha256: offset its partial upload reached}`. */
+  /** The scans the hub lacks, as `{sha256: offset its partial upload reached}`; an answer
+   * that is not such a list of the digests asked about is not taken for one (a hub that
+   * forgot `missing` would otherwise read as "holds them all"). */
   async missingScans(digests) {
     const body = utf8(JSON.stringify({ sha256: [...digests] }));
     const { answer } = await this.request('POST', '/api/v1/blobs/query', { body, contentType: 'application/json' });
-    const missing = jsonOf(answer)?.missing ?? {};
-    return Object.fromEntries(Object.entries(missing).map(([sha, offset]) => [sha, Number(offset)]));
+    const missing = jsonOf(answer)?.missing;
+    if (!missing || typeof missing !== 'object' || Array.isArray(missing)) {
+      throw new HubUnavailable("the hub's list of missing scans is unreadable", 'unreadable');
+    }
+    const asked = new Set(digests);
+    const out = {};
+    for (const [sha, offset] of Object.entries(missing)) {
+      if (!asked.has(sha) || !Number.isInteger(offset) || offset < 0) {
+        throw new HubUnavailable(`the hub's list of missing scans names ${sha.slice(0, 16)} at ${String(offset).slice(0, 20)}`, 'unreadable');
+      }
+      out[sha] = offset;
+    }
+    return out;
   }
 
   /**
-   * Append a chunk of the sealed scan `sha256` at `offset`; resolves to the hub's offset after
-   * it (on a mismatch, the offset to resume from). `total`: the scan's size, by default the
-   * end of this chunk (a scan sent in one piece).
+   * Append a chunk of the sealed scan `sha256` at `offset` (an empty chunk at the end asks
+   * the hub to complete it, or says it holds it); resolves to `{offset, complete}`: the hub's
+   * offset after it (on a mismatch, the offset to resume from) and whether the hub now holds
+   * the whole scan, checked against its digest. Only `complete` lets the sealed bytes go.
+   * `total`: the scan's size, by default the end of this chunk (a scan sent in one piece).
    */
   async uploadChunk(sha256, offset, bytes, total = offset + bytes.length) {
     let answer;
@@ -254,10 +269,14 @@ export class HubClient {
       }));
     } catch (err) {
       if (err instanceof HubRefused && err.code === 'blob.offset_mismatch' && Number.isInteger(err.body.expected)) {
-        return err.body.expected;
+        return { offset: err.body.expected, complete: false };
       }
       throw err;
     }
-    return Number(jsonOf(answer).offset);
+    const got = jsonOf(answer);
+    if (!got || !Number.isInteger(got.offset) || typeof got.complete !== 'boolean') {
+      throw new HubUnavailable("the hub's answer to a scan upload is unreadable", 'unreadable');
+    }
+    return { offset: got.offset, complete: got.complete };
   }
 }

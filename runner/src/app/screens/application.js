@@ -6,7 +6,7 @@ import { getMeta, isQuotaError } from '../db.js';
 import { details, errorDetail, errorSummary, field, formValues, h } from '../dom.js';
 import { eventWords, t, when } from '../i18n.js';
 import { findItem, materialNames } from '../catalogue.js';
-import { CaptureError, RATING_LEVELS, collectorProblems, handOver, rate, supplement } from '../capture.js';
+import { CaptureError, RATING_LEVELS, alreadyRecorded, collectorProblems, handOver, rate, supplement } from '../capture.js';
 import { attentionItems, getApplication, reasonWords, timeline } from '../local.js';
 import { DraftChanged, discardDraft, loadDraft, newDraft, saveDraft, supplementItem } from '../drafts.js';
 import { reasonList } from './lists.js';
@@ -67,8 +67,9 @@ function failed(error) {
 let open = null;
 
 async function supplementDraft(ctx, app) {
+  // Read from the store at each drawing: another tab may have sent, discarded or added to it
+  // (everything on screen is stored as it is entered, so nothing is lost by reading again).
   const item = supplementItem(app.id);
-  if (open && open.item === item) return open;
   release(open);
   open = (await loadDraft(ctx.db, item)) || newDraft(item);
   return open;
@@ -123,9 +124,9 @@ function discardSupplement(ctx, app, draft) {
             event.target.disabled = true;
             try {
               await photosSettled(draft);
-              await discardDraft(ctx.db, draft.id);
+              await discardDraft(ctx.db, draft.id, new Set(draft.photos.map((p) => p.sha256)));
             } catch (error) {
-              ctx.flash('error', t('storage.failed'));
+              ctx.flash('error', error instanceof DraftChanged ? t(error.code) : t('storage.failed'));
               ctx.show(await application(ctx, app.id));
               return;
             }
@@ -200,8 +201,11 @@ async function supplementForm(ctx, app, requested, names, errors, given) {
     if (draft.saving) return; // it is becoming the record: a write now would bring it back
     draft.values = formValues(form);
     form.dataset.draft = 'saving';
+    // Not once the supplement is recorded (by this tab or another): it would come back as a
+    // supplement of its own.
+    const recorded = async () => alreadyRecorded(await timeline(ctx.db, app.id), 'amended (supplement)', app);
     saving = saving
-      .then(() => saveDraft(ctx.db, draft))
+      .then(async () => (draft.saving || (await recorded()) ? null : saveDraft(ctx.db, draft)))
       .then(
         () => (form.dataset.draft = 'saved'),
         (error) => {
@@ -214,30 +218,30 @@ async function supplementForm(ctx, app, requested, names, errors, given) {
   form.addEventListener('input', keep);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (draft.saving) return;
+    draft.saving = true; // from the tap on: no photo, no keystroke brings the draft back
     submit.disabled = true;
-    await photosSettled(draft); // a photo still being sealed is part of what is sent
+    const again = async (problems, got) => {
+      draft.saving = false;
+      ctx.show(await application(ctx, app.id, 'supplement', problems, got));
+    };
+    const { failed: notKept } = await photosSettled(draft);
     const got = formValues(form);
+    if (notKept) return again({ form: t('form.photo.not_kept') }, got);
     const chosen = {};
     for (const photo of draft.photos) (chosen[photo.material] = chosen[photo.material] || []).push(photo);
     const paper = requested.filter((c) => !chosen[c] && got[`paper-${c}`]);
-    if (!Object.keys(chosen).length && !paper.length) {
-      ctx.show(await application(ctx, app.id, 'supplement', { materials: t('supplement.empty') }, got));
-      return;
-    }
+    // At least one material the hub asked for: photos kept from an earlier request go along,
+    // but they alone do not answer this one.
+    if (!requested.some((c) => chosen[c] || paper.includes(c))) return again({ materials: t('supplement.empty') }, got);
     try {
       await saving;
-      draft.saving = true;
       const known = new Set(draft.photos.map((p) => p.sha256));
       await supplement(ctx, app, { draftId: draft.id, photos: chosen, paper, note: got.note, known });
     } catch (error) {
-      draft.saving = false;
-      if (error instanceof DraftChanged) {
-        release(open);
-        open = null; // read again from the store
-      }
-      ctx.show(await application(ctx, app.id, 'supplement', failed(error), got));
-      return;
+      return again(failed(error), got);
     }
+    draft.saving = false;
     release(open);
     open = null;
     ctx.flash('ok', t('queued', { id: app.receipt }));
@@ -345,16 +349,18 @@ export async function application(ctx, id, _form = '', errors = {}, values = {})
   const item = findItem(catalogue, app.item);
   const names = materialNames(item);
   const units = (catalogue && catalogue.units) || {};
-  const mine = (await attentionItems(ctx.db)).filter((a) => a.app && a.app.id === app.id);
+  const mine = (await attentionItems(ctx.db)).filter((a) => a.app && a.app.id === app.id && a.kind !== 'supplement_kept');
   let requested = [...new Set(mine.filter((a) => a.kind === 'supplement').flatMap((a) => a.materials))];
   if (app.hub_status === 'supplement_requested' && !requested.length && item) requested = item.materials.map((m) => m.code);
   const lines = await timeline(ctx.db, app.id);
-  const done = (event) => lines.some((l) => l.source === 'local' && l.event === event);
+  const done = (event) => alreadyRecorded(lines, event, app);
   let action = null;
-  if (app.hub_status === 'supplement_requested') action = await supplementForm(ctx, app, requested, names, errors, values);
+  if (app.hub_status === 'supplement_requested' && done('amended (supplement)')) {
+    action = h('p', { class: 'notice', 'data-testid': 'supplement-sent' }, t('supplement.sent'));
+  } else if (app.hub_status === 'supplement_requested') action = await supplementForm(ctx, app, requested, names, errors, values);
   else if (app.hub_status === 'ready_for_pickup' && !done('picked up')) action = pickupForm(ctx, app, errors, values);
   else if (['delivered', 'closed'].includes(app.hub_status) && !done('rated')) action = ratingForm(ctx, app, errors, values);
-  const leftover = app.hub_status === 'supplement_requested' ? null : await leftoverSupplement(ctx, app, names);
+  const leftover = app.hub_status === 'supplement_requested' && !done('amended (supplement)') ? null : await leftoverSupplement(ctx, app, names);
   return [
     h('h1', {}, t('app.title', { receipt: app.receipt })),
     errorSummary(t('form.errors'), errors),

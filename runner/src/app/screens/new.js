@@ -53,8 +53,10 @@ function keeper(ctx, draft, formEl) {
       running = null;
     }
   };
-  return () => {
-    if (draft.saving) return running; // it is becoming the application: a write now would bring it back
+  // `force`: the save's own last write; any other once the save began would bring the draft
+  // back after it became the application.
+  return (force = false) => {
+    if (draft.saving && !force) return running;
     if (running) {
       again = true;
       return running;
@@ -305,20 +307,23 @@ export async function form(ctx, code, errors = {}, detail = '') {
   });
   formEl.addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (state.saving) return;
+    state.saving = true; // from the tap on: no photo, no keystroke brings the draft back
     submit.disabled = true;
-    await photosSettled(state); // a photo still being sealed is part of what is saved
+    const { failed: notKept } = await photosSettled(state); // a photo still being sealed is part of what is saved
     state.values = formValues(formEl);
     const checked = checkNew(state.values, byMaterial(state.photos), item, ctx.device);
+    if (notKept) checked.errors.form = t('form.photo.not_kept');
     if (Object.keys(checked.errors).length) {
-      await store();
+      await store(true);
+      state.saving = false;
       ctx.show(await form(ctx, code, checked.errors));
       return;
     }
     submit.textContent = t('form.saving');
     let made;
     try {
-      await store(); // the draft is current before it becomes the application
-      state.saving = true;
+      await store(true); // the draft is current before it becomes the application
       const known = new Set(state.photos.map((p) => p.sha256));
       made = await captureNew(ctx, item, state.values, checked, { draftId: state.id, known });
     } catch (error) {
@@ -374,8 +379,17 @@ function discardBox(ctx, state) {
           type: 'button',
           class: 'danger',
           'data-testid': 'discard-confirm',
-          onclick: async () => {
-            await discardDraft(ctx.db, state.id);
+          onclick: async (event) => {
+            event.target.disabled = true;
+            try {
+              await photosSettled(state);
+              await discardDraft(ctx.db, state.id, new Set(state.photos.map((p) => p.sha256)));
+            } catch (error) {
+              forgetDraft(); // drawn again from what the store holds
+              ctx.flash('error', error instanceof DraftChanged ? t(error.code) : t('storage.failed'));
+              ctx.route();
+              return;
+            }
             forgetDraft();
             ctx.flash('ok', t('drafts.discarded'));
             ctx.go('#/new');

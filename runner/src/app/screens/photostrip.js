@@ -14,26 +14,38 @@ export function release(draft) {
 }
 
 /** Wait for the photos still being sealed into the draft: a save must see every photo taken
- * before the runner tapped it. */
+ * before the runner tapped it. `{failed}`: whether one of those could not be kept (the
+ * runner must see that before anything is saved without it). */
 export async function photosSettled(draft) {
-  while (draft.busy) {
-    const busy = draft.busy;
-    await busy;
-    if (draft.busy === busy) draft.busy = null;
+  let failed = false;
+  while (draft.pending?.size) {
+    const outcomes = await Promise.all([...draft.pending]);
+    if (outcomes.some((failures) => failures > 0)) failed = true;
   }
+  return { failed };
 }
 
 /** The camera button for material `code`: each photo taken is sealed to the hub and kept with
- * the draft at once (the picture survives the tab); `onTaken(count)` after each choice. */
+ * the draft at once (the picture survives the tab); `onTaken(count)` after each choice. No
+ * photo is taken into a draft that is being saved: it would come back as a draft of its own. */
 export function photoInput(ctx, draft, code, onTaken) {
   const input = h('input', { type: 'file', id: `file-${code}`, accept: 'image/*', capture: 'environment', multiple: true });
   const status = h('div', { class: 'error', hidden: true, role: 'alert' });
+  const say = (words, error = null) => {
+    status.replaceChildren(h('p', {}, words), error ? details(errorDetail(error)) : null);
+    status.hidden = false;
+  };
   input.addEventListener('change', () => {
     status.hidden = true;
     const files = [...input.files];
     input.value = '';
+    if (draft.saving) {
+      say(t('form.photo.wait'));
+      return;
+    }
     const work = (async () => {
       let taken = 0;
+      let failures = 0;
       for (const file of files) {
         try {
           const photo = await readPhoto(file);
@@ -41,15 +53,17 @@ export function photoInput(ctx, draft, code, onTaken) {
           draft.photos.push(await addDraftPhoto(ctx.db, ctx.device, draft, code, photo));
           taken += 1;
         } catch (err) {
-          const words = err.code === 'form.photo.too_large' ? t(err.code) : isQuotaError(err) ? t('storage.full.photo') : t('form.photo.unreadable');
-          status.replaceChildren(h('p', {}, words), details(errorDetail(err)));
-          status.hidden = false;
+          failures += 1;
+          const key = err.code === 'form.photo.too_large' || err.code === 'form.photo.after_save' ? err.code : null;
+          say(key ? t(key) : isQuotaError(err) ? t('storage.full.photo') : t('form.photo.unreadable'), err);
         }
       }
       onTaken(taken);
+      return failures;
     })();
-    const before = draft.busy;
-    draft.busy = before ? Promise.all([before, work]) : work;
+    draft.pending = draft.pending || new Set();
+    draft.pending.add(work);
+    work.finally(() => draft.pending.delete(work));
   });
   return { input, status };
 }
