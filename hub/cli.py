@@ -138,6 +138,7 @@ def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) ->
         )
     finally:
         scheduler.shutdown(wait=False)
+        store.stop_checkpoints(app.config["DATABASE"])
 
 
 @cli.command()

@@ -42,6 +42,10 @@ def get_db() -> Database:
     path = current_app.config["DATABASE"]
     connections: dict[str, Database] = _local.__dict__.setdefault("connections", {})
     if path not in connections:
+        # A thread that served another hub's database before (one process running several
+        # apps, as the tests do) lets that connection go: kept, each would hold its files open.
+        for other in list(connections):
+            connections.pop(other).close()
         connections[path] = open_db(path, migrate=False, background_checkpoint=True)
     return connections[path]
 

@@ -20,7 +20,7 @@ from hub import create_app
 from hub.catalogue import sample_catalogue
 from hub.devices import enrolment_code
 from hub.setup import add_outlet, init_data
-from hub.store import open_db, write
+from hub.store import open_db, stop_checkpoints, write
 from hub.users import create_user
 
 
@@ -91,6 +91,7 @@ def served_hub(data: Path, clock: Clock, **config: object) -> Iterator[ServedHub
     finally:
         stopping.set()
         thread.join(timeout=5)
+        stop_checkpoints(app.config["DATABASE"])  # its connection goes with the hub
 
 
 _TEMPLATES: dict[int, Path] = {}
