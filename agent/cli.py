@@ -1,5 +1,8 @@
 """``daiban-agent``: the outlet's command line.
 
+Each command parses, calls the module that holds the work (``enrolment``, ``capture``,
+``rounds`` for a sync round, ``schedule`` and ``web.server`` for ``serve``) and prints.
+
 Exit codes (scripts rely on them):
   0  done (for ``sync``: everything sent and the feed is current)
   1  refused: bad input or a local problem; nothing was stored
@@ -14,41 +17,28 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlite_utils import Database
 
 from sync import records as r
 from sync.clock import china_time
-from sync.signing import public_key_from_text, public_key_to_text, sign_succession
 
 from . import capture as cap
-from .client import HubClient, HubRefused, HubUnavailable, enroll
+from . import enrolment, rounds
+from .client import HubClient, HubRefused, HubUnavailable
+from .clock import now_ms
 from .home import Home, SyncBusy
 from .messages import text
+from .rounds import EXIT_BUSY, EXIT_HUB_REFUSED, EXIT_OFFLINE, EXIT_REFUSED
 from .store import local, meta, outbox, write
 from .store import staff as staff_store
-from .syncer import heartbeat, sync_once
+from .version import agent_version
 
-EXIT_REFUSED, EXIT_OFFLINE, EXIT_HUB_REFUSED, EXIT_BUSY = 1, 3, 4, 5
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-
-
-def agent_version() -> str:
-    try:
-        return package_version("daiban")
-    except Exception:  # running from a source tree without metadata
-        return "0.0.0"
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Ctx:
@@ -124,102 +114,22 @@ def refuse_capture(ctx: Ctx, exc: cap.CaptureError) -> NoReturn:
 @pass_ctx
 def enroll_cmd(ctx: Ctx, hub_url: str, code: str, label: str, as_json: bool) -> None:
     """Enrol this device at the hub with a one-time CODE from the hub operator."""
-    # Held throughout: no sync round signs with the old key while the identity changes.
     try:
-        with ctx.home.sync_lock():
-            _enroll(ctx, hub_url, code, label, as_json)
+        body = enrolment.enrol(ctx.home, ctx.db, hub_url, code, label=label)
     except SyncBusy:
         ctx.fail("sync.busy", "another sync round is running on this home folder", EXIT_BUSY)
-
-
-def _succession(ctx: Ctx, previous: Any, public_key: str) -> dict[str, str] | None:
-    """The old key's proof that ``public_key`` succeeds this home's device, if it has one."""
-    if not previous:
-        return None
-    try:
-        old_key = ctx.home.device_key()
-    except (OSError, ValueError):
-        return None  # no readable old key: enrolled afresh, the old numbers go unproven
-    return {
-        "device_id": previous["device_id"],
-        "signature": sign_succession(old_key, public_key),
-    }
-
-
-def _enroll(ctx: Ctx, hub_url: str, code: str, label: str, as_json: bool) -> None:
-    key = ed25519.Ed25519PrivateKey.generate()
-    public_key = public_key_to_text(key.public_key())
-    db = ctx.db
-    previous = meta.get(db, "device")
-    unsent = outbox.count(db)
-    proof = _succession(ctx, previous, public_key)
-
-    def ask(proof: dict[str, str] | None) -> dict[str, Any]:
-        return enroll(
-            hub_url,
-            code,
-            public_key,
-            label=label,
-            agent_version=agent_version(),
-            previous=proof,
-        )
-
-    def outlet_change(outlet: str) -> NoReturn:
-        # Nothing unsynced is ever dropped: records of another outlet must reach the hub first.
+    except enrolment.OutletChange as exc:
         ctx.fail(
             "enroll.outlet_change",
             "unsynced records belong to another outlet",
-            count=unsent,
-            outlet=outlet,
+            count=exc.unsent,
+            outlet=exc.outlet,
         )
-
-    try:
-        try:
-            body = ask(proof)
-        except HubRefused as exc:
-            # The code is of another outlet than the old device: the hub refused (code kept).
-            if exc.code != "enroll.previous" or exc.body.get("reason") != "outlet":
-                raise
-            if unsent:
-                outlet_change(previous["outlet"]["code"])
-            body = ask(None)  # nothing left to send under the old numbers: move outlets
     except HubUnavailable as exc:
         ctx.fail("enroll.offline", str(exc), EXIT_OFFLINE, reason=str(exc))
     except HubRefused as exc:
         name = exc.code if exc.code.startswith("enroll.") else f"enroll.{exc.code}"
         ctx.fail(name, exc.message, EXIT_HUB_REFUSED)
-    if previous and unsent and previous["outlet"]["code"] != body["outlet"]["code"]:
-        outlet_change(previous["outlet"]["code"])
-    ctx.home.save_device_key(key)
-    with write(db):
-        meta.put(
-            db,
-            "device",
-            {
-                "device_id": body["device_id"],
-                "tag": body["tag"],
-                "outlet": body["outlet"],
-                "hub_url": hub_url.rstrip("/"),
-                "hub_signing_key": body["hub"]["signing_key"],
-                "hub_sealing_key": body["hub"]["sealing_key"],
-                "enrolled_at": now_ms(),
-            },
-        )
-        meta.put(db, "clock_offset_ms", int(body["hub_time"]) - now_ms())
-        # A batch in flight names the old device, and the hub refuses it from the new one:
-        # its records stay in the outbox and go afresh (the hub knows applied ones by id).
-        while (stale := outbox.inflight(db)) is not None:
-            outbox.clear_inflight(db, stale["batch"])
-        if not previous or previous["outlet"]["code"] != body["outlet"]["code"]:
-            local.clear_hub_view(db)
-            meta.put(db, "cursor", 0)
-        catalogue = body["catalogue"]
-        local.save_catalogue(
-            db,
-            version=int(catalogue["version"]),
-            body=json.dumps(catalogue, ensure_ascii=False),
-            now=now_ms(),
-        )
     outlet = body["outlet"]
     emit(
         {"ok": True, "device_id": body["device_id"], "outlet": outlet["code"]},
@@ -462,62 +372,17 @@ def rate(ctx: Ctx, application: str, level: str, comment: str, staff: str, as_js
 # --- sync ---------------------------------------------------------------------------------
 
 
-def make_client(ctx: Ctx) -> HubClient:
-    db = ctx.db
-    device = meta.get(db, "device")
-    if not device:
-        ctx.fail("not_enrolled", "this device is not enrolled yet")
-    return HubClient(
-        device["hub_url"],
-        key=ctx.home.device_key(),
-        device_id=device["device_id"],
-        hub_key=public_key_from_text(device["hub_signing_key"]),
-        clock_ms=now_ms,
-        offset_ms=int(meta.get(db, "clock_offset_ms", 0)),
-        heartbeat=lambda: heartbeat(db, agent_version()),
-    )
-
-
-def run_sync(ctx: Ctx, *, show_progress: bool) -> tuple[int, dict[str, Any]]:
-    """One locked round; (exit code, summary)."""
-    client = make_client(ctx)
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if show_progress and total > 1:
-            click.echo(f"\r{stage}: {done}/{total}", nl=False, err=True)
-
+def hub_client(ctx: Ctx) -> HubClient:
+    """This home's hub client; refuses (exit 1) when the device is not enrolled."""
     try:
-        with ctx.home.sync_lock():
-            result = sync_once(ctx.db, ctx.home, client, now_ms=now_ms, progress=progress)
-    except SyncBusy:
-        return EXIT_BUSY, {"ok": False, "error": ctx.say("sync.busy")}
-    except HubUnavailable as exc:
-        return EXIT_OFFLINE, {"ok": False, "error": ctx.say("sync.offline", reason=str(exc))}
-    except HubRefused as exc:
-        return EXIT_HUB_REFUSED, {
-            "ok": False,
-            "code": exc.code,
-            "error": ctx.say(
-                "sync.revoked" if exc.code == "device_revoked" else "sync.refused",
-                reason=exc.message,
-            ),
-        }
-    finally:
-        if show_progress:
-            click.echo(err=True)  # end the progress line
-    summary = {
-        "ok": True,
-        "pushed": result.pushed,
-        "settled": result.settled,
-        "refused": result.refused,
-        "pulled": result.pulled,
-        "uploaded": result.uploaded,
-        "resynced": result.resynced,
-        "attention": result.attention,
-        "requests": result.requests,
-        "unsent": outbox.count(ctx.db),
-    }
-    return 0, summary
+        return rounds.make_client(ctx.home, ctx.db)
+    except rounds.NotEnrolled:
+        ctx.fail("not_enrolled", "this device is not enrolled yet")
+
+
+def progress_line(stage: str, done: int, total: int) -> None:
+    if total > 1:
+        click.echo(f"\r{stage}: {done}/{total}", nl=False, err=True)
 
 
 @cli.command("sync")
@@ -525,7 +390,15 @@ def run_sync(ctx: Ctx, *, show_progress: bool) -> tuple[int, dict[str, Any]]:
 @pass_ctx
 def sync_cmd(ctx: Ctx, as_json: bool) -> None:
     """Run one sync round now. Exit 0 synced, 3 hub unreachable (work kept), see --help."""
-    code, summary = run_sync(ctx, show_progress=sys.stderr.isatty() and not as_json)
+    show_progress = sys.stderr.isatty() and not as_json
+    hub = hub_client(ctx)
+    try:
+        code, summary = rounds.run_round(
+            ctx.home, ctx.db, hub, ctx.lang, progress=progress_line if show_progress else None
+        )
+    finally:
+        if show_progress:
+            click.echo(err=True)  # end the progress line
     if code:
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False))
@@ -679,18 +552,22 @@ def serve(ctx: Ctx, interval: float, host: str, port: int, no_pages: bool, once:
     soon after new work). Stop with Ctrl-C."""
     from .schedule import run_forever
 
-    make_client(ctx)  # fail fast when not enrolled
+    hub_client(ctx)  # fail fast when not enrolled
+    sync_now = rounds.sync_callback(ctx.home)
 
-    def sync() -> tuple[int, dict[str, Any]]:
-        return run_sync(Ctx(str(ctx.home.root), ctx.lang), show_progress=False)
+    def sync() -> rounds.Outcome:
+        return sync_now(ctx.lang)
 
     if no_pages or once:
         run_forever(ctx.home, sync, interval_minutes=interval, once=once)
         return
+    # The CLI reaches the pages only here, through the server module (tests/test_layers.py).
     from .web.server import serve_pages
 
     try:
-        serve_pages(ctx.home, sync, interval_minutes=interval, host=host, port=port)
+        serve_pages(
+            ctx.home, sync, interval_minutes=interval, host=host, port=port, sync_now=sync_now
+        )
     except OSError as exc:  # the port is taken, or the address is not this machine's
         ctx.fail("serve.listen", f"cannot listen on {host}:{port}: {exc}", host=host, port=port)
 

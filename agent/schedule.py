@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from .home import Home
@@ -49,8 +50,7 @@ class SyncLoop:
             code, summary = self.sync()
             self.last = (code, summary)
             if code == 0:
-                self.failures = 0
-                self.next_try = 0.0
+                self.forget_failures()
                 log.info("sync (%s): %s", reason, summary)
             else:
                 self.failures += 1
@@ -74,6 +74,11 @@ class SyncLoop:
         while not self._lock.acquire(timeout=0.5):  # a timeout keeps Ctrl-C heard
             pass
 
+    def forget_failures(self) -> None:
+        """A round run elsewhere (the pages' "sync now") went through: the network is back,
+        so the watcher need not wait out its back-off."""
+        self.failures, self.next_try = 0, 0.0
+
     def watch(self) -> None:
         """Start a round when work is waiting, unless backing off after a failure."""
         if time.monotonic() < self.next_try:
@@ -87,14 +92,19 @@ class SyncLoop:
             self.run("new work")
 
 
-def run_forever(home: Home, sync: SyncFn, *, interval_minutes: float, once: bool = False) -> None:
+def quiet_logging() -> None:
+    """Our own lines, at INFO, say what matters; APScheduler's only when something is wrong."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what matters
-    loop = SyncLoop(home, sync, interval_s=interval_minutes * 60)
-    loop.run("start")
-    if once:
-        return
-    scheduler = BlockingScheduler()
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def add_jobs(
+    scheduler: BaseScheduler, loop: SyncLoop, *, interval_minutes: float, start: bool
+) -> None:
+    """serve's jobs, with the pages or without: a round at start (when ``start``; without the
+    pages the first round runs before the scheduler does), one every interval, the watcher."""
+    if start:
+        scheduler.add_job(loop.run, args=["start"], id="start")
     scheduler.add_job(
         loop.run,
         "interval",
@@ -108,6 +118,22 @@ def run_forever(home: Home, sync: SyncFn, *, interval_minutes: float, once: bool
         loop.watch, "interval", seconds=10, id="watch", max_instances=1, coalesce=True
     )
     log.info("background sync every %s min; watching for new work", interval_minutes)
+
+
+def look_soon(scheduler: BaseScheduler, loop: SyncLoop) -> None:
+    """New work was queued: the watcher looks now rather than within ten seconds."""
+    scheduler.add_job(loop.watch, id="new-work", replace_existing=True)
+
+
+def run_forever(home: Home, sync: SyncFn, *, interval_minutes: float, once: bool = False) -> None:
+    """serve without the pages: rounds in the foreground until Ctrl-C (one with ``once``)."""
+    quiet_logging()
+    loop = SyncLoop(home, sync, interval_s=interval_minutes * 60)
+    loop.run("start")
+    if once:
+        return
+    scheduler = BlockingScheduler()
+    add_jobs(scheduler, loop, interval_minutes=interval_minutes, start=False)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -1,13 +1,17 @@
 """Staff who sign in to the agent's pages: clerks and runners, each with a PIN.
 
-A PIN is kept only as a salted scrypt hash (``hashlib.scrypt``). Wrong PINs are counted per
-client address (the machine the browser runs on), not per staff member, so that someone else
-on the outlet's Wi-Fi cannot keep a clerk out: five wrong PINs from one address within 15
-minutes block that address for 5 minutes, and each further wrong PIN from it after a block
-blocks it again for twice as long (up to an hour), until an hour passes without one. The
-counts live in the database (``meta``, key ``signin.throttle``), so they hold across the
-server's threads and restarts. Unknown codes, wrong PINs and disabled staff get the same
-answer; only the right PIN of a disabled staff member is told so.
+A PIN is kept only as a salted scrypt hash, made and checked by Werkzeug as the hub's
+passwords are (``scrypt:N:r:p$salt$hash``). PINs an earlier agent kept in a format of its own
+(``scrypt$N$r$p$salt$hash``) still verify, and are kept anew in Werkzeug's format at their
+next successful sign-in, so a laptop in the field needs no step of its own.
+
+Wrong PINs are counted per client address (the machine the browser runs on), not per staff
+member, so that someone else on the outlet's Wi-Fi cannot keep a clerk out: five wrong PINs
+from one address within 15 minutes block that address for 5 minutes, and each further wrong
+PIN from it after a block blocks it again for twice as long (up to an hour), until an hour
+passes without one. The counts live in the database (``meta``, key ``signin.throttle``), so
+they hold across the server's threads and restarts. Unknown codes, wrong PINs and disabled
+staff get the same answer; only the right PIN of a disabled staff member is told so.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from sync.addresses import address_key
 
@@ -37,8 +41,7 @@ THROTTLE_KEY = "signin.throttle"
 # The protocol's Code type: capture records the staff code as is.
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
-# scrypt cost: about 50 ms on a laptop, 16 MiB of memory.
-_N, _R, _P = 2**14, 8, 1
+LEGACY_PREFIX = "scrypt$"  # the earlier agent's own format; Werkzeug's begins "scrypt:"
 
 
 class StaffError(ValueError):
@@ -49,27 +52,34 @@ class StaffError(ValueError):
         self.code = code
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+def hash_pin(pin: str) -> str:
+    """A PIN's salted hash, in Werkzeug's scrypt format (its default cost)."""
+    return generate_password_hash(pin, method="scrypt")
+
+
+def pin_matches(pin: str, stored: str) -> bool:
+    """Constant-time check of a PIN against a stored hash, of either format."""
+    if needs_rehash(stored):
+        return _legacy_pin_matches(pin, stored)
+    try:
+        return check_password_hash(stored, pin)
+    except ValueError:  # a method Werkzeug does not know: a damaged row
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """Kept in the earlier agent's format: hashed anew once the PIN has proved right."""
+    return stored.startswith(LEGACY_PREFIX)
 
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
-    """``scrypt$N$r$p$salt$hash`` for a PIN."""
-    salt = salt or os.urandom(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return f"scrypt${_N}${_R}${_P}${_b64(salt)}${_b64(digest)}"
-
-
-def pin_matches(pin: str, stored: str) -> bool:
-    """Constant-time check of a PIN against a stored hash."""
+def _legacy_pin_matches(pin: str, stored: str) -> bool:
+    """``scrypt$N$r$p$salt$hash`` (unpadded URL-safe base64, 32-byte digest)."""
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
+        _, n, r, p, salt, digest = stored.split("$")
         got = hashlib.scrypt(
             pin.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=32
         )
@@ -185,6 +195,14 @@ def _save(db: Database, counts: dict[str, dict[str, Any]], now: int) -> None:
     meta.put(db, THROTTLE_KEY, kept)
 
 
+def _rehash(pin: str, row: dict[str, Any]) -> str | None:
+    """The right PIN's hash in the current format, if its row keeps an older one and the
+    sign-in succeeds (a disabled staff member's row is left as it is)."""
+    if row["disabled_at"] is not None or not needs_rehash(row["pin_hash"]):
+        return None
+    return hash_pin(pin)
+
+
 def sign_in(db: Database, who: str, pin: str, *, address: str | None, now: int) -> SignIn:
     """Check the PIN of the staff member ``who`` names (code or name), for a browser at
     ``address``. Opens its own write transactions: call it outside one.
@@ -205,6 +223,8 @@ def sign_in(db: Database, who: str, pin: str, *, address: str | None, now: int) 
         _save(db, counts, now)
     row = find(db, who)
     right = pin_matches(pin, row["pin_hash"] if row else _DUMMY_HASH) and row is not None
+    # Hashed before the write transaction: scrypt takes a while, other sign-ins wait on it.
+    upgrade = _rehash(pin, row) if right and row is not None else None
     with write(db, durable=False):
         counts = _throttle(db)
         entry = _fresh(counts.get(key), now)
@@ -225,4 +245,9 @@ def sign_in(db: Database, who: str, pin: str, *, address: str | None, now: int) 
         if row["disabled_at"] is not None:
             return SignIn(False, "disabled")
         db.execute("UPDATE staff SET last_sign_in_at = ? WHERE code = ?", [now, row["code"]])
+        if upgrade is not None:  # unless the PIN was changed meanwhile
+            db.execute(
+                "UPDATE staff SET pin_hash = ? WHERE code = ? AND pin_hash = ?",
+                [upgrade, row["code"], row["pin_hash"]],
+            )
     return SignIn(True, staff=row)

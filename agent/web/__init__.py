@@ -4,8 +4,9 @@ Everything the pages show comes from the local store, so they work with the hub 
 only "sync now" talks to the hub, through the same locked round as ``daiban-agent sync``.
 
     create_app(home, config=None, sync=None, on_new_work=None) -> Flask
-      sync(lang) -> (exit code, summary)   one round (default: the CLI's run_sync)
+      sync(lang) -> (exit code, summary)   one round (default: rounds.sync_callback(home))
       on_new_work()                        called after a record is queued (serve: sync soon)
+      config["CLOCK"]() -> Unix ms         every time the pages read (default: the system's)
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from flask import Flask, Response, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from ..clock import now_ms
 from ..home import Home
+from ..rounds import SyncNow, sync_callback
 
 HERE = Path(__file__).parent
 TRANSLATIONS = HERE / "translations"
@@ -37,10 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "BABEL_DEFAULT_LOCALE": "zh",
+    "CLOCK": now_ms,  # tests set their own
 }
 
 log = logging.getLogger("daiban.agent.web")
-SyncNow = Callable[[str], tuple[int, dict[str, Any]]]
 
 
 def secret_key(home: Home) -> bytes:
@@ -59,22 +62,6 @@ def secret_key(home: Home) -> bytes:
         out.flush()
         os.fsync(out.fileno())
     return path.read_bytes()
-
-
-def default_sync(home: Home) -> SyncNow:
-    """One locked round, exactly as ``daiban-agent sync`` runs it."""
-
-    def sync(lang: str) -> tuple[int, dict[str, Any]]:
-        from ..cli import Ctx, run_sync
-
-        ctx = Ctx(str(home.root), lang)
-        try:
-            return run_sync(ctx, show_progress=False)
-        finally:
-            if ctx._db is not None:
-                ctx._db.close()
-
-    return sync
 
 
 def select_locale() -> str:
@@ -96,7 +83,7 @@ def create_app(
     app.config.update(
         SECRET_KEY=secret_key(home),
         HOME=home,
-        SYNC=sync or default_sync(home),
+        SYNC=sync or sync_callback(home),
         ON_NEW_WORK=on_new_work,
     )
     if config:

@@ -2,18 +2,17 @@
 
 The sign-in page names nobody: the staff member types their staff code (or their name) and
 their PIN. Wrong PINs are throttled per client address (``agent.store.staff.sign_in``), so a
-browser elsewhere on the outlet's network cannot lock a clerk out. Times of the throttle come
-from the app's ``CLOCK`` (Unix milliseconds; tests set it), else the system clock.
+browser elsewhere on the outlet's network cannot lock a clerk out. Every time here comes from
+the app's ``CLOCK`` (``web.clock``; tests set it).
 
-The session (a signed cookie) holds the staff code and two times: when they signed in and
-when they last opened a page. Past SESSION_ABSOLUTE_S or SESSION_IDLE_S the staff member is
-signed out. A disabled staff member is signed out at their next page.
+The session (a signed cookie) holds the staff code and two times, in Unix seconds: when they
+signed in and when they last opened a page. Past SESSION_ABSOLUTE_S or SESSION_IDLE_S the
+staff member is signed out. A disabled staff member is signed out at their next page.
 """
 
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,15 +32,11 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..store import staff as staff_store
+from .clock import now_ms, now_s
 from .db import get_db
 
 bp = Blueprint("auth", __name__)
 AUTH_KEYS = ("staff", "signed_in_at", "seen_at")
-
-
-def _now_ms() -> int:
-    clock: Callable[[], int] | None = current_app.config.get("CLOCK")
-    return int(clock()) if clock is not None else int(time.time() * 1000)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -67,7 +62,7 @@ def load_staff() -> None:
     code = session.get("staff")
     if not code:
         return
-    now = time.time()
+    now = now_s()
     cfg = current_app.config
     signed_in_at, seen_at = session.get("signed_in_at", 0), session.get("seen_at", 0)
     if now - signed_in_at > cfg["SESSION_ABSOLUTE_S"] or now - seen_at > cfg["SESSION_IDLE_S"]:
@@ -132,13 +127,13 @@ def sign_in_form(who: str) -> Any:
         if errors:
             status = 400
         else:
-            now = _now_ms()
+            now = now_ms()
             outcome = staff_store.sign_in(get_db(), who, pin, address=request.remote_addr, now=now)
             if outcome.ok and outcome.staff is not None:
                 sign_out()
                 session.permanent = True
                 session["staff"] = outcome.staff["code"]
-                session["signed_in_at"] = session["seen_at"] = time.time()
+                session["signed_in_at"] = session["seen_at"] = now_s()
                 return redirect(target)
             status = {"wrong_pin": 401, "locked": 429}.get(outcome.reason, 403)
             if outcome.reason == "locked":

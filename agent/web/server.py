@@ -1,7 +1,8 @@
 """``daiban-agent serve``: the pages (waitress) and background sync (APScheduler) together.
 
-The scheduler runs the same jobs as ``--no-pages`` (a round at start, one every interval, a
-watcher for new work) in background threads; waitress serves the pages in the main thread.
+The scheduler runs the same jobs as ``--no-pages`` (``schedule.add_jobs``: a round at start,
+one every interval, a watcher for new work) in background threads; waitress serves the pages
+in the main thread. "Sync now" on the pages runs the same round (``rounds.sync_callback``).
 A record queued from the pages asks the watcher to look at once, so it goes to the hub
 within seconds when the network is there. Ctrl-C or SIGTERM stops both.
 """
@@ -16,7 +17,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from waitress.server import MultiSocketServer, create_server
 
 from ..home import Home
-from ..schedule import SyncFn, SyncLoop
+from ..rounds import Outcome, SyncNow, sync_callback
+from ..schedule import SyncFn, SyncLoop, add_jobs, look_soon, quiet_logging
 from . import create_app
 
 log = logging.getLogger("daiban.agent")
@@ -34,46 +36,27 @@ def serve_pages(
     host: str = "127.0.0.1",
     port: int = 8701,
     threads: int = 6,
+    sync_now: SyncNow | None = None,
 ) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    """Serve the pages until Ctrl-C or SIGTERM, ``sync`` running in the background.
+
+    ``sync_now`` is the pages' "sync now" (default: ``rounds.sync_callback(home)``)."""
+    quiet_logging()
     loop = SyncLoop(home, sync, interval_s=interval_minutes * 60)
     scheduler = BackgroundScheduler()
+    by_hand = sync_now or sync_callback(home)
 
-    def sync_now(lang: str) -> tuple[int, dict[str, Any]]:
-        from ..cli import Ctx, run_sync
-
-        ctx = Ctx(str(home.root), lang)
-        try:
-            code, summary = run_sync(ctx, show_progress=False)
-        finally:
-            if ctx._db is not None:
-                ctx._db.close()
-        if code == 0:  # the network is back: the watcher need not wait out its back-off
-            loop.failures, loop.next_try = 0, 0.0
+    def sync_from_pages(lang: str) -> Outcome:
+        code, summary = by_hand(lang)
+        if code == 0:
+            loop.forget_failures()
         return code, summary
 
-    def new_work() -> None:
-        scheduler.add_job(loop.watch, id="new-work", replace_existing=True)
-
-    app = create_app(home, sync=sync_now, on_new_work=new_work)
+    app = create_app(home, sync=sync_from_pages, on_new_work=lambda: look_soon(scheduler, loop))
     server = create_server(app, host=host, port=port, threads=threads)
-    scheduler.add_job(loop.run, args=["start"], id="start")
-    scheduler.add_job(
-        loop.run,
-        "interval",
-        args=["timer"],
-        minutes=interval_minutes,
-        id="sync",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        loop.watch, "interval", seconds=10, id="watch", max_instances=1, coalesce=True
-    )
+    add_jobs(scheduler, loop, interval_minutes=interval_minutes, start=True)
     previous = signal.signal(signal.SIGTERM, _stop)
     scheduler.start()
-    log.info("background sync every %s min; watching for new work", interval_minutes)
     if isinstance(server, MultiSocketServer):  # a host name with several addresses (IPv4, IPv6)
         for listen_host, listen_port in server.effective_listen:
             log.info("pages at http://%s:%s/", listen_host, listen_port)

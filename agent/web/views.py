@@ -4,7 +4,6 @@ its timeline and actions, and "sync now". Everything is read from the local stor
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,16 +28,14 @@ from sync.records import RATING_LEVELS
 
 from .. import capture as cap
 from ..messages import text
+from ..rounds import EXIT_BUSY
 from ..store import local, meta, outbox
 from . import forms, labels
 from .auth import login_required, role_required, safe_next
+from .clock import now_ms
 from .db import get_db, home
 
 bp = Blueprint("pages", __name__)
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @bp.app_template_filter("when")
@@ -199,7 +196,9 @@ def attention_items(db: Any) -> list[dict[str, Any]]:
 @login_required
 def today() -> str:
     db = get_db()
-    start = datetime.combine(date.today(), datetime.min.time()).timestamp() * 1000
+    # From the laptop's local midnight: the clerk's day as the laptop's clock shows it.
+    this_day = datetime.fromtimestamp(now_ms() / 1000).date()
+    start = datetime.combine(this_day, datetime.min.time()).timestamp() * 1000
     rows = [view(a) for a in local.list_applications(db) if a["captured_at"] >= start]
     return render_template(
         "today.html",
@@ -484,5 +483,5 @@ def sync_now() -> Any:
             words += " " + _("%(count)s item(s) need attention.", count=summary["attention"])
         flash(words, "ok")
     else:
-        flash(summary.get("error") or str(code), "busy" if code == 5 else "error")
+        flash(summary.get("error") or str(code), "busy" if code == EXIT_BUSY else "error")
     return redirect(back)

@@ -21,6 +21,7 @@ import requests
 from click.testing import CliRunner, Result
 
 import agent.cli as agent_cli
+import agent.rounds as agent_rounds
 from agent.cli import cli
 from agent.client import HubClient
 from agent.home import Home
@@ -172,7 +173,7 @@ def clock() -> Clock:
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The agent's client as the CLI builds it, with millisecond back-off between retries."""
-    monkeypatch.setattr(agent_cli, "HubClient", functools.partial(HubClient, backoff=0.001))
+    monkeypatch.setattr(agent_rounds, "HubClient", functools.partial(HubClient, backoff=0.001))
 
 
 @pytest.fixture

@@ -93,6 +93,23 @@ def test_sessions_end_after_idle_time_and_after_a_working_day(pages: Pages):
     assert pages.get("/").status_code == 200
 
 
+def test_sessions_keep_the_time_of_the_apps_clock(agent):
+    from agent.web import create_app
+    from tests.support.served import Clock
+
+    clock = Clock(1_789_956_000_000)
+    with create_app(agent.home, {"TESTING": True, "CLOCK": clock}).test_client() as client:
+        pages = Pages(client)
+        assert pages.sign_in().status_code == 302
+        with client.session_transaction() as session:
+            assert session["signed_in_at"] == session["seen_at"] == clock() / 1000
+        for _ in range(3):  # a page every 29 minutes keeps the clerk signed in
+            clock.advance(seconds=29 * 60)
+            assert pages.get("/").status_code == 200
+        clock.advance(seconds=31 * 60)
+        assert pages.get("/").status_code == 302
+
+
 def test_sign_out(pages: Pages):
     pages.sign_in()
     assert pages.post("/signout", page="/").status_code == 302
@@ -175,9 +192,57 @@ def test_staff_commands(tmp_path):
 
 def test_pins_are_hashed_with_a_salt():
     one, two = staff.hash_pin("1234"), staff.hash_pin("1234")
-    assert one != two and one.startswith("scrypt$")
+    assert one != two and one.startswith("scrypt:")  # Werkzeug's scrypt, as the hub's
     assert staff.pin_matches("1234", one) and not staff.pin_matches("1235", one)
     assert not staff.pin_matches("1234", "garbage")
+
+
+# PIN 1234 as agents before Werkzeug's hasher kept it (scrypt$N$r$p$salt$hash): laptops in the
+# field have such rows.
+OLD_FORMAT_1234 = (
+    "scrypt$16384$8$1$b3V0bGV0LWxhcHRvcC0wMQ$yRHEu_ptGbYPTlhG2v0gkSuhaBCnsEzQhjV8ZQjfGxA"
+)
+
+
+def keep_pin_hash(agent, code: str, pin_hash: str) -> None:
+    with write(agent.db):
+        agent.db.execute("UPDATE staff SET pin_hash = ? WHERE code = ?", [pin_hash, code])
+
+
+def pin_hash_of(agent, code: str) -> str:
+    row = staff.get(agent.db, code)
+    assert row is not None
+    return str(row["pin_hash"])
+
+
+def test_a_pin_kept_in_the_old_format_still_signs_in_and_is_kept_anew(pages: Pages, agent):
+    from werkzeug.security import check_password_hash
+
+    assert CLERK_PIN == "1234"
+    assert staff.pin_matches("1234", OLD_FORMAT_1234)
+    assert not staff.pin_matches("1235", OLD_FORMAT_1234)
+    keep_pin_hash(agent, CLERK, OLD_FORMAT_1234)
+    # A wrong PIN against the old hash is refused, and the hash stays as it was.
+    assert pages.sign_in(CLERK, "1235").status_code == 401
+    assert pin_hash_of(agent, CLERK) == OLD_FORMAT_1234
+    # The right one signs in, and the PIN is kept in Werkzeug's format from then on.
+    assert pages.sign_in(CLERK, "1234").status_code == 302
+    assert pages.get("/").status_code == 200
+    upgraded = pin_hash_of(agent, CLERK)
+    assert upgraded.startswith("scrypt:") and check_password_hash(upgraded, "1234")
+    assert not staff.pin_matches("1235", upgraded)
+    pages.post("/signout", page="/")
+    assert pages.sign_in(CLERK, "1234").status_code == 302
+    assert pin_hash_of(agent, CLERK) == upgraded  # hashed once, not each time
+
+
+def test_an_old_format_pin_of_a_disabled_staff_member_is_left_as_it_is(agent):
+    keep_pin_hash(agent, CLERK, OLD_FORMAT_1234)
+    with write(agent.db):
+        staff.disable(agent.db, CLERK, now=2)
+    outcome = staff.sign_in(agent.db, CLERK, "1234", address="192.0.2.5", now=3)
+    assert (outcome.ok, outcome.reason) == (False, "disabled")
+    assert pin_hash_of(agent, CLERK) == OLD_FORMAT_1234
 
 
 def test_a_crash_is_a_friendly_page_not_a_stack_trace(agent):
