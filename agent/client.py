@@ -80,6 +80,18 @@ def enroll(
     return body
 
 
+def _json_object(response: requests.Response) -> dict[str, Any]:
+    """A signed answer's JSON object, or HubUnavailable: a hub answering what the protocol
+    does not say is a hub that cannot be worked with now, not a success."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise HubUnavailable("the hub's answer is not the JSON object the protocol says")
+    return body
+
+
 class HubClient:
     """Signed requests to one hub as one device, with bounded retries."""
 
@@ -270,15 +282,22 @@ class HubClient:
         return page
 
     def missing_scans(self, digests: list[str]) -> dict[str, int]:
-        """The digests the hub lacks, each with the offset its partial upload reached."""
+        """The digests the hub lacks, each with the offset its partial upload reached. An
+        answer that is not such a list of the digests asked about is not taken for one: a
+        hub that forgot ``missing`` would otherwise read as "holds them all"."""
         response = self.request(
             "POST",
             "/api/v1/blobs/query",
             data=json.dumps({"sha256": digests}),
             headers={"Content-Type": "application/json"},
         )
-        missing = response.json().get("missing", {})
-        return {k: int(v) for k, v in missing.items()}
+        missing = _json_object(response).get("missing")
+        asked = set(digests)
+        if not isinstance(missing, dict) or not all(
+            sha in asked and type(offset) is int and offset >= 0 for sha, offset in missing.items()
+        ):
+            raise HubUnavailable("the hub's list of missing scans is unreadable")
+        return dict(missing)
 
     def upload_chunk(
         self,
@@ -288,8 +307,10 @@ class HubClient:
         data: bytes,
         *,
         heartbeat: dict[str, Any] | None = None,
-    ) -> int:
-        """Append a chunk; the hub's offset after it (a mismatch gives the offset to resume)."""
+    ) -> tuple[int, bool]:
+        """Append a chunk (an empty one at the end asks the hub to complete the scan, or says
+        it holds it): the hub's offset after it (a mismatch gives the offset to resume) and
+        whether the hub now holds the whole scan, checked against its digest."""
         try:
             response = self.request(
                 "PATCH",
@@ -301,6 +322,10 @@ class HubClient:
             )
         except HubRefused as exc:
             if exc.code == "blob.offset_mismatch" and isinstance(exc.body.get("expected"), int):
-                return int(exc.body["expected"])
+                return int(exc.body["expected"]), False
             raise
-        return int(response.json()["offset"])
+        answer = _json_object(response)
+        got, complete = answer.get("offset"), answer.get("complete")
+        if type(got) is not int or not isinstance(complete, bool):
+            raise HubUnavailable("the hub's answer to a scan upload is unreadable")
+        return got, complete

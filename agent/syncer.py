@@ -339,16 +339,21 @@ def push(
 def _upload(
     home: Home, client: HubClient, scan: dict[str, Any], offset: int, beat: dict[str, Any]
 ) -> None:
-    """Send one scan from ``offset`` on, a chunk at a time (on an upload thread)."""
+    """Send one scan from ``offset`` on, a chunk at a time (on an upload thread), until the
+    hub says it holds all of it. An offset at the end is not enough: only the hub's
+    ``complete`` (the bytes checked against the digest) lets the scan go, so a last chunk the
+    hub wrote but did not finish is finished by an empty one."""
     sha, total = scan["sha256"], scan["size"]
     with open(home.scan_path(sha), "rb") as source:
-        for _ in range(total // CHUNK + 3):  # bounded: one turn per chunk, plus resumes
-            if offset >= total:
-                return
+        for _ in range(total // CHUNK + 4):  # bounded: one turn per chunk, plus resumes
+            if not 0 <= offset <= total:
+                raise HubUnavailable(f"the hub's offset {offset} lies outside scan {sha[:12]}")
             source.seek(offset)
-            offset = client.upload_chunk(sha, offset, total, source.read(CHUNK), heartbeat=beat)
-    if offset < total:
-        raise HubUnavailable(f"the upload of scan {sha[:12]} made no progress; try again")
+            chunk = source.read(CHUNK)
+            offset, complete = client.upload_chunk(sha, offset, total, chunk, heartbeat=beat)
+            if complete:
+                return
+    raise HubUnavailable(f"the upload of scan {sha[:12]} made no progress; try again")
 
 
 def upload_scans(
@@ -366,16 +371,16 @@ def upload_scans(
     missing = client.missing_scans([s["sha256"] for s in waiting])
     beat = client.heartbeat()  # read here: the database belongs to this thread
     with ThreadPoolExecutor(SCAN_SENDERS, thread_name_prefix="daiban-scan") as pool:
+        # A scan the hub did not list is confirmed with one empty chunk at its end before it
+        # is let go: it costs a request only when the hub already holds the scan.
         sending = [
-            pool.submit(_upload, home, client, s, missing[s["sha256"]], beat)
-            if s["sha256"] in missing
-            else None
+            pool.submit(_upload, home, client, s, missing.get(s["sha256"], s["size"]), beat)
             for s in waiting
         ]
         try:
             for done, (scan, upload) in enumerate(zip(waiting, sending, strict=True), 1):
-                if upload is not None:
-                    upload.result()
+                upload.result()
+                if scan["sha256"] in missing:
                     result.uploaded += 1
                 # Not waiting for the disk: if this is lost, the next round asks the hub,
                 # which has the scan, and marks it again.
@@ -386,8 +391,7 @@ def upload_scans(
                 progress("scans", done, len(waiting))
         except BaseException:
             for upload in sending:  # the rest wait for the next round
-                if upload is not None:
-                    upload.cancel()
+                upload.cancel()
             raise
 
 

@@ -244,6 +244,27 @@ def test_a_scan_upload_cut_mid_file_resumes_where_it_stopped(hub, tmp_path, monk
     assert not agent.home.scan_path(sha).exists()  # the hub has it: the laptop lets it go
 
 
+def test_a_scan_the_hub_wrote_whole_but_never_finished_is_finished_not_dropped(hub, tmp_path):
+    """The hub wrote a scan's last chunk and failed before completing it (its disk filled, it
+    was killed): the partial holds every byte and the query says the upload is at the end.
+    The laptop does not take that for delivered: it asks the hub to complete it (an empty
+    chunk, the digest checked) and lets its copy go only then."""
+    agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
+    new_app(agent, tmp_path, scan_size=3000)
+    [scan] = local.scans_to_upload(agent.db)
+    sha, sealed = scan["sha256"], agent.home.scan_path(scan["sha256"]).read_bytes()
+    partial = hub.data / "blobs" / ".partial" / f"{sha}.part"
+    partial.write_bytes(sealed)  # every byte there, never completed
+    assert agent.client().missing_scans([sha]) == {sha: len(sealed)}
+    sync(agent)
+    blob = hub.data / "blobs" / sha[:2] / sha[2:4] / sha
+    assert blob.read_bytes() == sealed
+    assert not local.scans_to_upload(agent.db)
+    db = hub.db()
+    assert db.execute("SELECT SUM(missing_scans) FROM applications").fetchone()[0] == 0
+    db.close()
+
+
 def test_an_abandoned_upload_is_cleared_by_the_sweep_and_the_scan_sent_again(
     hub, tmp_path, monkeypatch
 ):
