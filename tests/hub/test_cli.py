@@ -439,7 +439,7 @@ def november_2026(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         return bool(known(day))
 
     monkeypatch.setattr(chinese_calendar, "is_workday", is_workday)
-    monkeypatch.setattr("hub.cli.now_ms", lambda: NOV_2026)
+    monkeypatch.setattr("hub.cli.common.now_ms", lambda: NOV_2026)
     yield
 
 
