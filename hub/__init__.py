@@ -1,7 +1,9 @@
-"""The Daiban hub: a Flask app factory over one data folder.
+"""The Daiban hub: a Flask app factory over one data folder (hub/settings.py).
 
-The data folder holds ``hub.db`` (SQLite, WAL), ``keys/`` (the hub's signing and sealing keys,
-owner-only) and ``blobs/`` (scans, content-addressed). ``daiban-hub init`` creates it.
+The layers, top down: surfaces (``hub.api``, ``hub.web``, ``hub.cli``) call the domain modules
+at the top of this package (casework, cases, workflow, routing, delivery, ratings, ingest...),
+which keep their data through ``hub.store``, one module per aggregate. Demo tooling lives in
+``hub.demo``. Only this factory sees every surface: it puts the app together.
 """
 
 from __future__ import annotations
@@ -12,47 +14,21 @@ from typing import Any
 
 from flask import Flask, jsonify
 
-DEFAULTS: dict[str, Any] = {
-    "SIGNATURE_WINDOW": 300,  # seconds a request signature's created time may be off
-    "WARN_DAYS": 2,  # working days before the due date that count as "due soon"
-    "MAX_BLOB_BYTES": 50 * 1024 * 1024,
-    # Largest request body; Flask refuses above it with the JSON error shape (413 too_large).
-    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
-    "FEED_PAGE": 500,  # records per pull page when the device does not ask for a limit
-    "FOLLOWUP_DAYS": 5,  # working days to follow up a bad rating where no city rule is set
-    "SHIPMENT_STALE_DAYS": 3,  # days without carrier news before a shipment is flagged
-    "PARTIAL_UPLOAD_DAYS": 14,  # days an unfinished scan upload is kept for its device
-    # Signing in to the pages (hub.users): so many wrong passwords within the window start a
-    # block, then each further one a block twice as long; forgotten after a quiet spell.
-    "SIGNIN_ACCOUNT_TRIES": 5,  # per account (the name typed)
-    "SIGNIN_ADDRESS_TRIES": 20,  # per client address (an office behind one NAT shares it)
-    "SIGNIN_WINDOW_S": 15 * 60,
-    "SIGNIN_DELAY_S": 60,  # the first block
-    "SIGNIN_MAX_DELAY_S": 3600,
-    "SIGNIN_FORGET_S": 3600,  # without a failure or a block
-    # Reverse proxies in front of the hub whose X-Forwarded-For is believed (0: none, so the
-    # client address is the connection's).
-    "TRUSTED_PROXIES": 0,
-}
-
-
-def data_paths(data: str | Path) -> dict[str, Path]:
-    root = Path(data)
-    return {
-        "root": root,
-        "database": root / "hub.db",
-        "keys": root / "keys",
-        "blobs": root / "blobs",
-    }
+from hub.settings import DEFAULTS, data_paths
 
 
 def create_app(data: str | Path, config: Mapping[str, Any] | None = None) -> Flask:
     """The hub app for an initialised data folder; ``config`` overrides defaults (tests)."""
-    from hub import api_cases, api_delivery, api_sync, context, errors, openapi, web
+    from flask import request
+
+    from hub import api, context, web
+    from hub.api.errors import json_error
     from hub.blobs import LocalBlobStore
+    from hub.context import is_api
     from hub.keys import load_keys
     from hub.push_order import PushOrder
     from hub.store import open_db
+    from hub.web.errors import page_error
 
     paths = data_paths(data)
     if not paths["database"].exists():
@@ -80,12 +56,14 @@ def create_app(data: str | Path, config: Mapping[str, Any] | None = None) -> Fla
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     open_db(paths["database"]).close()  # apply pending migrations once, at start
     context.init_app(app)
-    errors.init_app(app)
-    app.register_blueprint(api_sync.bp)
-    app.register_blueprint(api_cases.bp)
-    app.register_blueprint(api_delivery.bp)
-    app.register_blueprint(openapi.bp)
-    web.init_app(app, paths["root"])  # the pages, under /, after the API's error handlers
+    api.register(app)
+    web.init_app(app, paths["root"])  # the pages, under /
+
+    # One handler for every error: the API answers in its JSON shape, a page in the user's
+    # language (never a stack trace), chosen by the request's path.
+    @app.errorhandler(Exception)
+    def failed(exc: Exception):
+        return json_error(exc) if is_api(request.path) else page_error(exc)
 
     @app.get("/healthz")
     def healthz():

@@ -6,13 +6,13 @@ A blob is named by the lowercase hex SHA-256 of its bytes. An upload is a sequen
 partial is hashed and atomically renamed into place. Callers use the ``BlobStore``
 protocol so that an S3-compatible store can replace ``LocalBlobStore`` later.
 
-Errors (``status`` is the HTTP code the hub answers with):
+Errors (hub.errors.HubError; ``status`` is the HTTP code the hub answers with):
 
-* BlobError (ValueError)   400  base; also a chunk that overruns its declared total
-  - BadDigest              400  name is not 64 lowercase hex characters
-  - OffsetMismatch         409  chunk not at the resume point; ``.expected`` says where
-  - BlobTooLarge           413  declared total (or one-shot body) over ``max_bytes``
-  - DigestMismatch         422  completed bytes hash to another name; partial discarded
+* BlobError        blob.blob             400  a chunk that overruns its declared total
+  - BadDigest      blob.bad_digest       400  name is not 64 lowercase hex characters
+  - OffsetMismatch blob.offset_mismatch  409  chunk not at the resume point (``.expected``)
+  - BlobTooLarge   blob.too_large        413  declared total (or one-shot body) too large
+  - DigestMismatch blob.digest_mismatch  422  completed bytes hash to another name
 """
 
 from __future__ import annotations
@@ -30,36 +30,41 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from hub.errors import HubError
+
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1024 * 1024
 
 
-class BlobError(ValueError):
-    code = "blob"
+class BlobError(HubError):
+    code = "blob.blob"
     status = 400
 
 
 class BadDigest(BlobError):
-    code = "bad_digest"
+    code = "blob.bad_digest"
     status = 400
 
 
 class OffsetMismatch(BlobError):
-    code = "offset_mismatch"
+    code = "blob.offset_mismatch"
     status = 409
 
     def __init__(self, message: str, *, expected: int) -> None:
-        super().__init__(message)
+        super().__init__(message, expected=expected)
         self.expected = expected
+
+    def headers(self) -> dict[str, str]:
+        return {"Upload-Offset": str(self.expected)}
 
 
 class BlobTooLarge(BlobError):
-    code = "too_large"
+    code = "blob.too_large"
     status = 413
 
 
 class DigestMismatch(BlobError):
-    code = "digest_mismatch"
+    code = "blob.digest_mismatch"
     status = 422
 
 

@@ -22,6 +22,7 @@ from typing import Any, get_args
 
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from hub.errors import HubError
 from sync.errors import InvalidValue
 from sync.records import ShipmentEventKind
 from sync.validators import tracking_number
@@ -32,14 +33,8 @@ FUTURE_SLACK_MS = 10 * 60 * 1000  # a carrier's clock may run a little ahead, no
 _TEXT_LIMIT = 200
 
 
-class CarrierError(ValueError):
+class CarrierError(HubError):
     """A carrier event or request refused; ``code`` and ``field`` name the problem."""
-
-    def __init__(
-        self, message: str, *, code: str = "invalid", field: str | None = None, status: int = 400
-    ) -> None:
-        super().__init__(message)
-        self.message, self.code, self.field, self.status = message, code, field, status
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from hub import calendar as workdays
-from hub import store, workflow
+from hub import store, workdays, workflow
 from hub.catalogue import Catalogue
+from hub.errors import HubError
 from sync import records as r
 from sync.clock import china_date
 from sync.codec import canonical
@@ -59,16 +59,11 @@ class Hub:
 COMPLETING = frozenset({"approve", "reject", "refuse"})
 
 
-class CaseError(ValueError):
+class CaseError(HubError):
     """A request about a case that cannot be carried out; ``code`` is stable."""
 
+    code = "case"
     status = 409
-
-    def __init__(self, message: str, *, code: str = "case", status: int | None = None) -> None:
-        super().__init__(message)
-        self.message, self.code = message, code
-        if status is not None:
-            self.status = status
 
 
 def _sla_fields(hub: Hub, app: dict[str, Any], action: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import msgspec
 import yaml
 
+from hub.errors import HubError
 from sync.catalogue import OUTLET_KINDS, CatalogueItem, MaterialSpec
 from sync.records import CatalogueUpdated
 
@@ -62,7 +63,7 @@ _NAME_MAX = 100
 _NOTE_MAX = 200
 
 
-class CatalogueError(ValueError):
+class CatalogueError(HubError):
     """A catalogue file that cannot be used, with where the problem is and what it is.
 
     ``where`` is a path into the file (``items[7] (TP-FINE)``, ``departments[2].units[0]``, or

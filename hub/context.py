@@ -12,10 +12,10 @@ from flask import Flask, current_app, g
 from sqlite_utils import Database
 
 from hub import store
-from hub.calendar import WorkCalendar
 from hub.cases import Hub
 from hub.catalogue import Catalogue, load_catalogue
 from hub.store import open_db
+from hub.workdays import WorkCalendar
 
 _catalogues: dict[tuple[str, int], Catalogue] = {}
 _lock = threading.Lock()
@@ -132,3 +132,8 @@ def init_app(app: Flask) -> None:
 
 def config_value(name: str) -> Any:
     return current_app.config[name]
+
+
+def is_api(path: str) -> bool:
+    """Whether a request path is the API's (answered in JSON) rather than a page's."""
+    return path.startswith("/api/") or path == "/api" or path == "/healthz"

@@ -11,10 +11,13 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from hub import store
+from hub.errors import HubError
 from sync.ids import TAG_ALPHABET
 
+REASON_MAX = 500  # characters of the reason a device is revoked for (audited)
 
-class DeviceError(ValueError):
+
+class DeviceError(HubError):
     """A device command refused; the message is shown as it is."""
 
 
@@ -52,6 +55,8 @@ def revoke_device(db: Database, *, device_id: str, reason: str, by: str, now: in
     reason = reason.strip()
     if not reason:
         raise DeviceError("say why the device is revoked")
+    if len(reason) > REASON_MAX:
+        raise DeviceError(f"a reason is at most {REASON_MAX} characters")
     if store.devices.get_device(db, device_id) is None:
         raise DeviceError(f"no device {device_id}")
     if not store.devices.revoke_device(db, device_id, reason=reason, now=now):
@@ -64,3 +69,19 @@ def revoke_device(db: Database, *, device_id: str, reason: str, by: str, now: in
         application=None,
         detail=f"{device_id}: {reason}",
     )
+
+
+def device_rows(
+    db: Database, now: int, outlet: str | None = None, *, stale_hours: int = 24
+) -> list[dict[str, Any]]:
+    """Every device (of one outlet) without its key; ``stale`` when not revoked and not seen
+    for ``stale_hours`` (shared by the API and the pages)."""
+    stale_after = stale_hours * 3600 * 1000
+    out = []
+    for d in store.devices.list_devices(db, outlet):
+        row = {k: v for k, v in d.items() if k != "public_key"}
+        row["stale"] = d["revoked_at"] is None and (
+            d["last_seen_at"] is None or now - d["last_seen_at"] > stale_after
+        )
+        out.append(row)
+    return out

@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from hub import ratings, routing, store, workflow
 from hub.blobs import BlobStore
 from hub.cases import CaseError, Hub, status_record, transition
+from hub.errors import HubError
 from sync import records as r
 from sync.batch import DecodedBatch, Entry, record_bytes
 from sync.codec import canonical
@@ -31,7 +32,7 @@ from sync.replies import Ack, RecordResult, decode_ack, encode_ack, new_ack
 SKEW_FLAG_MS = 5 * 60 * 1000
 
 
-class BatchConflict(ValueError):
+class BatchConflict(HubError):
     """A batch id the hub knows, sent again with other content or by another device."""
 
     code = "batch_conflict"
@@ -540,7 +541,7 @@ def _check_receipt_tag(
     would have the real owner's application refused as a duplicate. The one exception is
     a device's former identity: a home enrolled again (a new key, a new tag) still sends the
     numbers it gave before, and the old key vouched for the new one at enrolment
-    (``successor_of``, api_sync.enroll). Only the tags on that chain are accepted: being
+    (``successor_of``, hub.api.sync.enroll). Only the tags on that chain are accepted: being
     quiet, or enrolled earlier at the same outlet, makes no device another's successor.
     """
     tag = receipt_tag(rec.receipt)

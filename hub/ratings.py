@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hub import calendar as workdays
-from hub import store
+from hub import casework, store, workdays
 from hub.cases import CaseError, Hub
+from hub.errors import HubError
 from sync import records as r
 
 RATEABLE = frozenset({"delivered", "closed"})
@@ -163,3 +163,11 @@ def view(hub: Hub, followup: dict[str, Any]) -> dict[str, Any]:
     out["due_provisional"] = bool(out["due_provisional"])
     out["overdue"] = out["state"] == "open" and hub.today > date.fromisoformat(out["due_date"])
     return out
+
+
+def followup_for(hub: Hub, followup_id: int, user: dict[str, Any]) -> dict[str, Any]:
+    """The follow-up if ``user`` sees its unit's work (casework.in_view); 404 otherwise."""
+    followup = store.ratings.get_followup(hub.db, followup_id)
+    if followup is None or not casework.in_view(user, followup["unit"]):
+        raise HubError(f"no follow-up {followup_id}", code="not_found", status=404)
+    return followup

@@ -9,22 +9,22 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from hub import calendar as workdays
-from hub import store
+from hub import store, workdays
 from hub.cases import Hub
 from hub.catalogue import Catalogue, dump_catalogue
+from hub.errors import HubError
 from hub.keys import create_keys
 from hub.store import open_db, write
 from sync.catalogue import OUTLET_KINDS
 
 
-class SetupError(ValueError):
+class SetupError(HubError):
     """A set-up command refused; the message is shown as it is."""
 
 
 def init_data(root: Path, catalogue: Catalogue, *, now: int) -> None:
     """Create a hub data folder: database, keys, blobs folder, first catalogue."""
-    from hub import data_paths
+    from hub.settings import data_paths
 
     paths = data_paths(root)
     if paths["database"].exists():

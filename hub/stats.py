@@ -26,6 +26,7 @@ from sqlite_utils import Database
 
 from hub import store
 from hub.catalogue import Catalogue
+from hub.errors import HubError
 from hub.ratings import SATISFIED
 from sync.clock import CHINA
 
@@ -57,12 +58,11 @@ NONE = "-"  # the group of applications with no unit yet (in triage)
 _DAY_MS = 86_400_000
 
 
-class StatsError(ValueError):
+class StatsError(HubError):
     """A statistics request that cannot be answered; ``field`` names the parameter."""
 
     def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+        super().__init__(message, field=field)
 
 
 # The days a period may name: from the protocol's earliest time (sync.types.Millis, 1990) to

@@ -10,8 +10,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from hub import calendar as workdays
-from hub import delivery, store
+from hub import delivery, store, workdays
 from hub.cases import Hub, refresh_clock
 from hub.context import build_hub, stored_catalogue
 from hub.store import open_db, write

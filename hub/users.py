@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hub import store
+from hub.errors import HubError
 from hub.store import write
 from sync.addresses import address_key
 
@@ -34,7 +35,7 @@ ROLES = ("admin", "operator", "officer")
 REVEAL_ROLES = frozenset({"admin", "operator", "officer"})
 
 
-class UserError(ValueError):
+class UserError(HubError):
     """Bad input when creating or finding a user."""
 
 

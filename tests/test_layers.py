@@ -169,3 +169,41 @@ def test_the_agents_cli_reaches_its_pages_only_through_the_server():
     graph = import_graph("agent")
     reached = edges(graph, under("agent.cli"), under("agent.web"))
     assert [b for _, b in reached if not named(["agent.web.server"])(b)] == []
+
+
+# --- the hub --------------------------------------------------------------------------------
+
+HUB = import_graph("hub")
+SURFACES = ("hub.api", "hub.web", "hub.cli")
+
+
+def domain(name: str) -> bool:
+    """The hub's domain and store modules: everything but the app factory (the package,
+    which puts the surfaces together), the surfaces and the demo tooling."""
+    return name not in ("hub", "hub.__main__") and not name.startswith((*SURFACES, "hub.demo"))
+
+
+def test_the_hub_has_no_import_cycles():
+    assert cycles(HUB) == []
+
+
+def test_no_hub_surface_imports_another():
+    crossing = [
+        (a, b)
+        for one in SURFACES
+        for other in SURFACES
+        if one != other
+        for a, b in edges(HUB, under(one), under(other))
+    ]
+    assert crossing == []
+
+
+def test_the_hubs_domain_imports_no_surface():
+    assert edges(HUB, domain, under(*SURFACES)) == []
+
+
+def test_the_hubs_rules_see_the_tree():
+    # A layout these rules no longer recognise must not make them pass vacuously.
+    assert {"hub.api.applications", "hub.web.views", "hub.cli.devices", "hub.casework"} <= set(HUB)
+    assert "hub.casework" in HUB["hub.api.applications"]
+    assert "hub.casework" in HUB["hub.web.views"]

@@ -24,7 +24,7 @@ def calendar() -> None:
 @pass_data
 def calendar_load(data: Data, file: str, year: int | None, as_json: bool) -> None:
     """Load holiday / working-day overrides from a CSV (date,workday,name)."""
-    from hub.calendar import CalendarError
+    from hub.workdays import CalendarError
 
     try:
         text = Path(file).read_text(encoding="utf-8-sig")

@@ -10,10 +10,10 @@ from typing import Any
 import click
 from sqlite_utils import Database
 
-from hub import data_paths
 from hub.carriers import CarrierError
 from hub.cases import CaseError, Hub
 from hub.context import NoCatalogue, build_hub, stored_catalogue
+from hub.settings import data_paths
 from hub.stats import StatsError
 from hub.store import open_db
 

@@ -19,11 +19,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, request, session
 from flask_babel import Babel
-from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException, InternalServerError
+
+from hub.context import is_api
+from hub.web.security import csrf
 
 HERE = Path(__file__).parent
 TRANSLATIONS = HERE / "translations"
@@ -44,25 +44,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 log = logging.getLogger("daiban.hub.web")
-csrf = CSRFProtect()
-
-TITLES = {
-    400: _l("The request could not be understood"),
-    403: _l("You may not open this page"),
-    404: _l("Page not found"),
-    405: _l("This page cannot be used that way"),
-    500: _l("Something went wrong"),
-}
-HINTS = {
-    400: _l("Go back, reload the page and try again."),
-    403: _l("Your role does not allow this. Ask a hub administrator if you need it."),
-    404: _l("It does not exist, or it is not in your unit's queue."),
-    405: _l("Go back and use the buttons on the page."),
-    500: _l("Nothing was changed. Try again; if it happens again, tell the hub's operator."),
-}
-CSRF_HINT = _l(
-    "The form had expired or did not come from this page. Reload the page and send it again."
-)
 
 
 def secret_key(root: Path) -> bytes:
@@ -87,20 +68,8 @@ def select_locale() -> str:
     return lang if lang in LANGUAGES else "zh"
 
 
-def is_api(path: str) -> bool:
-    return path.startswith("/api/") or path == "/api" or path == "/healthz"
-
-
-def error_page(code: int, hint: object = None):
-    code = code if code in TITLES else 500 if code >= 500 else 400
-    return (
-        render_template("error.html", code=code, title=TITLES[code], hint=hint or HINTS[code]),
-        code,
-    )
-
-
 def init_app(app: Flask, root: Path) -> None:
-    """Add the pages to the hub app (after the API's error handlers are registered).
+    """Add the pages to the hub app (their errors are hub.web.errors.page_error's).
 
     ``hub.create_app`` has put ``DEFAULTS`` into the config first, under its overrides:
     ``setdefault`` here would leave Flask's own values of SESSION_COOKIE_NAME and the like.
@@ -115,32 +84,6 @@ def init_app(app: Flask, root: Path) -> None:
     assert operations.bp is views.bp  # the operators' forms are routes of the same pages
     app.register_blueprint(views.bp)
     app.register_blueprint(runner.bp)  # the runner's phone app at /runner/
-
-    # The API's handlers answer in JSON; everywhere else an error is a page in the user's
-    # language, never a stack trace.
-    handlers = app.error_handler_spec[None][None]
-    api_http, api_crash = handlers[HTTPException], handlers[Exception]
-
-    @app.errorhandler(CSRFError)
-    def csrf_refused(exc: CSRFError):
-        return api_http(exc) if is_api(request.path) else error_page(400, CSRF_HINT)
-
-    @app.errorhandler(HTTPException)
-    def http(exc: HTTPException):
-        if is_api(request.path):
-            return api_http(exc)
-        if exc.code is None or exc.code < 400:
-            return exc
-        return error_page(exc.code)
-
-    @app.errorhandler(Exception)
-    def crash(exc: Exception):
-        if is_api(request.path):
-            return api_crash(exc)
-        if isinstance(exc, HTTPException):
-            return http(exc)
-        log.exception("page failed on %s %s", request.method, request.path)
-        return error_page(InternalServerError.code)
 
     @app.after_request
     def headers(response):

@@ -3,7 +3,7 @@ delivery work: posting a result, returned mail, carrier events by hand, follow-u
 ratings.
 
 Each form calls the function its API endpoint calls (``hub.devices``, ``hub.delivery``,
-``hub.api_cases.carry_out``, ``hub.ratings``), inside one write transaction, so a page and an
+``hub.casework.carry_out``, ``hub.ratings``), inside one write transaction, so a page and an
 API call cannot disagree. A form that fails its checks changes nothing and comes back with the
 input kept and each invalid field marked (status 400); a refusal by the hub's rules is shown
 the same way, on the field it concerns.
@@ -19,17 +19,15 @@ import segno
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from hub import context, delivery, devices, ratings, store
-from hub.api_cases import carry_out, device_rows, role_of
+from hub import casework, context, delivery, devices, ratings, store
 from hub.carriers import EVENT_KINDS, CarrierError, manual_event_from, normalise_tracking
-from hub.cases import CaseError
+from hub.casework import role_of
 from hub.devices import DeviceError
-from hub.errors import ApiError
+from hub.errors import HubError
 from hub.store import write
 from hub.web.views import (
     ALL_ROLES,
     NOTE_MAX,
-    REASON_MAX,
     STAFF_ROLES,
     bp,
     carrier_choices,
@@ -43,7 +41,7 @@ from sync.clock import CHINA
 
 TTL_HOURS = (1, 168)  # an enrolment code lives from an hour to a week
 TEXT_MAX = 200  # a carrier event's location and note (hub.carriers)
-REFUSED = (ApiError, CaseError, CarrierError, DeviceError)
+REFUSED = (HubError,)  # every refusal by the hub's rules: shown on the form
 
 
 def actor() -> str:
@@ -105,7 +103,7 @@ def render_devices(
     return (
         render_template(
             "devices.html",
-            devices=device_rows(db, now),
+            devices=devices.device_rows(db, now),
             outlets=store.devices.list_outlets(db),
             open_codes=store.devices.open_enrolment_codes(db, now=now),
             values=values or {"ttl_hours": "24", "hub_url": default_hub_url()},
@@ -216,7 +214,9 @@ def setup_audit(db: Any, action: str, detail: str) -> None:
 
 
 def device_or_404(device_id: str) -> dict[str, Any]:
-    rows = [d for d in device_rows(context.get_db(), context.now_ms()) if d["id"] == device_id]
+    rows = [
+        d for d in devices.device_rows(context.get_db(), context.now_ms()) if d["id"] == device_id
+    ]
     if not rows:
         abort(404)
     return rows[0]
@@ -234,8 +234,8 @@ def revoke(device_id: str) -> Any:
     if request.method == "POST":
         if not values["reason"]:
             errors["reason"] = _("Say why the device is revoked; the reason is recorded.")
-        elif len(values["reason"]) > REASON_MAX:
-            errors["reason"] = _("A reason is at most %(n)s characters.", n=REASON_MAX)
+        elif len(values["reason"]) > devices.REASON_MAX:
+            errors["reason"] = _("A reason is at most %(n)s characters.", n=devices.REASON_MAX)
         if not errors:
             db = context.get_db()
             try:
@@ -343,7 +343,7 @@ def to_outlet(app_id: str) -> Any:
         try:
             with write(hub.db):
                 fresh = visible(app_id)
-                carry_out(hub, fresh, g.page_user, "to_outlet", {}, note=values["note"])
+                casework.carry_out(hub, fresh, g.page_user, "to_outlet", {}, note=values["note"])
         except REFUSED as exc:
             errors["note"] = refusal(exc)
         else:
@@ -416,10 +416,9 @@ def shipment_event(shipment_id: str) -> Any:
 @role_required(*ALL_ROLES)
 def resolve_followup(followup_id: int) -> Any:
     """Close the follow-up of a bad rating, saying what was done (required)."""
-    db = context.get_db()
-    followup = store.ratings.get_followup(db, followup_id)
-    user = g.page_user
-    if followup is None or (user["role"] == "officer" and followup["unit"] != user["unit"]):
+    try:
+        followup = ratings.followup_for(context.hub(), followup_id, g.page_user)
+    except HubError:
         abort(404)
     app_id = followup["application"]
     key = f"followup-{followup_id}"

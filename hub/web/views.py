@@ -1,7 +1,7 @@
 """The pages: sign-in, dashboard, queue, application and statistics (with charts); the
 operators' forms for devices and delivery are in ``operations.py``, on the same blueprint.
 
-Everything is read and changed through the functions the API uses (``hub.api_cases``,
+Everything is read and changed through the functions the API uses (``hub.casework``,
 ``hub.cases``, ``hub.stats``), so a page and an API call can never disagree. The session (a
 signed cookie) holds the user's name and two times on the hub's clock: when they signed in
 and when they last opened a page.
@@ -30,22 +30,21 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from hub import context, delivery, ratings, stats, store, workflow
-from hub.api_cases import BY_SHIPMENT, carry_out, public_view, reveal, role_of
-from hub.carriers import EVENT_KINDS, CarrierError
-from hub.cases import CaseError
-from hub.errors import ApiError
+from hub import casework, context, delivery, ratings, stats, store, workflow
+from hub.carriers import EVENT_KINDS
+from hub.casework import BY_SHIPMENT, NOTE_MAX, REVEAL_REASON_MAX, public_view, role_of
+from hub.errors import HubError
 from hub.stats import StatsError
 from hub.store import write
 from hub.users import (
-    REVEAL_ROLES,
     active_user,
     begin_sign_in,
     check_password,
     end_sign_in,
     throttles,
 )
-from hub.web import charts, csrf
+from hub.web import charts
+from hub.web.security import csrf
 from sync.clock import china_time
 
 bp = Blueprint(
@@ -58,8 +57,6 @@ bp = Blueprint(
 AUTH_KEYS = ("user", "signed_in_at", "seen_at")
 STAFF_ROLES = ("admin", "operator")
 ALL_ROLES = ("admin", "operator", "officer")
-NOTE_MAX = 2000
-REASON_MAX = 500
 
 
 # --- session ---------------------------------------------------------------------------------
@@ -421,12 +418,13 @@ def queue() -> str:
 
 
 def visible(app_id: str) -> dict[str, Any]:
-    """The application if this user may see it; 404 otherwise (no hint it exists)."""
-    app = store.applications.get_application(context.get_db(), app_id)
-    user = g.page_user
-    if app is None or (user["role"] == "officer" and app["unit"] != user["unit"]):
+    """The application if this user may see it (casework.visible); 404 otherwise."""
+    try:
+        return casework.visible(
+            store.applications.get_application(context.get_db(), app_id), g.page_user
+        )
+    except HubError:
         abort(404)
-    return app
 
 
 # Taken with their own forms (the mail section of the application page), not as bare buttons.
@@ -479,7 +477,7 @@ def render_application(
             actions=page_actions(app),
             item_materials=list(item.materials) if item else [],
             units=hub.catalogue.units(),
-            may_reveal=g.page_user["role"] in REVEAL_ROLES,
+            may_reveal=casework.may_reveal(g.page_user),
             personal=personal,
             errors=errors or {},
             values=values or {},
@@ -524,12 +522,9 @@ def act(app_id: str) -> Any:
         try:
             with write(hub.db):
                 fresh = visible(app_id)
-                if str(fresh["version"]) != request.form.get("version", str(fresh["version"])):
-                    raise CaseError(
-                        "the application changed since you opened it", code="version_stale"
-                    )
-                updated = carry_out(hub, fresh, g.page_user, action, body, note=note)
-        except (ApiError, CaseError, CarrierError) as exc:
+                casework.check_version(fresh, form_version(request.form.get("version")))
+                updated = casework.carry_out(hub, fresh, g.page_user, action, body, note=note)
+        except HubError as exc:
             if getattr(exc, "code", "") == "version_stale":
                 flash(_("Someone changed this application meanwhile. Look again, then act."))
                 return redirect(url_for("pages.application", app_id=app_id))
@@ -541,6 +536,13 @@ def act(app_id: str) -> Any:
             )
             return redirect(url_for("pages.application", app_id=app_id))
     return render_application(visible(app_id), errors=errors, values=values, status=400)
+
+
+def form_version(raw: str | None) -> int | None:
+    """The version a form was drawn for (absent: no check; not a number: stale)."""
+    if raw is None:
+        return None
+    return int(raw) if raw.isdigit() else -1
 
 
 def carrier_choices() -> list[dict[str, Any]]:
@@ -555,19 +557,26 @@ def status_text(app: dict[str, Any]) -> str:
 @role_required(*ALL_ROLES)
 def reveal_personal(app_id: str) -> Any:
     app = visible(app_id)
-    if g.page_user["role"] not in REVEAL_ROLES:
+    if not casework.may_reveal(g.page_user):
         abort(403)
     reason = request.form.get("reason", "").strip()
-    errors: dict[str, str] = {}
-    if not reason:
-        errors["reason"] = _("Say why you need the personal data; the reason is recorded.")
-    elif len(reason) > REASON_MAX:
-        errors["reason"] = _("A reason is at most %(n)s characters.", n=REASON_MAX)
-    if errors:
-        return render_application(app, errors=errors, values={"reason": reason}, status=400)
     try:
-        personal = reveal(app, g.page_user, reason=reason)
-    except ApiError:
+        casework.reveal_reason(reason)  # the API's rule; the words are the page's
+    except HubError:
+        words = (
+            _("A reason is at most %(n)s characters.", n=REVEAL_REASON_MAX)
+            if reason
+            else _("Say why you need the personal data; the reason is recorded.")
+        )
+        return render_application(
+            app, errors={"reason": words}, values={"reason": reason}, status=400
+        )
+    try:
+        keys = context.config_value("KEYS")
+        personal = casework.reveal(
+            context.get_db(), keys, app, g.page_user, reason=reason, now=context.now_ms()
+        )
+    except HubError:
         log_failure = _("The personal data could not be opened; this was logged.")
         return render_application(app, errors={"reason": log_failure}, status=500)
     return render_application(app, personal=personal)

@@ -2,7 +2,7 @@
 
 A hub is served by waitress on 127.0.0.1 (tests/support/served.py) with real data in it:
 applications routed, accepted and mailed, a carrier, a shipment. For every operation of the
-document the hub serves (hub/openapi.py's, checked equal to it), schemathesis sends the cases
+document the hub serves (hub/api/openapi.py's, checked equal to it), schemathesis sends the cases
 it derives (boundary values of every parameter and body, then random valid and invalid ones)
 to that hub only; the bearer operations carry an admin's token, so the code behind
 authentication is reached, and the path ids are often those of the data. Every answer must
@@ -37,9 +37,10 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from hub import openapi, store
+from hub import store
+from hub.api import openapi
+from hub.api.openapi import BEARER
 from hub.carriers import new_secret
-from hub.openapi import BEARER
 from hub.store import write
 from tests.hub.conftest import MONDAY_10AM
 from tests.hub.test_e2e_sync import act, apps_for, enrolled

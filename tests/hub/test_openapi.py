@@ -1,4 +1,4 @@
-"""The hand-written OpenAPI document (hub/openapi.py) against the routes the app really has.
+"""The hand-written OpenAPI document (hub/api/openapi.py) against the routes the app really has.
 
 Every URL rule under /api/v1 (and /healthz) must be documented with each of its methods, and
 every operation the document names must exist: adding a route without documenting it, or
@@ -17,10 +17,12 @@ import pytest
 import requests
 from flask import Flask
 
-from hub import api_cases, api_delivery, create_app, stats, users, workflow
-from hub.calendar import SlaState
+from hub import casework, create_app, stats, users, workflow
+from hub.api.ratings import FOLLOWUP_STATES
+from hub.api.shipments import SHIPMENT_STATES
 from hub.catalogue import sample_catalogue
 from hub.setup import init_data
+from hub.workdays import SlaState
 from sync.records import IdType, ShipmentEventKind
 from tests.support.served import Clock, ServedHub, served_hub
 
@@ -97,12 +99,12 @@ def test_the_document_is_openapi_3_1(doc: dict[str, Any]) -> None:
 
 def test_every_route_is_documented(hub: ServedHub, doc: dict[str, Any]) -> None:
     missing = app_operations(hub.app) - document_operations(doc)
-    assert not missing, f"routes missing from hub/openapi.py: {describe(missing)}"
+    assert not missing, f"routes missing from hub/api/openapi.py: {describe(missing)}"
 
 
 def test_every_documented_operation_is_a_route(hub: ServedHub, doc: dict[str, Any]) -> None:
     extra = document_operations(doc) - app_operations(hub.app)
-    assert not extra, f"hub/openapi.py documents routes the app lacks: {describe(extra)}"
+    assert not extra, f"hub/api/openapi.py documents routes the app lacks: {describe(extra)}"
 
 
 def test_the_rules_the_document_must_cover() -> None:
@@ -234,10 +236,10 @@ def test_enumerations_are_the_codes_own(doc: dict[str, Any]) -> None:
     them (the workflow table, the records' Literals, the API's tuples)."""
     apps, actions = "/api/v1/applications", "/api/v1/applications/{app_id}/actions"
     assert _param(doc, apps, "get", "status")["enum"] == list(workflow.STATES)
-    assert _param(doc, apps, "get", "sla_state")["enum"] == list(api_cases.SLA_STATES)
-    assert set(api_cases.SLA_STATES) >= set(get_args(SlaState)) | {"paused", "met", "late"}
-    assert _body(doc, actions, "action")["enum"] == list(api_cases.API_ACTIONS)
-    assert set(api_cases.API_ACTIONS) == {
+    assert _param(doc, apps, "get", "sla_state")["enum"] == list(casework.SLA_STATES)
+    assert set(casework.SLA_STATES) >= set(get_args(SlaState)) | {"paused", "met", "late"}
+    assert _body(doc, actions, "action")["enum"] == list(casework.API_ACTIONS)
+    assert set(casework.API_ACTIONS) == {
         "route",
         "triage",
         "return_to_triage",
@@ -258,9 +260,9 @@ def test_enumerations_are_the_codes_own(doc: dict[str, Any]) -> None:
     for path in ("/api/v1/stats", "/api/v1/stats.csv"):
         assert _param(doc, path, "get", "by")["enum"] == list(stats.GROUPINGS)
     shipments = _param(doc, "/api/v1/shipments", "get", "state")["enum"]
-    assert shipments == list(api_delivery.SHIPMENT_STATES)
+    assert shipments == list(SHIPMENT_STATES)
     followups = _param(doc, "/api/v1/followups", "get", "state")["enum"]
-    assert followups == [*api_delivery.FOLLOWUP_STATES, "all"]
+    assert followups == [*FOLLOWUP_STATES, "all"]
     application = doc["components"]["schemas"]["Application"]["properties"]
     assert application["status"]["enum"] == list(workflow.STATES)
     assert application["applicant"]["properties"]["id_type"]["enum"] == list(get_args(IdType))
@@ -291,10 +293,10 @@ def test_patterns_and_lengths_are_the_records_own(doc: dict[str, Any]) -> None:
     actions = "/api/v1/applications/{app_id}/actions"
     code = _body(doc, actions, "materials")["items"]["pattern"]
     assert re.search(code, "PHOTO") and not re.search(code, "not a code")
-    assert _body(doc, actions, "note")["maxLength"] == api_cases.NOTE_MAX == 2000
+    assert _body(doc, actions, "note")["maxLength"] == casework.NOTE_MAX == 2000
     assert _body(doc, actions, "version")["minimum"] == 1
     reason = _param(doc, "/api/v1/applications/{app_id}", "get", "reason")
-    assert (reason["minLength"], reason["maxLength"]) == (1, api_cases.REVEAL_REASON_MAX)
+    assert (reason["minLength"], reason["maxLength"]) == (1, casework.REVEAL_REASON_MAX)
     app_id = _param(doc, "/api/v1/applications/{app_id}", "get", "app_id")
     assert re.search(app_id["pattern"], EXAMPLE_VALUES["app_id"])
 

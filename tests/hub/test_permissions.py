@@ -15,7 +15,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from hub import api_cases, store, workflow
+from hub import casework, store, workflow
 from hub.store import write
 from sync import signing
 from sync.batch import encode_batch
@@ -361,7 +361,7 @@ def test_personal_data_is_revealed_to_the_reveal_roles_only(hub, monkeypatch):
     officer, operator = session(hub, "wang", "officer", UNIT), session(hub, "li", "operator")
     url = f"{hub.url}/api/v1/applications/{app.id}"
     params = {"reveal": "1", "reason": "核对身份"}
-    monkeypatch.setattr(api_cases, "REVEAL_ROLES", frozenset({"admin", "operator"}))
+    monkeypatch.setattr(casework, "REVEAL_ROLES", frozenset({"admin", "operator"}))
     refused(officer.get(url, params=params, timeout=10), 403, "forbidden")
     assert rows(hub, "SELECT * FROM audit_log") == []
     shown = operator.get(url, params=params, timeout=10)

@@ -9,9 +9,8 @@ import re
 import pytest
 import requests
 
-from hub import store
+from hub import casework, store
 from hub.store import write
-from hub.web import views
 from tests.hub.test_e2e_delivery import decided, session
 from tests.hub.test_e2e_sync import apps_for, enrolled
 from tests.hub.test_permissions import snapshot
@@ -275,7 +274,7 @@ def test_the_reveal_form_and_its_answer_follow_the_reveal_roles(hub, monkeypatch
     officer = signed_in(hub, "wang", "officer", UNIT)
     page = officer.get(f"{hub.url}{path}", timeout=10)
     assert f'action="{path}/reveal"' in page.text
-    monkeypatch.setattr(views, "REVEAL_ROLES", frozenset({"admin", "operator"}))
+    monkeypatch.setattr(casework, "REVEAL_ROLES", frozenset({"admin", "operator"}))
     page = officer.get(f"{hub.url}{path}", timeout=10)
     assert page.status_code == 200 and f'action="{path}/reveal"' not in page.text
     refused_page(

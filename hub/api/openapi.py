@@ -14,17 +14,13 @@ from typing import Any, get_args
 import msgspec
 from flask import Blueprint, Response, current_app, jsonify
 
-from hub import (
-    DEFAULTS,
-    api_args,
-    api_cases,
-    api_delivery,
-    carriers,
-    ratings,
-    stats,
-    users,
-    workflow,
-)
+from hub import carriers, casework, ratings, stats, users, workflow
+from hub.api.applications import PAGES, PER_PAGE
+from hub.api.args import FLAGS
+from hub.api.devices import STALE_HOURS
+from hub.api.ratings import FOLLOWUP_FILTERS, FOLLOWUP_STATES
+from hub.api.shipments import SHIPMENT_STATES
+from hub.settings import DEFAULTS
 from sync import records as r
 from sync.types import Code, LongText, Millis, Sha256Hex, ShortText, Uuid7, Version
 
@@ -168,7 +164,7 @@ def _text(description: str, limit: int, *, required: bool = False) -> dict[str, 
     return schema
 
 
-FLAG = _enum(tuple(api_args.FLAGS))
+FLAG = _enum(tuple(FLAGS))
 DAY = {"type": "string", "format": "date", "description": "a day, YYYY-MM-DD (China's)"}
 STATS_PARAMETERS = [
     _q("by", "how rows are grouped (default department)", _enum(stats.GROUPINGS)),
@@ -271,7 +267,7 @@ APPLICATION: dict[str, Any] = {
         "limit_days": {"type": ["integer", "null"]},
         "due_date": {"type": ["string", "null"], "format": "date"},
         "due_provisional": {"type": "boolean"},
-        "sla_state": {"enum": [*api_cases.SLA_STATES, None]},
+        "sla_state": {"enum": [*casework.SLA_STATES, None]},
     },
 }
 APPLICATION_DETAIL: dict[str, Any] = {
@@ -307,7 +303,7 @@ APPLICATION_DETAIL: dict[str, Any] = {
                         },
                     },
                 },
-                "allowed_actions": {"type": "array", "items": _enum(api_cases.API_ACTIONS)},
+                "allowed_actions": {"type": "array", "items": _enum(casework.API_ACTIONS)},
                 "shipments": {"type": "array", "items": {"$ref": "#/components/schemas/Shipment"}},
                 "rating": {"type": ["object", "null"]},
                 "personal": {
@@ -325,7 +321,7 @@ SHIPMENT: dict[str, Any] = {
     "properties": {
         "id": _schema(Uuid7),
         "application": {"type": "string"},
-        "state": _enum(api_delivery.SHIPMENT_STATES),
+        "state": _enum(SHIPMENT_STATES),
         "carrier": NULLABLE_STRING,
         "tracking": NULLABLE_STRING,
         "address_masked": NULLABLE_STRING,
@@ -344,7 +340,7 @@ FOLLOWUP: dict[str, Any] = {
     "required": ["id", "rating", "application", "state", "due_date"],
     "properties": {
         "id": {"type": "integer", "minimum": 1},
-        "state": _enum(api_delivery.FOLLOWUP_STATES),
+        "state": _enum(FOLLOWUP_STATES),
         "due_date": {"type": "string", "format": "date"},
     },
 }
@@ -615,10 +611,10 @@ def build_paths(*, max_blob_bytes: int) -> dict[str, dict[str, Any]]:
                     _q("item", "service item code"),
                     _q("unit", "department unit (operators and admins; officers get theirs)"),
                     _q("outlet", "outlet code"),
-                    _q("sla_state", "time-limit state", _enum(api_cases.SLA_STATES)),
+                    _q("sla_state", "time-limit state", _enum(casework.SLA_STATES)),
                     _q("overdue", "1 or true: sla_state=overdue", FLAG),
-                    _q("page", "from 1", _int(*api_cases.PAGES, default=1)),
-                    _q("per_page", "applications per page", _int(*api_cases.PER_PAGE, default=50)),
+                    _q("page", "from 1", _int(*PAGES, default=1)),
+                    _q("per_page", "applications per page", _int(*PER_PAGE, default=50)),
                 ],
                 responses={
                     "200": _ok(
@@ -646,7 +642,7 @@ def build_paths(*, max_blob_bytes: int) -> dict[str, dict[str, Any]]:
                     _q(
                         "reason",
                         "why personal data is read: required with reveal, kept in the audit log",
-                        _text("the reason", api_cases.REVEAL_REASON_MAX, required=True),
+                        _text("the reason", casework.REVEAL_REASON_MAX, required=True),
                     ),
                 ],
                 responses={
@@ -672,7 +668,7 @@ def build_paths(*, max_blob_bytes: int) -> dict[str, dict[str, Any]]:
                 parameters=[APP_ID],
                 body=_json_body(
                     ["action"],
-                    action=_enum(api_cases.API_ACTIONS),
+                    action=_enum(casework.API_ACTIONS),
                     note=_schema(LongText, description="to the timeline and the outlet"),
                     version=_schema(Version, description="act only if still at this version"),
                     materials={
@@ -732,7 +728,7 @@ def build_paths(*, max_blob_bytes: int) -> dict[str, dict[str, Any]]:
                     _q(
                         "stale_hours",
                         "hours without contact that make a device stale",
-                        _int(*api_cases.STALE_HOURS, default=24),
+                        _int(*STALE_HOURS, default=24),
                     ),
                 ],
                 responses={
@@ -832,7 +828,7 @@ def build_paths(*, max_blob_bytes: int) -> dict[str, dict[str, Any]]:
                 security=BEARER,
                 tag="delivery",
                 parameters=[
-                    _q("state", "shipment state", _enum(api_delivery.SHIPMENT_STATES)),
+                    _q("state", "shipment state", _enum(SHIPMENT_STATES)),
                     _q("stale", "1 or true: open shipments with no carrier news for days", FLAG),
                 ],
                 responses={
@@ -936,7 +932,7 @@ def build_paths(*, max_blob_bytes: int) -> dict[str, dict[str, Any]]:
                     _q(
                         "state",
                         "which follow-ups (default open)",
-                        _enum(api_delivery.FOLLOWUP_FILTERS, default="open"),
+                        _enum(FOLLOWUP_FILTERS, default="open"),
                     )
                 ],
                 responses={

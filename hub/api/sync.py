@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from hub import context, store
-from hub.api_args import int_arg
+from hub.api.args import int_arg, read_json_body
 from hub.blobs import check_digest
-from hub.errors import ApiError, read_json_body
+from hub.errors import ApiError
 from hub.ingest import BatchResult, apply_batch
 from hub.push_order import PushOrder
 from hub.store import write

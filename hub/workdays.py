@@ -20,6 +20,8 @@ from typing import Literal
 
 import chinese_calendar
 
+from hub.errors import HubError
+
 __all__ = [
     "CalendarError",
     "CalendarFileError",
@@ -38,7 +40,7 @@ ONE_DAY = timedelta(days=1)
 SlaState = Literal["overdue", "due_soon", "on_track"]
 
 
-class CalendarError(ValueError):
+class CalendarError(HubError):
     """A working-day computation was asked something it cannot answer."""
 
 

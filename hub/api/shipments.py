@@ -1,17 +1,15 @@
-"""Results back to citizens over the API: shipments, carrier events (by hand and by webhook),
-follow-ups of bad ratings, and the statistics (JSON and CSV)."""
+"""Results in the post: posting a result, shipments, carrier events by hand and by webhook."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
 from flask import Blueprint, Response, g, jsonify, request
 
-from hub import context, delivery, ratings, stats, store
-from hub.api_args import choice_arg, flag_arg
-from hub.api_cases import _visible, public_view, requires
+from hub import casework, context, delivery, store
+from hub.api.args import choice_arg, flag_arg, read_json_body
+from hub.api.auth import actor, requires, role
 from hub.carriers import (
     CarrierError,
     manual_event_from,
@@ -20,18 +18,15 @@ from hub.carriers import (
     parse_time,
     verify_webhook,
 )
-from hub.errors import ApiError, read_json_body
+from hub.casework import public_view
+from hub.errors import ApiError
 from hub.store import write
 from sync.types import Millis
 
-bp = Blueprint("delivery_api", __name__, url_prefix="/api/v1")
+bp = Blueprint("shipments_api", __name__, url_prefix="/api/v1")
+
 
 SHIPMENT_STATES = ("pending", "open", "delivered", "returned")
-FOLLOWUP_STATES = ("open", "resolved", "excluded")
-
-
-FOLLOWUP_FILTERS = (*FOLLOWUP_STATES, "all")
-_ID_NUMBER = re.compile(r"[0-9]{1,16}")  # a follow-up id: ASCII digits, within SQLite integers
 
 
 _MILLIS: Any = Millis  # the records' time type: 1990 to 2200, in Unix milliseconds
@@ -49,14 +44,6 @@ def _recordable(at_ms: int) -> int:
     return at_ms
 
 
-def _actor() -> str:
-    return f"{g.user['name']}({g.user['role']})"
-
-
-def _role() -> str:
-    return "operator" if g.user["role"] == "admin" else g.user["role"]
-
-
 def _shipment(shipment_id: str) -> dict[str, Any]:
     """The shipment if this user may see its application; 404 otherwise."""
     db = context.get_db()
@@ -64,7 +51,7 @@ def _shipment(shipment_id: str) -> dict[str, Any]:
     if shipment is None:
         raise ApiError(404, "not_found", f"no shipment {shipment_id}")
     try:
-        _visible(store.applications.get_application(db, shipment["application"]))
+        casework.visible(store.applications.get_application(db, shipment["application"]), g.user)
     except ApiError:
         raise ApiError(404, "not_found", f"no shipment {shipment_id}") from None
     return shipment
@@ -78,14 +65,14 @@ def post_shipment(app_id: str) -> tuple[Response, int]:
     at = _recordable(parse_time(body["at"])) if body.get("at") is not None else None
     hub = context.hub()
     with write(hub.db):
-        app = _visible(store.applications.get_application(hub.db, app_id))
+        app = casework.visible(store.applications.get_application(hub.db, app_id), g.user)
         updated, shipment = delivery.post(
             hub,
             app,
             carrier=body.get("carrier"),
             tracking=body.get("tracking"),
-            actor=_actor(),
-            role=_role(),
+            actor=actor(),
+            role=role(),
             at_ms=at,
         )
         out = delivery.view(hub, shipment)
@@ -97,7 +84,7 @@ def post_shipment(app_id: str) -> tuple[Response, int]:
 def list_shipments() -> Response:
     """Shipments, newest first: filter by state; ``stale=1`` for those with no recent news."""
     state = choice_arg("state", SHIPMENT_STATES)
-    unit = g.user["unit"] if g.user["role"] == "officer" else None
+    unit = casework.queue_unit(g.user)
     rows = store.shipments.list_shipments(
         context.get_db(), state=state, stale=flag_arg("stale"), unit=unit
     )
@@ -126,7 +113,7 @@ def manual_event(shipment_id: str) -> Response:
             raise ApiError(409, "not_posted", "the shipment has no tracking number yet")
         event = manual_event_from({**body, "tracking": shipment["tracking"]}, now_ms=hub.now_ms)
         _recordable(event.at_ms)
-        outcome = delivery.record(hub, shipment, event, source=_actor())
+        outcome = delivery.record(hub, shipment, event, source=actor())
         out = delivery.view(hub, store.shipments.get_shipment(hub.db, shipment_id) or shipment)
     return jsonify({"ok": True, "outcome": outcome, "shipment": out})
 
@@ -150,91 +137,3 @@ def carrier_webhook(code: str) -> Response:
         shipment = delivery.find(hub, carrier["code"], event.tracking)
         outcome = delivery.record(hub, shipment, event, source=f"webhook:{carrier['code']}")
     return jsonify({"ok": True, "outcome": outcome, "shipment": shipment["id"]})
-
-
-# --- follow-ups and ratings ------------------------------------------------------------------
-
-
-@bp.get("/followups")
-@requires("admin", "operator", "officer")
-def list_followups() -> Response:
-    """Follow-ups of bad ratings, soonest due first; filter by state (default open)."""
-    state = choice_arg("state", FOLLOWUP_FILTERS) or "open"
-    hub = context.hub()
-    rows = store.ratings.list_followups(hub.db, state=None if state == "all" else state)
-    if g.user["role"] == "officer":
-        rows = [row for row in rows if row["unit"] == g.user["unit"]]
-    return jsonify({"ok": True, "followups": [ratings.view(hub, row) for row in rows]})
-
-
-@bp.post("/followups/<followup_id>/resolve")
-@requires("admin", "operator", "officer")
-def resolve_followup(followup_id: str) -> Response:
-    """Close a follow-up: {note} says what was done (required)."""
-    if not _ID_NUMBER.fullmatch(followup_id):
-        raise ApiError(404, "not_found", f"no follow-up {followup_id}")
-    number = int(followup_id)
-    body = read_json_body()
-    hub = context.hub()
-    with write(hub.db):
-        followup = store.ratings.get_followup(hub.db, number)
-        if followup is None or (g.user["role"] == "officer" and followup["unit"] != g.user["unit"]):
-            raise ApiError(404, "not_found", f"no follow-up {followup_id}")
-        out = ratings.resolve(hub, number, note=body.get("note"), by=_actor())
-    return jsonify({"ok": True, "followup": out})
-
-
-@bp.post("/ratings/<rating_id>/exclude")
-@requires("admin", "operator")
-def exclude_rating(rating_id: str) -> Response:
-    """Exclude a mistaken or malicious rating from the figures: {reason} (required)."""
-    body = read_json_body()
-    hub = context.hub()
-    with write(hub.db):
-        out = ratings.exclude(hub, rating_id, reason=body.get("reason"), by=_actor())
-    return jsonify({"ok": True, "rating": out})
-
-
-# --- statistics ------------------------------------------------------------------------------
-
-
-def _report() -> dict[str, Any]:
-    hub = context.hub()
-    return stats.statistics(
-        hub.db,
-        hub.catalogue,
-        by=request.args.get("by", "department"),
-        start=request.args.get("from"),
-        end=request.args.get("to"),
-        today=hub.today,
-    )
-
-
-@bp.get("/stats")
-@requires("admin", "operator", "officer")
-def statistics() -> Response:
-    """Figures per department, unit, outlet or item (``by``) over ``from``..``to``."""
-    return jsonify({"ok": True, **_report()})
-
-
-@bp.get("/stats.csv")
-@requires("admin", "operator", "officer")
-def statistics_csv() -> Response:
-    report = _report()
-    name = f"daiban-stats-{report['by']}-{report['from']}-{report['to']}.csv"
-    return Response(
-        stats.to_csv(report),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-@bp.get("/stats/daily")
-@requires("admin", "operator", "officer")
-def statistics_daily() -> Response:
-    """Received and completed per day over ``from``..``to`` (throughput)."""
-    hub = context.hub()
-    report = stats.daily(
-        hub.db, start=request.args.get("from"), end=request.args.get("to"), today=hub.today
-    )
-    return jsonify({"ok": True, **report})

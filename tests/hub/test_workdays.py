@@ -1,4 +1,4 @@
-"""hub.calendar: working days on the official calendar and the time-limit clock.
+"""hub.workdays: working days on the official calendar and the time-limit clock.
 
 Dates for 2026 are the State Council's schedule as shipped by chinese_calendar; the tests
 assert the package still says so before relying on it.
@@ -13,8 +13,8 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from hub import calendar
-from hub.calendar import (
+from hub import workdays
+from hub.workdays import (
     CalendarError,
     CalendarFileError,
     DayOverride,
@@ -365,7 +365,7 @@ def test_parse_overrides_error_carries_the_line():
 
 
 def test_calendar_module_reads_no_clock_and_does_no_io():
-    tree = ast.parse(Path(calendar.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(workdays.__file__).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
