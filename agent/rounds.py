@@ -94,6 +94,7 @@ def run_round(
         "attention": result.attention,
         "requests": result.requests,
         "unsent": outbox.count(db),
+        "notes": result.notes,  # what went wrong with one item and did not stop the round
     }
     return EXIT_OK, summary
 

@@ -38,6 +38,7 @@ from .client import HubClient, HubRefused, HubUnavailable
 from .home import Home
 from .store import local, meta, one_checkpoint, outbox, write
 
+QUERY_DIGESTS = 1000  # scans asked about per query (the hub takes up to 5,000)
 CHUNK = 256 * 1024  # scan upload chunk: small enough to finish on a weak 3G link
 SCAN_SENDERS = 2  # scans on their way at once
 OUTSTANDING = 3  # batches made and not yet acknowledged: two on the wire, one being made
@@ -336,23 +337,37 @@ def push(
 # --- scans --------------------------------------------------------------------------------
 
 
+class ScanMissing(Exception):
+    """A scan the hub lacks whose sealed file is no longer on the laptop."""
+
+
+def _chunk(home: Home, sha: str, offset: int) -> bytes:
+    try:
+        with open(home.scan_path(sha), "rb") as source:
+            source.seek(offset)
+            return source.read(CHUNK)
+    except FileNotFoundError:
+        raise ScanMissing(f"scan {sha[:12]} is not at the hub and its file is gone") from None
+
+
 def _upload(
     home: Home, client: HubClient, scan: dict[str, Any], offset: int, beat: dict[str, Any]
 ) -> None:
     """Send one scan from ``offset`` on, a chunk at a time (on an upload thread), until the
     hub says it holds all of it. An offset at the end is not enough: only the hub's
     ``complete`` (the bytes checked against the digest) lets the scan go, so a last chunk the
-    hub wrote but did not finish is finished by an empty one."""
+    hub wrote but did not finish is finished by an empty one. The file is read only for
+    bytes the hub asks for: a scan the hub holds is confirmed even if its file is gone."""
     sha, total = scan["sha256"], scan["size"]
-    with open(home.scan_path(sha), "rb") as source:
-        for _ in range(total // CHUNK + 4):  # bounded: one turn per chunk, plus resumes
-            if not 0 <= offset <= total:
-                raise HubUnavailable(f"the hub's offset {offset} lies outside scan {sha[:12]}")
-            source.seek(offset)
-            chunk = source.read(CHUNK)
-            offset, complete = client.upload_chunk(sha, offset, total, chunk, heartbeat=beat)
-            if complete:
-                return
+    for _ in range(total // CHUNK + 4):  # bounded: one turn per chunk, plus resumes
+        if not 0 <= offset <= total:
+            raise HubUnavailable(f"the hub's offset {offset} lies outside scan {sha[:12]}")
+        chunk = b"" if offset == total else _chunk(home, sha, offset)
+        offset, complete = client.upload_chunk(sha, offset, total, chunk, heartbeat=beat)
+        if complete:
+            if offset != total:
+                raise HubUnavailable(f"the hub says scan {sha[:12]} is complete at {offset}")
+            return
     raise HubUnavailable(f"the upload of scan {sha[:12]} made no progress; try again")
 
 
@@ -368,7 +383,9 @@ def upload_scans(
     waiting = local.scans_to_upload(db)
     if not waiting:
         return
-    missing = client.missing_scans([s["sha256"] for s in waiting])
+    missing: dict[str, int] = {}
+    for at in range(0, len(waiting), QUERY_DIGESTS):  # the hub answers up to 5,000 at once
+        missing |= client.missing_scans([s["sha256"] for s in waiting[at : at + QUERY_DIGESTS]])
     beat = client.heartbeat()  # read here: the database belongs to this thread
     with ThreadPoolExecutor(SCAN_SENDERS, thread_name_prefix="daiban-scan") as pool:
         # A scan the hub did not list is confirmed with one empty chunk at its end before it
@@ -379,7 +396,12 @@ def upload_scans(
         ]
         try:
             for done, (scan, upload) in enumerate(zip(waiting, sending, strict=True), 1):
-                upload.result()
+                try:
+                    upload.result()
+                except ScanMissing as exc:
+                    # Said every round until someone looks; the rest still go, and the pull.
+                    result.notes.append(str(exc))
+                    continue
                 if scan["sha256"] in missing:
                     result.uploaded += 1
                 # Not waiting for the disk: if this is lost, the next round asks the hub,

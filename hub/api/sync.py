@@ -474,7 +474,17 @@ def blob_query() -> Response:
         check_digest(sha) if isinstance(sha, str) else check_digest("")
         if not blobs.has(sha):
             missing[sha] = blobs.received(sha)
+        else:
+            _scan_held(sha)
     return jsonify({"ok": True, "missing": missing})
+
+
+def _scan_held(sha256: str) -> None:
+    """The hub holds the scan: every application referencing it counts it present."""
+    db = context.get_db()
+    if store.applications.scan_waited_for(db, sha256):
+        with write(db):
+            store.applications.scan_arrived(db, sha256)
 
 
 @bp.patch("/blobs/<sha256>")
@@ -487,13 +497,13 @@ def blob_append(sha256: str) -> Response:
     if offset is None or total is None:
         raise ApiError(400, "invalid", "offset and total query parameters are required")
     blobs = current_app.config["BLOBS"]
-    was_complete = blobs.has(sha256)
     new_offset = blobs.append(sha256, offset, request.get_data(cache=True), total=total)
     complete = blobs.has(sha256)
-    if complete and not was_complete:
-        db = context.get_db()
-        with write(db):
-            store.applications.scan_arrived(db, sha256)
+    if complete:
+        # Also when the blob was complete before this request: a hub that stored the last
+        # chunk and failed before marking it (a crash, a locked database) marks it now, so
+        # the applications waiting for it stop waiting when the device lets its copy go.
+        _scan_held(sha256)
     response = jsonify({"ok": True, "offset": new_offset, "complete": complete})
     response.headers["Upload-Offset"] = str(new_offset)
     return response

@@ -288,6 +288,13 @@ def add_scans(db: Database, app_id: str, scans: list[tuple[str, str, bool]]) -> 
     )
 
 
+def scan_waited_for(db: Database, sha256: str) -> bool:
+    """Whether an application still counts this scan as missing."""
+    return bool(
+        list(db.query("SELECT 1 FROM scans WHERE sha256 = ? AND present = 0 LIMIT 1", [sha256]))
+    )
+
+
 def scan_arrived(db: Database, sha256: str) -> list[str]:
     """Mark a scan present everywhere it is referenced; the applications it completed."""
     waiting = [

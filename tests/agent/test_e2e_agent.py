@@ -11,7 +11,7 @@ import requests
 
 from agent import capture as cap
 from agent.client import HubRefused, HubUnavailable
-from agent.store import local, meta, outbox
+from agent.store import local, meta, outbox, write
 from agent.syncer import SyncResult, sync_once
 from tests.agent.conftest import Agent
 from tests.support.netfaults import answer_dropping_proxy, push_of_batch, watching_proxy
@@ -263,6 +263,25 @@ def test_a_scan_the_hub_wrote_whole_but_never_finished_is_finished_not_dropped(h
     db = hub.db()
     assert db.execute("SELECT SUM(missing_scans) FROM applications").fetchone()[0] == 0
     db.close()
+
+
+def test_a_scan_whose_file_is_gone_does_not_stop_the_round(hub, tmp_path):
+    """The laptop lost a scan's uploaded mark (a power cut) after deleting its file: a scan
+    the hub holds is confirmed without the file; one the hub lacks is said in the round's
+    notes, and the rest of the round (the other scan, the pull) still happens."""
+    agent = Agent(tmp_path / "a", hub, "PO-WUHOU-01")
+    new_app(agent, tmp_path, scan_size=3000)
+    sync(agent)
+    [held] = [s["sha256"] for s in agent.db.query("SELECT sha256 FROM scans")]
+    new_app(agent, tmp_path, scan_size=2000)
+    [lost] = [s["sha256"] for s in local.scans_to_upload(agent.db)]
+    with write(agent.db):  # the mark the power cut took
+        agent.db.execute("UPDATE scans SET uploaded = 0 WHERE sha256 = ?", [held])
+    agent.home.scan_path(lost).unlink()
+    result = sync(agent)
+    assert [s["sha256"] for s in local.scans_to_upload(agent.db)] == [lost]
+    assert any(lost[:12] in note for note in result.notes)
+    assert result.pulled >= 0 and result.pushed == 1  # the round went on
 
 
 def test_an_abandoned_upload_is_cleared_by_the_sweep_and_the_scan_sent_again(

@@ -123,3 +123,35 @@ def test_scans_uploaded_before_their_record_count_as_present(hub):
     db = hub.db()
     assert db.execute("SELECT missing_scans FROM applications").fetchone()[0] == 0
     db.close()
+
+
+def test_a_scan_stored_but_never_marked_is_marked_when_the_device_confirms_it(hub):
+    """The hub stored a scan's last chunk and failed before marking it present (a crash, a
+    locked database): the blob is complete, the application still waits for it. The device's
+    confirming empty chunk (or its next query) marks it, so it lets its copy go only when
+    the application no longer waits."""
+    device = enrolled(hub)
+    app = apps_for(device, 1)[0]
+    assert device.push([app]).results[0].status == "accepted"
+    scan = app.materials[0].scans[0]
+    data = factories.scan_bytes(app.id, app.materials[0].code)
+    hub.app.config["BLOBS"].put(scan.sha256, data)  # stored; scan_arrived never ran
+
+    def missing() -> int:
+        db = hub.db()
+        try:
+            return db.execute(
+                "SELECT COUNT(*) FROM scans WHERE sha256 = ? AND present = 0", [scan.sha256]
+            ).fetchone()[0]
+        finally:
+            db.close()
+
+    assert missing() == 1
+    confirm = device.session.patch(
+        blob_url(hub, scan.sha256),
+        data=b"",
+        params={"offset": len(data), "total": len(data)},
+        timeout=10,
+    )
+    assert confirm.json()["complete"] is True
+    assert missing() == 0
