@@ -261,3 +261,82 @@ def test_a_photo_still_being_sealed_is_saved_with_the_form(
         assert not phone.errors, phone.errors
     finally:
         phone.close()
+
+
+def second_tab(phone: Phone, url: str) -> Any:
+    """Another tab of the same phone, signed in (each tab signs in)."""
+    other = phone.context.new_page()
+    other.goto(url)
+    other.wait_for_selector("[data-testid=signin-form], [data-testid=capture-form]")
+    if other.locator("[data-testid=signin-form]").count():
+        other.fill("#f-pin", PIN)
+        other.click("[data-testid=signin-form] button")
+        other.wait_for_selector("[data-testid=new]")
+        other.goto(url)
+    return other
+
+
+def test_a_form_saved_in_another_tab_is_not_brought_back(
+    chromium: Any, hub: ServedHub, tmp_path: Path
+) -> None:
+    """The same form open in two tabs: one saves it; a keystroke in the other does not bring
+    the saved application back as a draft that could never be saved: that tab shows the
+    receipt and says so. And photos of a material the item no longer lists (the catalogue
+    changed under a draft) are shown apart and stop the save until the runner removes them."""
+    phone = Phone(chromium, tmp_path / "phone-profile", hub.url)
+    page = phone.page = phone.open()
+    try:
+        enrol(phone, hub)
+        open_form(phone)
+        fill_applicant(phone, 0, tmp_path)
+        page.check("input[name='m-PHOTO'][value=promise]")
+        page.check("input[name=delivery][value=pickup]")
+        other = second_tab(phone, page.url)
+        other.wait_for_selector("[data-testid=capture-form]")
+        expect(other.locator("#f-name")).to_have_value("张三")
+        page.get_by_test_id("save").click()
+        page.wait_for_selector("[data-testid=receipt]")
+        other.fill("#f-note", "补一句")
+        other.wait_for_selector("[data-testid=receipt]")
+        expect(other.locator(".flash-ok")).to_contain_text("已经保存过了")
+        other.close()
+        assert page.evaluate(DRAFTS) == [0, 0]
+
+        # A draft whose photo's material left the item.
+        open_form(phone)
+        fill_applicant(phone, 1, tmp_path)
+        page.evaluate(RELABEL_PHOTO)
+        page.reload()
+        page.wait_for_selector("[data-testid=capture-form]")
+        orphans = page.get_by_test_id("orphan-photos")
+        expect(orphans).to_contain_text("OLD-FORM")
+        page.check("input[name='m-ID-CARD'][value=paper]")
+        page.check("input[name='m-PHOTO'][value=promise]")
+        page.check("input[name=delivery][value=pickup]")
+        page.get_by_test_id("save").click()
+        expect(page.locator("#error-summary")).to_contain_text("不再要求的材料")
+        assert page.evaluate(DRAFTS) == [1, 1]  # nothing saved, nothing dropped
+        page.get_by_test_id("orphan-photos").get_by_role("button", name="删除这张照片").click()
+        page.get_by_test_id("save").click()
+        page.wait_for_selector("[data-testid=receipt]")
+        assert page.evaluate(DRAFTS) == [0, 0]
+        assert not phone.errors, phone.errors
+    finally:
+        phone.close()
+
+
+# The draft's one photo relabelled to a material no item lists (as a catalogue change would).
+RELABEL_PHOTO = """async () => {
+  const db = await new Promise(r => { const q = indexedDB.open('daiban-runner');
+    q.onsuccess = () => r(q.result); });
+  await new Promise((resolve, reject) => {
+    const t = db.transaction('draft_photos', 'readwrite');
+    const store = t.objectStore('draft_photos');
+    const all = store.getAll();
+    all.onsuccess = () => {
+      for (const p of all.result) store.put({ ...p, material: 'OLD-FORM' });
+    };
+    t.oncomplete = resolve; t.onerror = reject;
+  });
+  db.close();
+}"""

@@ -11,7 +11,7 @@
 import * as protocol from '../protocol/index.js';
 import { nextCounter, write } from './db.js';
 import { addTimeline, resolveAttention } from './local.js';
-import { settleDraft } from './drafts.js';
+import { DraftChanged, settleDraft } from './drafts.js';
 import { t } from './i18n.js';
 
 const ID_TYPES = ['resident_id', 'passport', 'hk_macau_permit', 'taiwan_permit', 'foreign_permanent_id'];
@@ -135,6 +135,11 @@ export function checkNew(values, photos, item, device) {
   }
   // The materials rule stops at its first problem: ask again past each one, so every
   // material row in trouble is marked at once.
+  // Photos of a material the item no longer lists (the catalogue changed under the draft):
+  // shown apart on the form, and never saved or dropped without the runner's word.
+  const listed = new Set(item.materials.map((m) => m.code));
+  const orphans = Object.entries(photos).filter(([code, list]) => !listed.has(code) && list.length);
+  if (orphans.length) refuse('materials', t('form.photo.orphan', { count: orphans.reduce((n, [, list]) => n + list.length, 0) }));
   const provided = new Set([...Object.keys(chosen.photos), ...chosen.paper]);
   const promised = new Set(chosen.promised);
   for (let turn = 0; turn <= item.materials.length; turn++) {
@@ -250,6 +255,7 @@ export async function captureNew(ctx, item, values, chosen, { draftId, known = n
   // work and the synchronous record check happen inside it: sealing was done above.
   let made = null;
   await write(db, async (s) => {
+    if (await s.applications.get(recordId)) throw new DraftChanged('form.already_saved', 'the draft was saved already');
     const receipt = protocol.receiptNumber(device.tag, await nextCounter(s, 'receipt_seq'));
     const { record, body } = checkedRecord('application.create', fields(receipt));
     const row = {
@@ -297,10 +303,30 @@ const SUPPLEMENT_SENT = 'amended (supplement)';
 /** Whether `event` is recorded on the phone already for this application as it stands: a
  * supplement for the hub version that asked for it, a hand-over, a rating (screens/ use it
  * to show "recorded" instead of the form; queue() to refuse a second one). */
-export function alreadyRecorded(lines, event, app) {
+export function alreadyRecorded(lines, event, app, refused = new Set()) {
+  // A supplement recorded before lines said their version counts if it came after the
+  // hub's latest request.
+  const asked = Math.max(-Infinity, ...lines.filter((l) => l.source === 'hub' && l.event === 'supplement requested').map((l) => l.at));
+  const forThisRequest = (l) => (l.for_version === undefined ? l.at > asked : l.for_version === app.hub_version);
   return lines.some(
-    (l) => l.source === 'local' && l.event === event && (event !== SUPPLEMENT_SENT || l.for_version === app.hub_version),
+    (l) =>
+      l.source === 'local' &&
+      l.event === event &&
+      !refused.has(l.record_id) && // one the hub refused does not stand in the way of another
+      (event !== SUPPLEMENT_SENT || forThisRequest(l)),
   );
+}
+
+/** The record ids among `lines` the hub refused (an open attention item: rejected, a
+ * conflict, a batch held): recorded, but not taken. */
+export async function refusedRecords(s, lines) {
+  const out = new Set();
+  for (const line of lines) {
+    if (!line.record_id) continue;
+    const items = await s.attention.byIndex('record_id', line.record_id);
+    if (items.some((a) => a.resolved_at === null && ['rejected', 'conflict', 'held'].includes(a.kind))) out.add(line.record_id);
+  }
+  return out;
 }
 
 /** Queue a record about an existing application, with its line in the timeline; `more`:
@@ -315,12 +341,12 @@ async function queue(db, record, body, appId, { event, detail, now, still, resol
     }
     // Recorded already (from another tab, or a screen drawn before): never twice.
     const lines = await s.timeline.byIndex('application', appId);
-    if (alreadyRecorded(lines, event, current)) {
+    if (alreadyRecorded(lines, event, current, await refusedRecords(s, lines))) {
       throw new CaptureError('application.already_recorded', `${event} is recorded already`);
     }
     if (more) await more(s);
     await s.outbox.add({ record_id: record.id, kind: record.kind, application: appId, body, created_at: now });
-    await addTimeline(s, { application: appId, at: now, source: 'local', event, detail, ...line });
+    await addTimeline(s, { application: appId, at: now, source: 'local', event, detail, record_id: record.id, ...line });
     if (resolve) await resolveAttention(s, { application: appId, kind: resolve, now });
   });
   return { id: record.id, application: appId };

@@ -160,6 +160,9 @@ class Store {
   byIndex(index, query) {
     return done(this.store.index(index).getAll(query));
   }
+  keysByIndex(index, query) {
+    return done(this.store.index(index).getAllKeys(query));
+  }
   oneByIndex(index, key) {
     return done(this.store.index(index).get(key));
   }

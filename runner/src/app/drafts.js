@@ -136,8 +136,13 @@ export async function saveDraft(db, draft, now = Date.now()) {
   const box = await encrypt(key, encoder.encode(JSON.stringify(draft.values || {})), draft.id);
   await write(
     db,
-    (s) => s.drafts.put({ id: draft.id, item: draft.item, created_at: draft.created_at, updated_at: now, values: box }),
-    ['drafts'],
+    async (s) => {
+      // Saved as an application meanwhile (in another tab): writing now would bring the
+      // draft back under the application's own id, a draft that could never be saved.
+      if (await s.applications.get(draft.id)) throw new DraftChanged('form.already_saved', 'the draft was saved as an application');
+      await s.drafts.put({ id: draft.id, item: draft.item, created_at: draft.created_at, updated_at: now, values: box });
+    },
+    ['drafts', 'applications'],
   );
   draft.stored = true;
 }

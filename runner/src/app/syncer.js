@@ -316,7 +316,12 @@ export async function uploadOne(client, scan, from) {
   let offset = offsetWithin(from, scan.size, 'missing offset');
   for (let turn = 0; turn < scan.size / CHUNK + 4; turn++) {
     const answer = await client.uploadChunk(scan.sha256, offset, scan.bytes.subarray(offset, offset + CHUNK), scan.size);
-    if (answer.complete) return;
+    if (answer.complete) {
+      if (answer.offset !== scan.size) {
+        throw new protocol.HubUnavailable(`the hub says photo ${scan.sha256.slice(0, 12)} is complete at ${answer.offset} of ${scan.size} bytes`, 'unreadable');
+      }
+      return;
+    }
     offset = offsetWithin(answer.offset, scan.size, 'upload offset');
   }
   throw new protocol.HubUnavailable(`the upload of photo ${scan.sha256.slice(0, 12)} made no progress`, 'unreadable');
@@ -373,18 +378,21 @@ async function photoDelivered(db, sha256) {
  * sealed bytes are let go only once the hub holds all of it. Both senders have finished when
  * this returns, whatever failed: nothing uploads outside the round that started it. */
 export async function uploadPhotos(db, client, result, { now = () => Date.now() } = {}) {
-  const waiting = await read(db, (s) => s.scans.byIndex('uploaded', 0), ['scans']);
+  // Their names only: a photo's sealed bytes are read just before it is sent, so a phone with
+  // a thousand photos waiting holds two in memory, not all of them.
+  const waiting = await read(db, (s) => s.scans.keysByIndex('uploaded', 0), ['scans']);
   if (!waiting.length) return;
-  waiting.sort((a, b) => a.created_at - b.created_at);
   await beat(db, client);
   const missing = {};
   for (let at = 0; at < waiting.length; at += QUERY_DIGESTS) {
-    Object.assign(missing, await client.missingScans(waiting.slice(at, at + QUERY_DIGESTS).map((s) => s.sha256)));
+    Object.assign(missing, await client.missingScans(waiting.slice(at, at + QUERY_DIGESTS)));
   }
   let failed = null;
   let stopped = null;
   const next = waiting.values();
-  const sendOne = async (scan) => {
+  const sendOne = async (sha256) => {
+    const scan = await read(db, (s) => s.scans.get(sha256), ['scans']);
+    if (!scan || scan.uploaded !== 0) return; // sent or set aside meanwhile (another tab)
     try {
       if (Object.hasOwn(missing, scan.sha256)) {
         await uploadOne(client, scan, missing[scan.sha256]);
@@ -410,10 +418,10 @@ export async function uploadPhotos(db, client, result, { now = () => Date.now() 
     await photoDelivered(db, scan.sha256);
   };
   const sender = async () => {
-    for (const scan of next) {
+    for (const sha256 of next) {
       if (stopped) return;
       try {
-        await sendOne(scan);
+        await sendOne(sha256);
       } catch (error) {
         // The phone's own storage failed (full, closed): no more photos this round.
         stopped = stopped || error;

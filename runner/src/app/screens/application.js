@@ -70,6 +70,7 @@ async function supplementDraft(ctx, app) {
   // Read from the store at each drawing: another tab may have sent, discarded or added to it
   // (everything on screen is stored as it is entered, so nothing is lost by reading again).
   const item = supplementItem(app.id);
+  if (open && open.item === item && open.pending?.size) return open; // photos still being sealed into it
   release(open);
   open = (await loadDraft(ctx.db, item)) || newDraft(item);
   return open;
@@ -353,7 +354,8 @@ export async function application(ctx, id, _form = '', errors = {}, values = {})
   let requested = [...new Set(mine.filter((a) => a.kind === 'supplement').flatMap((a) => a.materials))];
   if (app.hub_status === 'supplement_requested' && !requested.length && item) requested = item.materials.map((m) => m.code);
   const lines = await timeline(ctx.db, app.id);
-  const done = (event) => alreadyRecorded(lines, event, app);
+  const refused = new Set(mine.filter((a) => ['rejected', 'conflict', 'held'].includes(a.kind)).map((a) => a.record_id));
+  const done = (event) => alreadyRecorded(lines, event, app, refused);
   let action = null;
   if (app.hub_status === 'supplement_requested' && done('amended (supplement)')) {
     action = h('p', { class: 'notice', 'data-testid': 'supplement-sent' }, t('supplement.sent'));

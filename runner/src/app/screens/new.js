@@ -49,6 +49,7 @@ function keeper(ctx, draft, formEl) {
     } catch (error) {
       console.warn('the draft could not be kept', error);
       formEl.dataset.draft = 'failed';
+      if (error && error.code === 'form.already_saved') savedElsewhere(ctx, draft);
     } finally {
       running = null;
     }
@@ -64,6 +65,13 @@ function keeper(ctx, draft, formEl) {
     running = run();
     return running;
   };
+}
+
+/** The draft was saved as an application in another tab: its receipt, not a second copy. */
+function savedElsewhere(ctx, draft) {
+  if (open === draft) forgetDraft();
+  ctx.flash('ok', t('form.already_saved'));
+  ctx.go(`#/receipt/${draft.id}`);
 }
 
 function byMaterial(photos) {
@@ -285,6 +293,7 @@ export async function form(ctx, code, errors = {}, detail = '') {
       }),
     ),
     materials,
+    orphanPhotos(ctx, item, state),
     deliveryBox,
     field({ name: 'note', label: t('form.note'), errors, input: h('textarea', { rows: '2', maxlength: '2000' }, v.note || '') }),
     errors.form ? h('p', { class: 'error', role: 'alert' }, errors.form) : null,
@@ -334,7 +343,10 @@ export async function form(ctx, code, errors = {}, detail = '') {
         const where = error.field === 'materials' || error.field === 'promised' ? `material-${error.params.material}` : error.field;
         problems = { [where || 'form']: error.words() };
       } else if (isQuotaError(error)) problems = { form: t('storage.full') };
-      else if (error instanceof DraftChanged) {
+      else if (error instanceof DraftChanged && error.code === 'form.already_saved') {
+        savedElsewhere(ctx, state);
+        return;
+      } else if (error instanceof DraftChanged) {
         forgetDraft(); // drawn again from what the store really holds
         problems = { form: t(error.code) };
       } else {
@@ -362,6 +374,22 @@ export async function form(ctx, code, errors = {}, detail = '') {
     formEl,
     discardBox(ctx, state),
   ];
+}
+
+/** Photos of materials the item no longer lists (the catalogue changed under the draft):
+ * shown, each removable, and the save refuses until the runner decides (capture.js). */
+function orphanPhotos(ctx, item, state) {
+  const listed = new Set(item.materials.map((m) => m.code));
+  const codes = [...new Set(state.photos.map((p) => p.material))].filter((code) => !listed.has(code));
+  if (!codes.length) return null;
+  const box = h('fieldset', { class: 'has-error', 'data-testid': 'orphan-photos' }, h('legend', {}, t('form.photo.orphan.title')));
+  const draw = () =>
+    box.replaceChildren(
+      h('legend', {}, t('form.photo.orphan.title')),
+      ...codes.map((code) => h('div', { class: 'material', 'data-material': code }, h('p', { class: 'mname' }, h('strong', {}, code)), photoStrip(ctx, state, code, draw))),
+    );
+  draw();
+  return box;
 }
 
 /** Discarding the draft, asked twice: a tap by mistake must not throw away a visit's work. */

@@ -17,6 +17,8 @@ export function release(draft) {
  * before the runner tapped it. `{failed}`: whether one of those could not be kept (the
  * runner must see that before anything is saved without it). */
 export async function photosSettled(draft) {
+  // No camera from here on: a picture taken while the save runs would have nowhere to go.
+  for (const input of document.querySelectorAll('input[type=file]')) input.disabled = true;
   let failed = false;
   while (draft.pending?.size) {
     const outcomes = await Promise.all([...draft.pending]);
@@ -32,7 +34,7 @@ export function photoInput(ctx, draft, code, onTaken) {
   const input = h('input', { type: 'file', id: `file-${code}`, accept: 'image/*', capture: 'environment', multiple: true });
   const status = h('div', { class: 'error', hidden: true, role: 'alert' });
   const say = (words, error = null) => {
-    status.replaceChildren(h('p', {}, words), error ? details(errorDetail(error)) : null);
+    status.replaceChildren(...[h('p', {}, words), error ? details(errorDetail(error)) : null].filter(Boolean));
     status.hidden = false;
   };
   input.addEventListener('change', () => {
