@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from sync import records as r
 from sync import validators
-from sync.catalogue import CatalogueItem
+from sync.catalogue import CatalogueItem, MaterialProblem, material_problems
 from sync.codec import canonical
 from sync.errors import InvalidValue
 from sync.ids import receipt_number, uuid7
@@ -110,31 +110,31 @@ def _validate(value: str, check: Callable[[str], str], field_name: str) -> str:
         raise CaptureError(f"{field_name}.{exc.reason}", exc.message, field=field_name) from None
 
 
-def _check_materials(item: CatalogueItem, provided: set[str], promised: set[str]) -> None:
-    specs = {m.code: m for m in item.materials}
-    for code in sorted((provided | promised) - set(specs)):
-        raise CaptureError(
-            "material.unknown",
-            f"{item.code} asks for no material {code}",
-            field="materials",
+def material_refusal(item: CatalogueItem, problem: MaterialProblem) -> CaptureError:
+    """A problem of the materials rule (sync.catalogue.material_problems) as capture's
+    refusal: its code, its field, and what the words name."""
+    if problem.code == "material.unknown":
+        return CaptureError(
+            problem.code,
+            problem.message,
+            field=problem.field,
             name=item.name,
-            material=code,
+            material=problem.material,
         )
-    for code, spec in specs.items():
-        if code in promised and not spec.may_promise:
-            raise CaptureError(
-                "material.not_promisable",
-                f"{spec.name} cannot be promised",
-                field="promised",
-                material_name=spec.name,
-            )
-        if spec.required and code not in provided | promised:
-            raise CaptureError(
-                "material.missing",
-                f"required material missing: {spec.name}",
-                field="materials",
-                material_name=spec.name,
-            )
+    return CaptureError(
+        problem.code,
+        problem.message,
+        field=problem.field,
+        material_name=problem.name,
+        material=problem.material,
+    )
+
+
+def material_refusals(
+    item: CatalogueItem, provided: set[str], promised: set[str]
+) -> list[CaptureError]:
+    """Every problem with the materials at once (the forms mark each row)."""
+    return [material_refusal(item, p) for p in material_problems(item, provided, promised)]
 
 
 def _new_id(now_ms: int) -> str:
@@ -209,7 +209,8 @@ def capture(db: Database, home: Home, new: NewApplication, *, now_ms: int) -> di
     if not (len(region) == 6 and region.isdigit()):
         raise CaptureError("region.format", "region is a 6-digit division code", field="region")
     provided = set(new.scans) | set(new.paper)
-    _check_materials(item, provided, set(new.promised))
+    for refusal in material_refusals(item, provided, set(new.promised)):
+        raise refusal  # capture stops at the first; the forms show them all
     if new.mail_to is not None:
         if not item.mailable:
             raise CaptureError(

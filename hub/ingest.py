@@ -24,6 +24,7 @@ from hub.cases import CaseError, Hub, status_record, transition
 from hub.errors import HubError
 from sync import records as r
 from sync.batch import DecodedBatch, Entry, record_bytes
+from sync.catalogue import material_problems
 from sync.codec import canonical
 from sync.ids import is_uuid7, receipt_tag
 from sync.replies import Ack, RecordResult, decode_ack, encode_ack, new_ack
@@ -278,35 +279,10 @@ def _check_create(hub: Hub, outlet: dict[str, Any], rec: r.ApplicationCreate) ->
             f"{item.name} ({item.code}) may not be accepted at a {outlet['kind']} outlet",
             "item",
         )
-    provided = {m.code for m in rec.materials}
-    promised = set(rec.promised)
-    specs = {m.code: m for m in item.materials}
-    reasons = []
-    for code in sorted((provided | promised) - set(specs)):
-        reasons.append(
-            r.Reason(
-                code="material.unknown",
-                field="materials",
-                message=f"{item.code} asks for no material {code}",
-            )
-        )
-    for code, spec in specs.items():
-        if spec.required and code not in provided | promised:
-            reasons.append(
-                r.Reason(
-                    code="material.missing",
-                    field="materials",
-                    message=f"required material missing: {spec.name} ({code})",
-                )
-            )
-        if code in promised and not spec.may_promise:
-            reasons.append(
-                r.Reason(
-                    code="material.not_promisable",
-                    field="promised",
-                    message=f"{spec.name} ({code}) cannot be promised for later",
-                )
-            )
+    reasons = [
+        r.Reason(code=p.code, field=p.field, message=p.message)
+        for p in material_problems(item, {m.code for m in rec.materials}, set(rec.promised))
+    ]
     if isinstance(rec.delivery, r.Mail) and not item.mailable:
         reasons.append(
             r.Reason(

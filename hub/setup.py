@@ -16,6 +16,8 @@ from hub.errors import HubError
 from hub.keys import create_keys
 from hub.store import open_db, write
 from sync.catalogue import OUTLET_KINDS
+from sync.errors import InvalidValue
+from sync.validators import outlet_code
 
 
 class SetupError(HubError):
@@ -70,8 +72,10 @@ def add_outlet(db: Database, *, code: str, kind: str, name: str, region: str, no
         raise SetupError(f"outlet kind must be one of {', '.join(OUTLET_KINDS)}")
     if not (len(region) == 6 and region.isdigit()):
         raise SetupError(f"region {region!r} is not a 6-digit division code")
-    if not code or len(code) > 64 or not code.replace("-", "").replace("_", "").isalnum():
-        raise SetupError("an outlet code is 1-64 letters, digits, '-' or '_'")
+    try:
+        outlet_code(code)  # the records' rule: one the wire refused could send nothing
+    except InvalidValue as exc:
+        raise SetupError(exc.message) from None
     if not name.strip():
         raise SetupError("an outlet needs a name")
     if store.devices.get_outlet(db, code) is not None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from functools import lru_cache
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 import msgspec
 from pypinyin import Style, lazy_pinyin
@@ -56,6 +56,57 @@ class CatalogueItem(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     def material(self, code: str) -> MaterialSpec | None:
         """The material spec with this code, if the item has one."""
         return next((m for m in self.materials if m.code == code), None)
+
+
+class MaterialProblem(NamedTuple):
+    """One problem with the materials of an application for an item: ``code`` (stable, the
+    record reason's), the ``field`` to fix (``materials`` or ``promised``), the ``material``
+    code, its ``name`` in the catalogue (empty for one the item does not ask for), and words."""
+
+    code: str
+    field: str
+    material: str
+    name: str
+    message: str
+
+
+def material_problems(
+    item: CatalogueItem, provided: Set[str], promised: Set[str]
+) -> list[MaterialProblem]:
+    """Every problem with what was handed over (``provided``: scanned or seen on paper) and
+    promised for later (容缺), at once: a material the item does not ask for (sorted), then in
+    the catalogue's order a required one neither provided nor promised, or one promised that
+    may not be. The one rule of capture on the laptop, its forms, the hub's ingest and the
+    phone (runner/src/app/capture.js, checked against tests/vectors/materials.json)."""
+    specs = {m.code: m for m in item.materials}
+    problems = [
+        MaterialProblem(
+            "material.unknown", "materials", code, "", f"{item.code} asks for no material {code}"
+        )
+        for code in sorted((set(provided) | set(promised)) - set(specs))
+    ]
+    for code, spec in specs.items():
+        if spec.required and code not in provided and code not in promised:
+            problems.append(
+                MaterialProblem(
+                    "material.missing",
+                    "materials",
+                    code,
+                    spec.name,
+                    f"required material missing: {spec.name} ({code})",
+                )
+            )
+        if code in promised and not spec.may_promise:
+            problems.append(
+                MaterialProblem(
+                    "material.not_promisable",
+                    "promised",
+                    code,
+                    spec.name,
+                    f"{spec.name} ({code}) cannot be promised for later",
+                )
+            )
+    return problems
 
 
 def region_levels(region: Division) -> tuple[str, ...]:

@@ -12,18 +12,22 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
+import msgspec
 import phonenumbers
 from stdnum import numdb
 from stdnum.iso7064 import mod_11_2
 
 from .errors import InvalidValue
+from .types import Code
 
 __all__ = [
     "ResidentId",
     "credit_code",
     "inspect_resident_id",
     "mobile",
+    "outlet_code",
     "resident_id",
     "tracking_number",
 ]
@@ -264,3 +268,21 @@ def tracking_number(text: object) -> str:
         field="tracking_number",
         reason="format",
     )
+
+
+_CODE: Any = Code  # the records' code type
+
+
+def outlet_code(text: object) -> str:
+    """An outlet's code as every record carries it (sync.types.Code: ASCII letters and digits,
+    then also ``_``, ``.`` and ``-``, at most 64): an outlet whose code the wire refused could
+    send nothing. Raises InvalidValue (reason ``format``)."""
+    try:
+        return str(msgspec.convert(text, type=_CODE))
+    except msgspec.ValidationError:
+        raise InvalidValue(
+            "an outlet code is 1-64 ASCII letters, digits, '_', '.' or '-', starting with a"
+            " letter or digit",
+            field="outlet",
+            reason="format",
+        ) from None

@@ -110,22 +110,10 @@ def check_new(
         checked.refuse("delivery", _("Choose pickup at the outlet or mail to an address."))
     elif delivery == "mail" and form.get("recipient_phone", "").strip():
         _validator(checked, "recipient_phone", form["recipient_phone"], validators.mobile, "phone")
-    # Capture's materials rule stops at its first problem: ask again past each one found, so
-    # every material row in trouble is marked at once.
+    # Every material row in trouble is marked at once (the rule returns every problem).
     provided = set(checked.scans) | set(checked.paper)
-    promised = set(checked.promised)
-    for _turn in range(len(item.materials) + 1):
-        try:
-            cap._check_materials(item, provided, promised)
-            break
-        except cap.CaptureError as exc:
-            name = material_field(item, exc)
-            checked.refuse(name, says(exc))
-            if name == "materials":
-                break
-            code = name.removeprefix("material-")
-            promised.discard(code)
-            provided.add(code)
+    for refusal in cap.material_refusals(item, provided, set(checked.promised)):
+        checked.refuse(material_field(item, refusal), says(refusal))
     return checked
 
 

@@ -193,8 +193,8 @@ def test_outlet_add_bad_region_is_refused(data: Path, region: str) -> None:
 
 @pytest.mark.parametrize(
     ("code", "name"),
-    [("PO 1", "x"), ("PO/1", "x"), ("PO-1", "   ")],
-    ids=["space", "slash", "name"],
+    [("PO 1", "x"), ("PO/1", "x"), ("PO-1", "   "), ("新乐镇", "x"), ("_PO", "x"), ("P" * 65, "x")],
+    ids=["space", "slash", "name", "not-ascii", "leading-underscore", "too-long"],
 )
 def test_outlet_add_bad_code_or_name_is_refused(data: Path, code: str, name: str) -> None:
     refused(data, "outlet", "add", code, "--kind", "postal", "--name", name, "--region", "510107")

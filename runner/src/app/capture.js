@@ -54,31 +54,32 @@ function problem(value, check, fieldName) {
   }
 }
 
-/** Capture's materials rule (agent/capture.py `_check_materials`): its first problem. */
-export function checkMaterials(item, provided, promised) {
+/** The materials rule (sync/catalogue.py material_problems, checked against
+ * tests/vectors/materials.json): every problem at once, `{code, field, material, name}`, in
+ * the rule's order (materials the item does not ask for, sorted; then in the catalogue's
+ * order one required and missing, or one promised that may not be). */
+export function materialProblems(item, provided, promised) {
   const specs = new Map(item.materials.map((m) => [m.code, m]));
-  for (const code of [...new Set([...provided, ...promised])].sort()) {
-    if (!specs.has(code)) {
-      throw new CaptureError('material.unknown', `${item.code} asks for no material ${code}`, {
-        field: 'materials',
-        params: { name: item.name, material: code },
-      });
-    }
-  }
+  const problems = [...new Set([...provided, ...promised])]
+    .filter((code) => !specs.has(code))
+    .sort()
+    .map((code) => ({ code: 'material.unknown', field: 'materials', material: code, name: '' }));
   for (const [code, spec] of specs) {
-    if (promised.has(code) && !spec.may_promise) {
-      throw new CaptureError('material.not_promisable', `${spec.name} cannot be promised`, {
-        field: 'promised',
-        params: { material_name: spec.name, material: code },
-      });
-    }
     if (spec.required && !provided.has(code) && !promised.has(code)) {
-      throw new CaptureError('material.missing', `required material missing: ${spec.name}`, {
-        field: 'materials',
-        params: { material_name: spec.name, material: code },
-      });
+      problems.push({ code: 'material.missing', field: 'materials', material: code, name: spec.name });
+    }
+    if (promised.has(code) && !spec.may_promise) {
+      problems.push({ code: 'material.not_promisable', field: 'promised', material: code, name: spec.name });
     }
   }
+  return problems;
+}
+
+/** A problem of the rule as capture's refusal, with the laptop's words. */
+function materialRefusal(item, problem) {
+  const params =
+    problem.code === 'material.unknown' ? { name: item.name, material: problem.material } : { material_name: problem.name, material: problem.material };
+  return new CaptureError(problem.code, `${problem.code}: ${problem.material}`, { field: problem.field, params });
 }
 
 /**
@@ -133,30 +134,16 @@ export function checkNew(values, photos, item, device) {
     const postcode = (values.postcode || '').trim();
     if (postcode && !/^[0-9]{6}$/.test(postcode)) refuse('postcode', t('form.postcode.format'));
   }
-  // The materials rule stops at its first problem: ask again past each one, so every
-  // material row in trouble is marked at once.
   // Photos of a material the item no longer lists (the catalogue changed under the draft):
   // shown apart on the form, and never saved or dropped without the runner's word.
   const listed = new Set(item.materials.map((m) => m.code));
   const orphans = Object.entries(photos).filter(([code, list]) => !listed.has(code) && list.length);
   if (orphans.length) refuse('materials', t('form.photo.orphan', { count: orphans.reduce((n, [, list]) => n + list.length, 0) }));
   const provided = new Set([...Object.keys(chosen.photos), ...chosen.paper]);
-  const promised = new Set(chosen.promised);
-  for (let turn = 0; turn <= item.materials.length; turn++) {
-    try {
-      checkMaterials(item, provided, promised);
-      break;
-    } catch (error) {
-      if (!(error instanceof CaptureError)) throw error;
-      const code = error.params.material;
-      if (!code || !item.materials.some((m) => m.code === code)) {
-        refuse('materials', error.words());
-        break;
-      }
-      refuse(`material-${code}`, error.words());
-      promised.delete(code);
-      provided.add(code);
-    }
+  // Every material row in trouble is marked at once (the rule returns every problem).
+  for (const problem of materialProblems(item, provided, new Set(chosen.promised))) {
+    const where = problem.code === 'material.unknown' ? 'materials' : `material-${problem.material}`;
+    refuse(where, materialRefusal(item, problem).words());
   }
   return { errors, ...chosen };
 }
