@@ -325,10 +325,10 @@ class _Pending:
         self.tags: dict[str, bool] = {}
         # What the checks and routing decided for a kind of application (see _plan).
         self.plans: dict[tuple[Any, ...], _Plan | Refusal] = {}
-        self.rows: list[tuple[Any, ...]] = []
-        self.scans: list[tuple[str, str, str, int]] = []
-        self.events: list[tuple[Any, ...]] = []
-        self.feed: list[tuple[str, str, str | None, str, int]] = []
+        self.rows: list[store.applications.NewApplication] = []
+        self.scans: list[store.applications.ScanRow] = []
+        self.events: list[store.applications.EventRow] = []
+        self.feed: list[store.applications.FeedRow] = []
         # By materials, ("codes", ...) or ("then", ...).
         self._json_cache: dict[tuple[Any, ...], str] = {}
 
@@ -435,61 +435,63 @@ def _create(
     now = hub.now_ms
     captured_at_hub = rec.captured_at - skew_ms
     clock_flagged = int(abs(skew_ms) > SKEW_FLAG_MS)
-    # Column order: store.applications.APPLICATION_COLUMNS.
     pending.rows.append(
-        (
-            rec.id,
-            rec.receipt,
-            rec.outlet,
-            device["id"],
-            rec.staff,
-            rec.item,
-            rec.region,
-            unit,
-            status,
-            2,  # version: 1 received, 2 routed or in triage
-            rec.captured_at,
-            captured_at_hub,
-            clock_flagged,
-            now,
-            "mail" if mail else "pickup",
-            rec.applicant.id_type,
-            rec.id,
-            rec.applicant.sealed,
-            _masked_json(rec.applicant.masked),
-            rec.id if mail else None,
-            mail.sealed if mail else None,
-            mail.masked if mail else None,
-            pending.materials_json(rec.materials),
-            pending.codes_json(rec.promised),
-            sum(1 for sha in present if not present[sha]) if present else 0,
-            rec.note,
-            None,  # accepted_on
-            None,  # limit_days
-            None,  # due_date
-            0,  # due_provisional
-            None,  # sla_state
-            now,
+        store.applications.NewApplication(
+            id=rec.id,
+            receipt=rec.receipt,
+            outlet=rec.outlet,
+            device=device["id"],
+            staff=rec.staff,
+            item=rec.item,
+            region=rec.region,
+            unit=unit,
+            status=status,
+            version=2,  # 1 received, 2 routed or in triage
+            captured_at=rec.captured_at,
+            captured_at_hub=captured_at_hub,
+            clock_flagged=clock_flagged,
+            received_at=now,
+            delivery="mail" if mail else "pickup",
+            applicant_id_type=rec.applicant.id_type,
+            applicant_record=rec.id,
+            applicant_sealed=rec.applicant.sealed,
+            applicant_masked=_masked_json(rec.applicant.masked),
+            address_record=rec.id if mail else None,
+            address_sealed=mail.sealed if mail else None,
+            address_masked=mail.masked if mail else None,
+            materials=pending.materials_json(rec.materials),
+            promised=pending.codes_json(rec.promised),
+            missing_scans=sum(1 for sha in present if not present[sha]) if present else 0,
+            note=rec.note,
+            accepted_on=None,
+            limit_days=None,
+            due_date=None,
+            due_provisional=0,
+            sla_state=None,
+            updated_at=now,
         )
     )
     pending.receipts.add(rec.receipt)
     pending.existing.add(rec.id)
     if scans:
-        pending.scans.extend((rec.id, sha, code, int(present[sha])) for sha, code in sorted(scans))
+        pending.scans.extend(
+            store.applications.ScanRow(rec.id, sha, code, int(present[sha]))
+            for sha, code in sorted(scans)
+        )
     flagged = f"device clock off by {skew_ms // 1000:+d} s" if clock_flagged else ""
     route_note = "" if unit else f"no unit handles {rec.item} for region {rec.region}"
     # One timeline row for the capture and the routing that followed it at once (see
     # store.applications.events, which reads it back as the two events).
     pending.events.append(
-        (
-            rec.id,
-            captured_at_hub,
-            f"{rec.staff}@{rec.outlet}",
-            "capture",
-            None,
-            "received",
-            flagged,
-            pending.then_json(
+        store.applications.EventRow(
+            application=rec.id,
+            at=captured_at_hub,
+            actor=f"{rec.staff}@{rec.outlet}",
+            action="capture",
+            from_status=None,
+            to_status="received",
+            note=flagged,
+            data=pending.then_json(
                 at=now, actor="router", action=action, to_status=status, note=route_note
             ),
         )
@@ -505,7 +507,11 @@ def _create(
         due_provisional=False,
         note=route_note[:2000],
     )
-    pending.feed.append((rec.outlet, "status.changed", rec.id, canonical(change).decode(), now))
+    pending.feed.append(
+        store.applications.FeedRow(
+            rec.outlet, "status.changed", rec.id, canonical(change).decode(), now
+        )
+    )
 
 
 def _check_receipt_tag(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -33,49 +33,84 @@ _UPDATABLE = {
 }
 
 
-# The columns of a new application, in the order insert_applications takes them.
-APPLICATION_COLUMNS = (
-    "id",
-    "receipt",
-    "outlet",
-    "device",
-    "staff",
-    "item",
-    "region",
-    "unit",
-    "status",
-    "version",
-    "captured_at",
-    "captured_at_hub",
-    "clock_flagged",
-    "received_at",
-    "delivery",
-    "applicant_id_type",
-    "applicant_record",
-    "applicant_sealed",
-    "applicant_masked",
-    "address_record",
-    "address_sealed",
-    "address_masked",
-    "materials",
-    "promised",
-    "missing_scans",
-    "note",
-    "accepted_on",
-    "limit_days",
-    "due_date",
-    "due_provisional",
-    "sla_state",
-    "updated_at",
-)
+class NewApplication(NamedTuple):
+    """A new application's row, as ingest builds it (its fields are the table's columns)."""
+
+    id: str
+    receipt: str
+    outlet: str
+    device: str
+    staff: str
+    item: str
+    region: str
+    unit: str | None
+    status: str
+    version: int
+    captured_at: int
+    captured_at_hub: int
+    clock_flagged: int
+    received_at: int
+    delivery: str
+    applicant_id_type: str
+    applicant_record: str
+    applicant_sealed: str
+    applicant_masked: str
+    address_record: str | None
+    address_sealed: str | None
+    address_masked: str | None
+    materials: str
+    promised: str
+    missing_scans: int
+    note: str
+    accepted_on: str | None
+    limit_days: int | None
+    due_date: str | None
+    due_provisional: int
+    sla_state: str | None
+    updated_at: int
+
+
+class EventRow(NamedTuple):
+    """A timeline row; ``data`` is JSON (a capture's row carries the routing that followed)."""
+
+    application: str
+    at: int
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str
+    data: str | None
+
+
+class FeedRow(NamedTuple):
+    """A downlink record for an outlet's feed (``'*'``: every outlet)."""
+
+    outlet: str
+    kind: str
+    application: str | None
+    body: str
+    created_at: int
+
+
+class ScanRow(NamedTuple):
+    """A scan an application references, and whether the hub holds it yet."""
+
+    application: str
+    sha256: str
+    material: str
+    present: int
+
+
+APPLICATION_COLUMNS = NewApplication._fields
 _INSERT_APPLICATION = (
     f"INSERT INTO applications ({', '.join(APPLICATION_COLUMNS)})"
     f" VALUES ({', '.join('?' * len(APPLICATION_COLUMNS))})"
 )
 
 
-def insert_applications(db: Database, rows: list[tuple[Any, ...]]) -> None:
-    """Insert many new applications: tuples in the order of APPLICATION_COLUMNS."""
+def insert_applications(db: Database, rows: list[NewApplication]) -> None:
+    """Insert many new applications."""
     if rows:
         db.conn.executemany(_INSERT_APPLICATION, rows)
 
@@ -96,8 +131,7 @@ def existing_ids(db: Database, ids: list[str]) -> set[str]:
     return {r[0] for r in db.execute(f"SELECT id FROM applications WHERE id IN ({marks})", ids)}
 
 
-def add_events_many(db: Database, rows: list[tuple[Any, ...]]) -> None:
-    """Rows of (application, at, actor, action, from_status, to_status, note, data)."""
+def add_events_many(db: Database, rows: list[EventRow]) -> None:
     db.conn.executemany(
         "INSERT INTO events (application, at, actor, action, from_status, to_status, note, data)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -105,16 +139,15 @@ def add_events_many(db: Database, rows: list[tuple[Any, ...]]) -> None:
     )
 
 
-def feed_extend(db: Database, rows: list[tuple[str, str, str | None, str, int]]) -> None:
-    """Rows of (outlet, kind, application, body, created_at), in feed order."""
+def feed_extend(db: Database, rows: list[FeedRow]) -> None:
+    """In feed order."""
     db.conn.executemany(
         "INSERT INTO feed (outlet, kind, application, body, created_at) VALUES (?, ?, ?, ?, ?)",
         rows,
     )
 
 
-def add_scans_rows(db: Database, rows: list[tuple[str, str, str, int]]) -> None:
-    """Rows of (application, sha256, material, present)."""
+def add_scans_rows(db: Database, rows: list[ScanRow]) -> None:
     db.conn.executemany(
         "INSERT OR IGNORE INTO scans (application, sha256, material, present) VALUES (?, ?, ?, ?)",
         rows,
