@@ -108,7 +108,8 @@ def carrier_simulate(
     shipment = store.shipments.shipment_by_tracking(hub.db, row["code"], tracking.upper())
     posted = shipment and shipment["posted_at"]
     start = datetime.fromtimestamp(posted / 1000, UTC) if posted else None
-    events = simcarrier.sequence(tracking, outcome, start=start, end=datetime.now(UTC))
+    end = datetime.fromtimestamp(hub.now_ms / 1000, UTC)  # the command's clock, as everywhere
+    events = simcarrier.sequence(tracking, outcome, start=start, end=end)
     if shuffle:
         events = [*reversed(events), events[0]]
     answers = simcarrier.push(url, row["code"], row["secret"], events)
