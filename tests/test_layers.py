@@ -207,3 +207,23 @@ def test_the_hubs_rules_see_the_tree():
     assert {"hub.api.applications", "hub.web.views", "hub.cli.devices", "hub.casework"} <= set(HUB)
     assert "hub.casework" in HUB["hub.api.applications"]
     assert "hub.casework" in HUB["hub.web.views"]
+
+
+# --- webbase: what the two apps' pages share -------------------------------------------------
+
+
+def imports_of(package: str) -> Graph:
+    """Each module of ``package`` -> every name it imports, of any package (``import_graph``
+    keeps only the package's own)."""
+    modules = _modules(package)
+    known = set(modules)
+    return {module: _imported(module, path, known) for module, path in modules.items()}
+
+
+def test_both_apps_pages_stand_on_webbase_which_imports_neither_app():
+    webbase, app = under("webbase"), lambda name: name.split(".")[0] in ("agent", "hub")
+    for pages in ("agent.web", "hub.web"):
+        assert edges(imports_of(pages), under(pages), webbase), pages
+    assert set(import_graph("webbase")) >= {"webbase", "webbase.sessions", "webbase.i18n"}
+    assert edges(imports_of("webbase"), webbase, app) == []
+    assert cycles(import_graph("webbase")) == []

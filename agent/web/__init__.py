@@ -7,21 +7,24 @@ only "sync now" talks to the hub, through the same locked round as ``daiban-agen
       sync(lang) -> (exit code, summary)   one round (default: rounds.sync_callback(home))
       on_new_work()                        called after a record is queued (serve: sync soon)
       config["CLOCK"]() -> Unix ms         every time the pages read (default: the system's)
+
+What the hub's pages show the same way (base layout, macros, error page, base.css, the
+pybabel commands, security headers, secret key, session clock) is ``webbase``'s.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request, session
-from flask_babel import Babel
+from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFProtect
+
+import webbase
+from webbase import security, select_locale
 
 from ..clock import now_ms
 from ..home import Home
@@ -29,7 +32,6 @@ from ..rounds import SyncNow, sync_callback
 
 HERE = Path(__file__).parent
 TRANSLATIONS = HERE / "translations"
-LANGUAGES = ("zh", "en")
 DEFAULTS: dict[str, Any] = {
     "SESSION_ABSOLUTE_S": 8 * 3600,  # signed in for at most a working day
     "SESSION_IDLE_S": 30 * 60,  # signed out after half an hour without a page
@@ -49,24 +51,7 @@ log = logging.getLogger("daiban.agent.web")
 def secret_key(home: Home) -> bytes:
     """The pages' signing key: made once per home folder, kept owner-only (0600)."""
     home.ensure()
-    path = home.root / "web-secret.key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes()
-        if len(key) >= 32:
-            return key
-        raise RuntimeError(f"{path} is damaged: delete it and start again") from None
-    with os.fdopen(fd, "wb") as out:
-        out.write(secrets.token_bytes(32))
-        out.flush()
-        os.fsync(out.fileno())
-    return path.read_bytes()
-
-
-def select_locale() -> str:
-    lang = session.get("lang")
-    return lang if lang in LANGUAGES else "zh"
+    return security.secret_key(home.root)
 
 
 def create_app(
@@ -88,11 +73,7 @@ def create_app(
     )
     if config:
         app.config.update(config)
-    Babel(
-        app,
-        locale_selector=select_locale,
-        default_translation_directories=str(TRANSLATIONS),
-    )
+    webbase.init_app(app, TRANSLATIONS)
     CSRFProtect(app)
 
     from . import auth, db, errors, views
@@ -104,18 +85,7 @@ def create_app(
 
     @app.after_request
     def headers(response: Response) -> Response:
-        # Pages show personal data (masked) and receipts: never cache them, never frame them.
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
-            " form-action 'self'; frame-ancestors 'none'",
-        )
-        if request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        return security.page_headers(response, no_store=request.endpoint not in auth.STATIC)
 
     @app.context_processor
     def lang() -> dict[str, Any]:

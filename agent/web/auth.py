@@ -3,102 +3,41 @@
 The sign-in page names nobody: the staff member types their staff code (or their name) and
 their PIN. Wrong PINs are throttled per client address (``agent.store.staff.sign_in``), so a
 browser elsewhere on the outlet's network cannot lock a clerk out. Every time here comes from
-the app's ``CLOCK`` (``web.clock``; tests set it).
+the app's ``CLOCK`` (``webbase.sessions.now_ms``; tests set it).
 
-The session (a signed cookie) holds the staff code and two times, in Unix seconds: when they
-signed in and when they last opened a page. Past SESSION_ABSOLUTE_S or SESSION_IDLE_S the
-staff member is signed out. A disabled staff member is signed out at their next page.
+The session (a signed cookie, ``webbase.sessions``) holds the staff code and two times, in Unix
+seconds: when they signed in and when they last opened a page. Past SESSION_ABSOLUTE_S or
+SESSION_IDLE_S the staff member is signed out. A disabled staff member is signed out at their
+next page.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, g, redirect, render_template, request
 from flask_babel import gettext as _
 
+from webbase.sessions import Guards, SessionClock, now_ms, safe_next, set_lang
+
 from ..store import staff as staff_store
-from .clock import now_ms, now_s
 from .db import get_db
 
 bp = Blueprint("auth", __name__)
-AUTH_KEYS = ("staff", "signed_in_at", "seen_at")
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only a path on this site (no scheme, no host, no ``//``)."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
-
-
-def sign_out() -> None:
-    for key in AUTH_KEYS:
-        session.pop(key, None)
+SESSION = SessionClock("staff", unit_ms=1000)  # the cookie's times in seconds, as always
+STATIC = ("static", "webbase.static")  # the endpoints of files: no session, may be cached
 
 
 @bp.before_app_request
 def load_staff() -> None:
     g.staff = None
-    if request.endpoint == "static":
+    if request.endpoint in STATIC:
         return
-    code = session.get("staff")
-    if not code:
-        return
-    now = now_s()
-    cfg = current_app.config
-    signed_in_at, seen_at = session.get("signed_in_at", 0), session.get("seen_at", 0)
-    if now - signed_in_at > cfg["SESSION_ABSOLUTE_S"] or now - seen_at > cfg["SESSION_IDLE_S"]:
-        sign_out()
-        flash(_("Your session has ended. Please sign in again."), "info")
-        return
-    row = staff_store.active(get_db(), code)
-    if row is None:
-        sign_out()
-        return
-    session["seen_at"] = now
-    g.staff = row
+    g.staff = SESSION.load(lambda code: staff_store.active(get_db(), code))
 
 
-def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if g.get("staff") is None:
-            return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if g.staff["role"] not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
+GUARDS = Guards("staff", "auth.signin")
+login_required, role_required = GUARDS.login_required, GUARDS.role_required
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -130,10 +69,7 @@ def sign_in_form(who: str) -> Any:
             now = now_ms()
             outcome = staff_store.sign_in(get_db(), who, pin, address=request.remote_addr, now=now)
             if outcome.ok and outcome.staff is not None:
-                sign_out()
-                session.permanent = True
-                session["staff"] = outcome.staff["code"]
-                session["signed_in_at"] = session["seen_at"] = now_s()
+                SESSION.start(outcome.staff["code"])
                 return redirect(target)
             status = {"wrong_pin": 401, "locked": 429}.get(outcome.reason, 403)
             if outcome.reason == "locked":
@@ -158,14 +94,7 @@ def sign_in_form(who: str) -> Any:
 
 @bp.post("/signout")
 def signout() -> Any:
-    sign_out()
-    flash(_("You have signed out."), "info")
-    return redirect(url_for("auth.signin"))
+    return SESSION.sign_out_page("auth.signin")
 
 
-@bp.post("/lang")
-def set_lang() -> Any:
-    lang = request.form.get("lang")
-    if lang in ("zh", "en"):
-        session["lang"] = lang
-    return redirect(safe_next(request.form.get("next")))
+bp.add_url_rule("/lang", view_func=set_lang, methods=["POST"])  # auth.set_lang

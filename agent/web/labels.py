@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from webbase.labels import RATINGS as RATINGS  # the pages' labels.RATINGS
+
 SYNC_STATES = {
     "queued": _l("Waiting to sync"),
     "sent": _l("Received by the hub"),
@@ -56,14 +58,6 @@ EVENTS = {
     "amended (correction)": _l("Correction sent"),
     "picked up": _l("Result collected"),
     "rated": _l("Rating recorded"),
-}
-
-RATINGS = {
-    "very_satisfied": _l("Very satisfied"),
-    "satisfied": _l("Satisfied"),
-    "basic": _l("Basically satisfied"),
-    "dissatisfied": _l("Dissatisfied"),
-    "very_dissatisfied": _l("Very dissatisfied"),
 }
 
 ID_TYPES = {

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from sync.catalogue import CatalogueItem, search_initials
 from sync.clock import china_date, china_time
 from sync.records import RATING_LEVELS
+from webbase.sessions import now_ms
 
 from .. import capture as cap
 from ..messages import text
@@ -32,7 +33,6 @@ from ..rounds import EXIT_BUSY
 from ..store import local, meta, outbox
 from . import forms, labels
 from .auth import login_required, role_required, safe_next
-from .clock import now_ms
 from .db import get_db, home
 
 bp = Blueprint("pages", __name__)

@@ -3,16 +3,13 @@ operators' forms for devices and delivery are in ``operations.py``, on the same 
 
 Everything is read and changed through the functions the API uses (``hub.casework``,
 ``hub.cases``, ``hub.stats``), so a page and an API call can never disagree. The session (a
-signed cookie) holds the user's name and two times on the hub's clock: when they signed in
-and when they last opened a page.
+signed cookie, ``webbase.sessions``) holds the user's name and two times in milliseconds on
+the hub's clock: when they signed in and when they last opened a page.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -24,7 +21,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -46,6 +42,8 @@ from hub.users import (
 from hub.web import charts
 from hub.web.security import csrf
 from sync.clock import china_time
+from webbase.labels import RATINGS
+from webbase.sessions import Guards, SessionClock, safe_next, set_lang
 
 bp = Blueprint(
     "pages",
@@ -54,27 +52,12 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/pages/static",
 )
-AUTH_KEYS = ("user", "signed_in_at", "seen_at")
+SESSION = SessionClock("user", unit_ms=1)  # the cookie's times in milliseconds, as always
 STAFF_ROLES = ("admin", "operator")
 ALL_ROLES = ("admin", "operator", "officer")
 
 
 # --- session ---------------------------------------------------------------------------------
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only a path on this site (no scheme, no host, no ``//``)."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
-
-
-def sign_out() -> None:
-    for key in AUTH_KEYS:
-        session.pop(key, None)
 
 
 @bp.before_request
@@ -84,40 +67,10 @@ def load_user() -> None:
     g.page_user = None
     if request.endpoint == "pages.static":
         return
-    name = session.get("user")
-    if not name:
-        return
-    now = context.now_ms()
-    cfg = current_app.config
-    signed_in_at, seen_at = session.get("signed_in_at", 0), session.get("seen_at", 0)
-    if (
-        now - signed_in_at > cfg["SESSION_ABSOLUTE_S"] * 1000
-        or now - seen_at > cfg["SESSION_IDLE_S"] * 1000
-    ):
-        sign_out()
-        flash(_("Your session has ended. Please sign in again."), "info")
-        return
-    user = active_user(context.get_db(), name)
-    if user is None:
-        sign_out()
-        return
-    session["seen_at"] = now
-    g.page_user = user
+    g.page_user = SESSION.load(lambda name: active_user(context.get_db(), name))
 
 
-def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if g.get("page_user") is None:
-                return redirect(url_for("pages.signin", next=request.full_path.rstrip("?")))
-            if g.page_user["role"] not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
+role_required = Guards("page_user", "pages.signin").role_required
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -142,10 +95,7 @@ def signin() -> Any:
                 db, name=name, address=address, now=context.now_ms(), rules=rules, ok=bool(user)
             )
             if user is not None:
-                sign_out()
-                session.permanent = True
-                now = context.now_ms()
-                session.update(user=user["name"], signed_in_at=now, seen_at=now)
+                SESSION.start(user["name"])
                 return redirect(target)
             if wait is not None:
                 return too_many_tries(values, target, wait)
@@ -164,17 +114,10 @@ def too_many_tries(values: dict[str, str], target: str, wait_s: int) -> Any:
 
 @bp.post("/signout")
 def signout() -> Any:
-    sign_out()
-    flash(_("You have signed out."), "info")
-    return redirect(url_for("pages.signin"))
+    return SESSION.sign_out_page("pages.signin")
 
 
-@bp.post("/lang")
-def set_lang() -> Any:
-    lang = request.form.get("lang")
-    if lang in ("zh", "en"):
-        session["lang"] = lang
-    return redirect(safe_next(request.form.get("next")))
+bp.add_url_rule("/lang", view_func=set_lang, methods=["POST"])  # pages.set_lang
 
 
 # --- labels ----------------------------------------------------------------------------------
@@ -215,13 +158,6 @@ SHIPMENT_STATE_LABELS = {
     "open": _l("On its way"),
     "delivered": _l("Delivered"),
     "returned": _l("Returned"),
-}
-RATING_LABELS = {
-    "very_satisfied": _l("Very satisfied"),
-    "satisfied": _l("Satisfied"),
-    "basic": _l("Basically satisfied"),
-    "dissatisfied": _l("Dissatisfied"),
-    "very_dissatisfied": _l("Very dissatisfied"),
 }
 SLA_LABELS = {
     "on_track": _l("on track"),
@@ -304,7 +240,7 @@ def labels() -> dict[str, Any]:
         "action_label": lambda a: ACTION_LABELS.get(a, a),
         "event_label": lambda k: EVENT_LABELS.get(k, k),
         "shipment_state_label": lambda k: SHIPMENT_STATE_LABELS.get(k, k),
-        "rating_label": lambda k: RATING_LABELS.get(k, k),
+        "rating_label": lambda k: RATINGS.get(k, k),
         "grouping_label": lambda k: GROUPING_LABELS.get(k, k),
         "sla_label": lambda k: SLA_LABELS.get(k, k),
         "role_label": lambda k: ROLE_LABELS.get(k, k),

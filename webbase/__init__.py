@@ -1,0 +1,40 @@
+"""What the agent's and the hub's pages share: the base stylesheet, the base layout, macros and
+error page, the pybabel wrapper, security headers and secret key, and the session clock.
+
+It does I/O (files, Flask requests), so it is not in ``sync/``; it imports neither ``agent`` nor
+``hub``: each app passes in what is its own (folders, endpoint names, cookie keys).
+
+    init_app(app, translations)   the ``webbase`` blueprint (``/webbase/static/base.css``,
+                                  the ``webbase/*.html`` templates) and Babel on the app's
+                                  catalogue, in the language of ``select_locale()``
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, session
+from flask_babel import Babel
+
+HERE = Path(__file__).parent
+LANGUAGES = ("zh", "en")  # Simplified Chinese by default, English on request
+
+bp = Blueprint(
+    "webbase",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/webbase/static",
+)
+
+
+def select_locale() -> str:
+    """The language the user chose (``/lang`` puts it in the session), else Chinese."""
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "zh"
+
+
+def init_app(app: Flask, translations: Path) -> None:
+    """The shared blueprint and the app's gettext catalogue (``translations`` folder)."""
+    Babel(app, locale_selector=select_locale, default_translation_directories=str(translations))
+    app.register_blueprint(bp)
