@@ -24,7 +24,7 @@ mutation at a time, honestly:
   - ``if``: an ``if`` whose test is replaced by ``False`` (the check deleted);
   - ``raise``, ``abort``: the statement deleted (``pass``); ``return``: the value replaced
     by ``None``; ``const``: ``True``/``False`` swapped;
-  - ``unwrap``: ``_visible(app)`` replaced by ``app`` (the visibility check skipped);
+  - ``unwrap``: ``visible(app, user)`` replaced by ``app`` (the visibility check skipped);
   - ``call``: a bare check statement such as ``visible(app_id)`` deleted;
   - ``roles+``: a decorator's roles widened to every role (the role check removed);
     ``roles-``: one role dropped from it;
@@ -37,7 +37,7 @@ mutation at a time, honestly:
 
     .venv/bin/python bench/mutants.py                      # the whole plan
     .venv/bin/python bench/mutants.py --list               # the mutants, running nothing
-    .venv/bin/python bench/mutants.py --only hub/api_delivery.py:resolve_followup
+    .venv/bin/python bench/mutants.py --only hub/api/ratings.py:resolve_followup
     .venv/bin/python bench/mutants.py --target hub/ingest.py:_own_application:all \\
         --tests tests/hub/test_permissions.py
 
@@ -70,7 +70,7 @@ CHECK_WORDS = re.compile(
     r"role|\bunit\b|\[.unit.\]|outlet|visible\(|\bmay\(|REVEAL_ROLES|STAFF_ROLES|ALL_ROLES"
     r"|revoked|disabled|\bdevice\b|\[.device.\]|_own_application|abort\(40[34]\)"
 )
-UNWRAP = ("_visible",)  # check(x) -> x: the check skipped, x passed on
+UNWRAP = ("visible",)  # check(x) -> x: the check skipped, x passed on
 BARE_CHECKS = ("visible", "_visible", "authenticate", "abort")  # statements that only check
 
 API_TESTS = (
@@ -108,28 +108,42 @@ def _modes(all_: str = "", checks: str = "") -> dict[str, str]:
 
 PLAN = (
     Target(
-        "hub/api_cases.py",
+        "hub/casework.py",
+        _modes("in_view visible queue_unit may_reveal check_version role_of", "reveal carry_out"),
+        API_TESTS,
+    ),
+    Target("hub/api/auth.py", _modes("requires role"), API_TESTS),
+    Target(
+        "hub/api/applications.py",
+        _modes("", "list_applications show_application act triage"),
+        API_TESTS,
+    ),
+    Target("hub/api/devices.py", _modes("", "list_devices quarantine"), API_TESTS),
+    Target("hub/api/audit.py", _modes("", "audit_log"), API_TESTS),
+    Target("hub/api/alarms.py", _modes("", "alarms"), API_TESTS),
+    Target(
+        "hub/api/stats.py",
+        _modes("", "queue_stats statistics statistics_csv statistics_daily"),
+        API_TESTS,
+    ),
+    Target(
+        "hub/api/shipments.py",
         _modes(
-            "requires _visible role_of",
-            "list_applications show_application reveal act carry_out triage list_devices"
-            " quarantine queue_stats audit_log alarms",
+            "_shipment",
+            "post_shipment list_shipments show_shipment manual_event carrier_webhook",
         ),
         API_TESTS,
     ),
     Target(
-        "hub/api_delivery.py",
-        _modes(
-            "_role _shipment",
-            "post_shipment list_shipments show_shipment manual_event carrier_webhook"
-            " list_followups resolve_followup exclude_rating statistics statistics_csv"
-            " statistics_daily",
-        ),
+        "hub/api/ratings.py",
+        _modes("", "list_followups resolve_followup exclude_rating"),
         API_TESTS,
     ),
+    Target("hub/ratings.py", _modes("followup_for"), API_TESTS),
     Target(
         "hub/web/views.py",
         _modes(
-            "role_required visible page_actions may",
+            "visible page_actions may",
             "load_user home dashboard queue render_application application act"
             " reveal_personal statistics statistics_csv",
         ),
@@ -149,7 +163,7 @@ PLAN = (
         SYNC_TESTS,
     ),
     Target(
-        "hub/api_sync.py", _modes("_check_previous", "_verify _apply_push _predecessor"), SYNC_TESTS
+        "hub/api/sync.py", _modes("_check_previous", "_verify _apply_push _predecessor"), SYNC_TESTS
     ),
     Target("hub/store/devices.py", _modes("former_tags"), SYNC_TESTS),
 )

@@ -41,11 +41,18 @@ SlaState = Literal["overdue", "due_soon", "on_track"]
 
 
 class CalendarError(HubError):
-    """A working-day computation was asked something it cannot answer."""
+    """A working-day computation was asked something it cannot answer: a rule of the hub
+    broken (pauses that do not add up), so the hub's failure, logged, not the caller's."""
+
+    code = "internal"
+    status = 500
 
 
 class CalendarFileError(CalendarError):
     """A calendar override file has a bad row; the message names the line."""
+
+    code = "invalid"
+    status = 400
 
     def __init__(self, line: int, problem: str) -> None:
         super().__init__(f"line {line}: {problem}")

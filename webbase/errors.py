@@ -43,12 +43,13 @@ class ErrorPages:
         self.home_endpoint = home_endpoint
 
     def page(self, code: int, hint: object = None) -> tuple[str, int]:
-        """The page of ``code``; a status without a title of its own as 400 or 500."""
-        code = code if code in self.titles else 500 if code >= 500 else 400
-        title, hint = self.titles[code], hint or self.hints[code]
+        """The page of ``code``, answered with that status; one without words of its own
+        reads as 400's or 500's."""
+        shown = code if code in self.titles else 500 if code >= 500 else 400
+        title, hint = self.titles[shown], hint or self.hints[shown]
         page = render_template(
             "webbase/error.html",
-            code=code,
+            code=shown,
             title=title,
             hint=hint,
             home_endpoint=self.home_endpoint,

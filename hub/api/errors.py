@@ -38,6 +38,11 @@ HTTP_CODES = {413: "too_large", 500: "internal"}
 
 def json_error(e: Exception) -> ResponseReturnValue:
     """Any exception raised while answering an API request, in the API's error shape."""
+    if isinstance(e, HubError) and e.status >= 500:
+        # The hub's own failure, whatever raised it: logged, and said without its insides.
+        log.error("hub failed on %s %s", request.method, request.path, exc_info=e)
+        message = INTERNAL if e.code == "internal" else e.message
+        return _json(e.status, e.code, message, field=e.field)
     if isinstance(e, HubError):
         response = _json(e.status, e.code, e.message, field=e.field, **e.extra)
         response.headers.update(e.headers())

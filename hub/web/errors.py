@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import InternalServerError
 
 from hub.errors import HubError
+from sync.errors import ProtocolError
 from webbase import errors
 
 log = logging.getLogger("daiban.hub.web")
@@ -30,7 +31,7 @@ def page_error(exc: Exception) -> ResponseReturnValue:
     known = PAGES.known(exc)
     if known is not None:
         return known
-    if isinstance(exc, HubError) and exc.status < 500:
+    if isinstance(exc, (HubError, ProtocolError)) and exc.status < 500:
         return PAGES.page(exc.status)  # a refusal no form caught: said, nothing changed
     log.exception("page failed on %s %s", request.method, request.path)
     return PAGES.page(InternalServerError.code)

@@ -478,7 +478,7 @@ def form_version(raw: str | None) -> int | None:
     """The version a form was drawn for (absent: no check; not a number: stale)."""
     if raw is None:
         return None
-    return int(raw) if raw.isdigit() else -1
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else -1
 
 
 def carrier_choices() -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Response
 
 import hub
 from hub.errors import ApiError, HubError
@@ -105,3 +106,34 @@ def test_every_hub_error_code_is_in_api_md_with_its_status(code, status, where):
 @pytest.mark.parametrize(("code", "status"), PROTOCOL)
 def test_every_protocol_error_code_is_in_api_md_with_its_status(code, status):
     assert status in DOCUMENTED.get(code, set()), f"{code} ({status}) is not in docs/api.md"
+
+
+def test_a_broken_rule_inside_the_hub_is_its_failure_not_the_callers(hub, caplog):
+    """A CalendarError means the hub's own records do not add up (pauses that overlap after
+    the clock went back): 500 internal, logged, its insides not told; a bad calendar file an
+    operator loads is theirs (400)."""
+    from hub.api.errors import INTERNAL, json_error
+    from hub.workdays import CalendarError, CalendarFileError
+
+    with hub.app.test_request_context("/api/v1/applications/x/actions", method="POST"):
+        answer = json_error(CalendarError("pause 1 ends on 2026-09-20, before it starts"))
+        assert isinstance(answer, Response) and answer.json is not None
+        assert (answer.status_code, answer.json["code"]) == (500, "internal")
+        assert answer.json["error"] == INTERNAL
+        assert "pause 1" in caplog.text  # logged for the operator
+        refused = json_error(CalendarFileError(3, "not a date"))
+        assert isinstance(refused, Response) and refused.json is not None
+        assert (refused.status_code, refused.json["code"]) == (400, "invalid")
+
+
+def test_a_refusal_no_form_caught_keeps_its_status_on_the_page(hub):
+    from hub.web.errors import page_error
+    from sync.errors import InvalidValue
+
+    with hub.app.test_request_context("/applications/x"):
+        for exc, status in (
+            (HubError("taken meanwhile", code="case", status=409), 409),
+            (InvalidValue("not a phone number", field="phone"), 400),
+        ):
+            page = page_error(exc)
+            assert isinstance(page, tuple) and page[1] == status
