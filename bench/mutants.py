@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIED = ("hub", "sync", "agent", "tests", "docs", "pyproject.toml", "README.md")
+COPIED = ("hub", "sync", "agent", "webbase", "tests", "docs", "pyproject.toml", "README.md")
 ROLES = ("admin", "operator", "officer")
 ROLE_DECORATORS = ("requires", "role_required")
 # In "checks" mode, a site is mutated only when its code says one of these.
@@ -140,6 +140,7 @@ PLAN = (
         API_TESTS,
     ),
     Target("hub/ratings.py", _modes("followup_for"), API_TESTS),
+    Target("webbase/sessions.py", _modes("role_required login_required"), PAGE_TESTS),
     Target(
         "hub/web/views.py",
         _modes(
