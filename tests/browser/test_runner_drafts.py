@@ -103,6 +103,21 @@ def laptop_hands_in(hub: ServedHub, app_id: str) -> None:
     assert [res.status for res in ack.results] == ["accepted"], ack
 
 
+def second_tab(phone: Phone, url: str, ready: str) -> Any:
+    """Another tab of the same phone at ``url``, signed in (each tab signs in), once
+    ``ready`` (a selector) shows."""
+    other = phone.context.new_page()
+    other.goto(url)
+    other.wait_for_selector(f"[data-testid=signin-form], {ready}")
+    if other.locator("[data-testid=signin-form]").count():
+        other.fill("#f-pin", PIN)
+        other.click("[data-testid=signin-form] button")
+        other.wait_for_selector("[data-testid=new]")
+        other.goto(url)
+    other.wait_for_selector(ready)
+    return other
+
+
 def test_a_supplement_is_never_dropped_unseen(
     chromium: Any, hub: ServedHub, tmp_path: Path
 ) -> None:
@@ -163,15 +178,9 @@ def test_a_supplement_is_never_dropped_unseen(
 
         # A photo of the ID card taken in another tab of the same phone: the first tab's
         # save does not drop it, it stops and shows it.
-        other = phone.context.new_page()
-        other.goto(f"{phone.url}/runner/#/app/{app_id}")
-        other.wait_for_selector("[data-testid=signin-form], [data-testid=supplement-form]")
-        if other.locator("[data-testid=signin-form]").count():  # each tab signs in
-            other.fill("#f-pin", PIN)
-            other.click("[data-testid=signin-form] button")
-            other.wait_for_selector("[data-testid=new]")
-            other.goto(f"{phone.url}/runner/#/app/{app_id}")
-        other.wait_for_selector("[data-testid=supplement-form]")
+        other = second_tab(
+            phone, f"{phone.url}/runner/#/app/{app_id}", "[data-testid=supplement-form]"
+        )
         other.set_input_files("#file-ID-CARD", str(photo_file(tmp_path, "id-again.png", 22)))
         expect(other.get_by_test_id("photo-count-ID-CARD")).to_contain_text("1")
         page.check("input[name=paper-ID-CARD]")
@@ -263,19 +272,6 @@ def test_a_photo_still_being_sealed_is_saved_with_the_form(
         phone.close()
 
 
-def second_tab(phone: Phone, url: str) -> Any:
-    """Another tab of the same phone, signed in (each tab signs in)."""
-    other = phone.context.new_page()
-    other.goto(url)
-    other.wait_for_selector("[data-testid=signin-form], [data-testid=capture-form]")
-    if other.locator("[data-testid=signin-form]").count():
-        other.fill("#f-pin", PIN)
-        other.click("[data-testid=signin-form] button")
-        other.wait_for_selector("[data-testid=new]")
-        other.goto(url)
-    return other
-
-
 def test_a_form_saved_in_another_tab_is_not_brought_back(
     chromium: Any, hub: ServedHub, tmp_path: Path
 ) -> None:
@@ -291,8 +287,7 @@ def test_a_form_saved_in_another_tab_is_not_brought_back(
         fill_applicant(phone, 0, tmp_path)
         page.check("input[name='m-PHOTO'][value=promise]")
         page.check("input[name=delivery][value=pickup]")
-        other = second_tab(phone, page.url)
-        other.wait_for_selector("[data-testid=capture-form]")
+        other = second_tab(phone, page.url, "[data-testid=capture-form]")
         expect(other.locator("#f-name")).to_have_value("张三")
         page.get_by_test_id("save").click()
         page.wait_for_selector("[data-testid=receipt]")
