@@ -38,7 +38,7 @@ const common = {
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-for (const source of ['src/app/main.js', 'src/app/sw.js']) {
+for (const source of ['src/app/main.js', 'src/app/sw.js', 'src/app/app.css']) {
   if (!existsSync(join(here, source))) throw new Error(`build: ${source} is missing`);
 }
 await build({
@@ -50,6 +50,9 @@ await build({
   chunkNames: 'chunk-[hash]',
 });
 await build({ ...common, entryPoints: ['src/app/sw.js'], outfile: join(out, 'sw.js'), format: 'iife' });
+// The stylesheet: the pages' shared core from webbase/ (@import, inlined here) and the
+// phone's own rules after it.
+await build({ ...common, entryPoints: { app: 'src/app/app.css' }, outdir: out });
 
 const statics = join(here, 'static');
 if (existsSync(statics)) {

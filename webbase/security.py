@@ -9,10 +9,24 @@ from pathlib import Path
 
 from flask import Response
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
-    " form-action 'self'; frame-ancestors 'none'"
-)
+# Everything from this origin, nothing framing it; each app's shell adds what it needs.
+POLICY_DIRECTIVES = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "style-src": "'self' 'unsafe-inline'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def content_security_policy(**more: str) -> str:
+    """The pages' policy with ``more`` directives (``img_src=...`` for ``img-src``) replacing or
+    adding to it, so an app's shell widens or narrows one directive and inherits the rest."""
+    directives = {**POLICY_DIRECTIVES, **{k.replace("_", "-"): v for k, v in more.items()}}
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 KEY_FILE = "web-secret.key"
 
 
@@ -33,13 +47,15 @@ def secret_key(folder: Path) -> bytes:
     return path.read_bytes()
 
 
-def page_headers(response: Response, *, no_store: bool = True) -> Response:
+def page_headers(
+    response: Response, *, no_store: bool = True, policy: str = CONTENT_SECURITY_POLICY
+) -> Response:
     """The headers of a page (those the view set itself are kept); ``no_store`` for all but
     static files."""
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", policy)
     if no_store:
         response.headers.setdefault("Cache-Control", "no-store")
     return response

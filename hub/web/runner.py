@@ -34,6 +34,7 @@ from flask import Blueprint, Response, abort, request
 
 from hub import context
 from sync.catalogue import search_initials
+from webbase.security import content_security_policy, page_headers
 
 DIST = Path(__file__).parent / "runner_dist"
 BUILD_MARK = b"__DAIBAN_BUILD__"
@@ -52,13 +53,16 @@ TYPES = {
     ".ico": "image/x-icon",
     ".txt": "text/plain; charset=utf-8",
 }
-# The app's own policy: the hub pages' one has no blob: images (photo previews) and no
-# camera frames; everything else stays on this origin.
-POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:;"
-    " style-src 'self' 'unsafe-inline'; script-src 'self'; worker-src 'self';"
-    " connect-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none';"
-    " base-uri 'none'"
+# The app's shell is a page like the others (webbase's headers), with its own policy: photo
+# previews (blob:), camera frames, its service worker, manifest and API calls; no <base>.
+POLICY = content_security_policy(
+    img_src="'self' data: blob:",
+    media_src="'self' blob: mediastream:",
+    script_src="'self'",
+    worker_src="'self'",
+    connect_src="'self'",
+    manifest_src="'self'",
+    base_uri="'none'",
 )
 
 bp = Blueprint("runner", __name__, url_prefix="/runner")
@@ -119,10 +123,7 @@ def _answer(name: str, body: bytes, build: str) -> Response:
     # an HTTP cache must never hand it an older file than the sw.js it installs with.
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Daiban-Runner"] = build
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = POLICY
+    page_headers(response, no_store=False, policy=POLICY)
     response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.make_conditional(request)  # 304 when the browser's copy is this one
