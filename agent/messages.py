@@ -1,106 +1,170 @@
 """Words for staff: Simplified Chinese by default, English with ``--lang en``.
 
 Keys are stable reason codes (the validators' ``field.reason``, the hub's rejection codes,
-the agent's own); a message missing here falls back to the English text that came with it.
+the agent's own), each with its English msgid. The Chinese is the agent's gettext catalogue,
+``agent/translations/zh/LC_MESSAGES/messages.po`` (compiled to ``messages.mo``), the same one
+the outlet's pages read; ``N_`` marks the msgids here for its extraction:
+
+    python -m agent.web.i18n update    # new msgids into the .po (translate them, then:)
+    python -m agent.web.i18n compile   # the .mo
+
+It is read with the standard library's ``gettext``, so the CLI needs no Flask. In English,
+a refusal's reason shows the English text that came with it (it may say more, such as the
+operating system's error); the agent's own words show their msgid. A code missing here
+falls back to that English text, else to the code itself.
 """
 
 from __future__ import annotations
 
-ZH: dict[str, str] = {
-    # validators (field.reason)
-    "id_number.length": "身份证号码应为18位（或旧版15位）",
-    "id_number.format": "身份证号码格式不对：前17位应为数字，最后一位为数字或X",
-    "id_number.checksum": "身份证号码校验位不对，可能有一位数字输错了",
-    "id_number.birth_date": "身份证号码中的出生日期不存在或在未来",
-    "id_number.type": "请填写身份证号码",
-    "phone.format": "手机号码应为以1开头的11位数字",
-    "phone.country": "请填写中国大陆手机号码",
-    "phone.range": "这个手机号码段不存在，请核对",
-    "phone.type": "请填写手机号码",
-    "tracking_number.checksum": "邮件号校验位不对，请核对",
-    "tracking_number.format": "邮件号格式不对（如 EA123456785CN）",
-    "credit_code.checksum": "统一社会信用代码校验位不对",
-    "credit_code.format": "统一社会信用代码含有不使用的字符",
-    "credit_code.length": "统一社会信用代码应为18位",
-    # capture
-    "item.unknown": "事项目录中没有这个事项：{item}",
-    "item.outlet_kind": "本网点不能受理“{name}”",
-    "material.unknown": "“{name}”不需要材料 {material}",
-    "material.missing": "缺少必需材料：{material_name}（可补交的材料可选择“容缺承诺”）",
-    "material.not_promisable": "“{material_name}”不能容缺后补，须当场提交",
-    "material.file": "材料文件读不到：{path}",
-    "material.format": "--material 的写法是 材料代码=文件，例如 ID-CARD=scan.jpg（收到：{path}）",
-    "delivery.not_mailable": "“{name}”的结果不能邮寄，请选择网点领取",
-    "delivery.address": "请填写完整的邮寄地址",
-    "name.empty": "请填写申请人姓名",
-    "region.format": "地区代码应为6位数字",
-    "not_enrolled": "本机还没有注册到中心，请先运行 daiban-agent enroll",
-    "application.unknown": "找不到这件申请：{key}",
-    "application.not_known_to_hub": "中心还没有确认这件申请，请先同步",
-    "supplement.not_requested": "中心没有要求补正这件申请",
-    "pickup.proxy_name": "代领时请填写代领人姓名",
-    "proxy_id_number.length": "代领人身份证号码应为18位（或旧版15位）",
-    "proxy_id_number.format": "代领人身份证号码格式不对：前17位应为数字，最后一位为数字或X",
-    "proxy_id_number.checksum": "代领人身份证号码校验位不对，可能有一位数字输错了",
-    "proxy_id_number.birth_date": "代领人身份证号码中的出生日期不存在或在未来",
-    "proxy_id_number.type": "请填写代领人身份证号码",
-    "pickup.not_ready": "这件申请的结果还不能领取（当前状态：{status}）",
-    "rating.too_early": "结果送达或领取后才能评价（当前状态：{status}）",
-    "rating.level": "评价等级应为：非常满意、满意、基本满意、不满意、非常不满意",
-    "enroll.enrol_code_unknown": "中心不认识这个注册码，请核对后重新输入",
-    "enroll.enrol_code_used": "这个注册码已经用过了，请向中心管理员索取新的注册码",
-    "enroll.enrol_code_expired": "这个注册码已过期，请向中心管理员索取新的注册码",
-    "enroll.key_enrolled": "本机的密钥已经注册过了",
-    "enroll.offline": "连不上中心（{reason}）；请检查网络和中心地址后重试",
-    "enroll.outlet_change": "本机还有 {count} 条未同步的记录属于网点 {outlet}，请先同步再换网点",
-    "queued": "已保存，等待同步（{id}）",
-    # staff
-    "staff.added": "已添加工作人员 {who}（{name}，{role}）",
-    "staff.disabled": "已停用工作人员 {who}",
-    "staff.code": "工作人员代码只能用字母、数字和 . _ -（收到：{who}）",
-    "staff.name": "请填写姓名（1到100个字）",
-    "staff.role": "角色应为 clerk（窗口人员）或 runner（代办员）",
-    "staff.pin": "PIN 应为4到8位数字",
-    "staff.exists": "工作人员 {who} 已经存在",
-    "staff.unknown": "没有工作人员 {who}",
-    "serve.listen": "无法在 {host}:{port} 上提供页面（端口被占用或地址不对）",
-    # sync
-    "sync.done": "同步完成：上传 {pushed} 条，下载 {pulled} 条，扫描件 {uploaded} 个",
-    "sync.offline": "连不上中心（{reason}）；数据已保存在本机，联网后会自动同步",
-    "sync.revoked": (
-        "中心已停用本设备，不能再同步；本机上未同步的记录都还在。"
-        "请联系中心管理员（中心说明：{reason}）"
-    ),
-    "sync.refused": "中心拒绝了请求：{reason}",
-    "sync.busy": "另一个同步正在进行，请稍后",
-    "sync.attention": "有 {count} 件需要处理（被退回或要求补正），请用 daiban-agent status 查看",
-}
+import gettext
+from functools import cache
+from pathlib import Path
 
-EN: dict[str, str] = {
-    "queued": "saved, waiting to sync ({id})",
-    "sync.done": "synced: {pushed} records sent, {pulled} received, {uploaded} scans uploaded",
-    "sync.offline": "hub unreachable ({reason}); everything is kept here and will sync later",
-    "sync.revoked": (
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's own name for the marker)
+    """Mark ``message`` as a msgid for the catalogue; translates nothing."""
+    return message
+
+
+# The agent's own words: in English, the msgid is what staff read.
+SAID: dict[str, str] = {
+    "queued": N_("saved, waiting to sync ({id})"),
+    "sync.done": N_("synced: {pushed} records sent, {pulled} received, {uploaded} scans uploaded"),
+    "sync.offline": N_("hub unreachable ({reason}); everything is kept here and will sync later"),
+    "sync.revoked": N_(
         "the hub has revoked this device, so it can no longer sync; unsynced records stay on "
         "this computer. Contact the hub operator (the hub says: {reason})"
     ),
-    "sync.refused": "the hub refused the request: {reason}",
-    "sync.busy": "another sync round is running; try again shortly",
-    "sync.attention": "{count} item(s) need attention (refused or supplement asked): see status",
-    "not_enrolled": "this device is not enrolled yet: run daiban-agent enroll",
-    "application.unknown": "no application {key}",
-    "application.not_known_to_hub": "the hub has not confirmed this application yet: sync first",
-    "enroll.offline": "cannot reach the hub ({reason}); check the network and the hub address",
-    "enroll.outlet_change": "{count} unsynced records belong to outlet {outlet}: sync them first",
+    "sync.refused": N_("the hub refused the request: {reason}"),
+    "sync.busy": N_("another sync round is running; try again shortly"),
+    "sync.attention": N_(
+        "{count} item(s) need attention (refused or supplement asked): see status"
+    ),
+    "not_enrolled": N_("this device is not enrolled yet: run daiban-agent enroll"),
+    "application.unknown": N_("no application {key}"),
+    "application.not_known_to_hub": N_(
+        "the hub has not confirmed this application yet: sync first"
+    ),
+    "enroll.offline": N_("cannot reach the hub ({reason}); check the network and the hub address"),
+    "enroll.outlet_change": N_(
+        "{count} unsynced records belong to outlet {outlet}: sync them first"
+    ),
 }
+
+# Reasons that come with an English text of their own (a refusal, a report of the CLI): in
+# English that text is shown, the msgid only when none came.
+REASONS: dict[str, str] = {
+    # validators (field.reason)
+    "id_number.length": N_("The ID card number has 18 characters (or 15 on an old card)"),
+    "id_number.format": N_(
+        "The ID card number is malformed: the first 17 characters are digits, the last a digit or X"
+    ),
+    "id_number.checksum": N_(
+        "The check digit of the ID card number is wrong: a digit may have been mistyped"
+    ),
+    "id_number.birth_date": N_(
+        "The date of birth in the ID card number does not exist or is in the future"
+    ),
+    "id_number.type": N_("Enter the ID card number"),
+    "phone.format": N_("A mobile number has 11 digits and starts with 1"),
+    "phone.country": N_("Enter a mobile number of mainland China"),
+    "phone.range": N_("No mobile number starts like this one: check it"),
+    "phone.type": N_("Enter the mobile number"),
+    "tracking_number.checksum": N_("The check digit of the tracking number is wrong: check it"),
+    "tracking_number.format": N_("The tracking number is malformed (it reads like EA123456785CN)"),
+    "credit_code.checksum": N_("The check character of the unified social credit code is wrong"),
+    "credit_code.format": N_("The unified social credit code holds a character it never uses"),
+    "credit_code.length": N_("The unified social credit code has 18 characters"),
+    # capture
+    "item.unknown": N_("The catalogue of service items has no item {item}"),
+    "item.outlet_kind": N_("This outlet cannot take applications for “{name}”"),
+    "material.unknown": N_("“{name}” needs no material {material}"),
+    "material.missing": N_(
+        "A required material is missing: {material_name} (one that may come later can be "
+        "promised instead)"
+    ),
+    "material.not_promisable": N_(
+        "“{material_name}” cannot be promised for later: it must be handed in now"
+    ),
+    "material.file": N_("Cannot read the material's file: {path}"),
+    "material.format": N_(
+        "--material is written CODE=FILE, for example ID-CARD=scan.jpg (got: {path})"
+    ),
+    "delivery.not_mailable": N_(
+        "The result of “{name}” cannot be mailed: choose collection at the outlet"
+    ),
+    "delivery.address": N_("Enter the full mail address"),
+    "name.empty": N_("Enter the applicant's name"),
+    "region.format": N_("The region code has 6 digits"),
+    "supplement.not_requested": N_("The hub has asked for no supplement to this application"),
+    "pickup.proxy_name": N_("Enter the name of the person collecting for the applicant"),
+    "proxy_id_number.length": N_(
+        "The collecting person's ID card number has 18 characters (or 15 on an old card)"
+    ),
+    "proxy_id_number.format": N_(
+        "The collecting person's ID card number is malformed: the first 17 characters are "
+        "digits, the last a digit or X"
+    ),
+    "proxy_id_number.checksum": N_(
+        "The check digit of the collecting person's ID card number is wrong: a digit may "
+        "have been mistyped"
+    ),
+    "proxy_id_number.birth_date": N_(
+        "The date of birth in the collecting person's ID card number does not exist or is "
+        "in the future"
+    ),
+    "proxy_id_number.type": N_("Enter the collecting person's ID card number"),
+    "pickup.not_ready": N_(
+        "The result of this application cannot be collected yet (its status: {status})"
+    ),
+    "rating.too_early": N_(
+        "A rating comes after the result is delivered or collected (its status: {status})"
+    ),
+    "rating.level": N_(
+        "The rating is one of: very satisfied, satisfied, fairly satisfied, dissatisfied, "
+        "very dissatisfied"
+    ),
+    "enroll.enrol_code_unknown": N_(
+        "The hub does not know this enrolment code: check it and enter it again"
+    ),
+    "enroll.enrol_code_used": N_(
+        "This enrolment code has been used: ask the hub operator for a new one"
+    ),
+    "enroll.enrol_code_expired": N_(
+        "This enrolment code has expired: ask the hub operator for a new one"
+    ),
+    "enroll.key_enrolled": N_("This device's key is already enrolled"),
+    # staff
+    "staff.added": N_("Added staff member {who} ({name}, {role})"),
+    "staff.disabled": N_("Disabled staff member {who}"),
+    "staff.code": N_("A staff code holds only letters, digits and . _ - (got: {who})"),
+    "staff.name": N_("Enter a name (1 to 100 characters)"),
+    "staff.role": N_("The role is clerk (at the counter) or runner (proxy runner)"),
+    "staff.pin": N_("A PIN has 4 to 8 digits"),
+    "staff.exists": N_("Staff member {who} already exists"),
+    "staff.unknown": N_("No staff member {who}"),
+    "serve.listen": N_(
+        "Cannot serve the pages on {host}:{port} (the port is taken or the address is wrong)"
+    ),
+}
+
+MESSAGES: dict[str, str] = {**REASONS, **SAID}
+
+
+@cache
+def chinese() -> gettext.GNUTranslations:
+    """The agent's Chinese catalogue (read once)."""
+    return gettext.translation("messages", TRANSLATIONS, languages=["zh"])
 
 
 def text(code: str, lang: str, default: str = "", **params: object) -> str:
     """The message for ``code`` in ``lang`` ('zh' or 'en'), with ``params`` filled in."""
-    table = ZH if lang == "zh" else EN
-    template = table.get(code) or (EN.get(code) if lang == "zh" and not default else None)
-    if template is None:
+    msgid = MESSAGES.get(code)
+    if msgid is None or (lang != "zh" and code not in SAID):
         return default or code
+    template = chinese().gettext(msgid) if lang == "zh" else msgid
     try:
         return template.format(**params)
     except (KeyError, IndexError):

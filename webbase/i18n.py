@@ -1,10 +1,11 @@
-"""The pybabel commands of a page package's gettext catalogue: English msgids in its code and
-templates (and in webbase's, which every app's pages show), Simplified Chinese in
-``translations/zh/LC_MESSAGES/messages.po``, compiled to ``messages.mo`` beside it. Both files
-are committed, so a plain ``pip install`` has working translations; each app has a test that
-the .po covers every msgid and that the .mo is the compiled .po.
+"""The pybabel commands of an app's gettext catalogue: English msgids in its pages' code and
+templates (and in webbase's, which every app's pages show, and in any further modules named),
+Simplified Chinese in ``translations/zh/LC_MESSAGES/messages.po``, compiled to ``messages.mo``
+beside it. Both files are committed, so a plain ``pip install`` has working translations; each
+app has a test that the .po covers every msgid and that the .mo is the compiled .po.
 
-    catalogue = Catalogue(package_folder, project="daiban-...-pages")
+    catalogue = Catalogue(pages_package_folder, project="daiban-...",
+                          translations=folder, also=[module_path, ...])   # both optional
     catalogue.main(sys.argv[1:], usage)   # update: new msgids into the .po; compile: the .mo
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_from_file
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -26,31 +27,53 @@ METHODS = [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
 
 
+# What babel's extractors give for one msgid: its line, the msgid (a tuple for plurals), the
+# translator comments, the msgctxt.
+_Extracted = tuple[int, str | tuple[str, ...], list[str], str | None]
+
+
 def _translations(catalog: Catalog) -> dict[object, object]:
     return {(m.context, m.id): m.string for m in catalog if m.id and not m.fuzzy}
 
 
 class Catalogue:
-    """The Chinese catalogue of the pages in ``folder`` (a package with ``translations/``)."""
+    """The Chinese catalogue of the pages in ``folder``: in ``folder/translations/`` unless
+    ``translations`` names another folder (one the app's other modules read as well), with the
+    msgids of the Python modules ``also`` names besides the pages' and webbase's."""
 
-    def __init__(self, folder: Path, project: str) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        project: str,
+        *,
+        translations: Path | None = None,
+        also: Sequence[Path] = (),
+    ) -> None:
         self.folder = folder
         self.project = project
-        self.po = folder / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+        self.translations = translations or folder / "translations"
+        self.also = tuple(also)
+        self.po = self.translations / "zh" / "LC_MESSAGES" / "messages.po"
         self.mo = self.po.with_suffix(".mo")
 
     def extract(self) -> Catalog:
-        """Every msgid the pages use: their Python modules and templates, and webbase's."""
+        """Every msgid: the pages' Python modules and templates, webbase's, and ``also``'s.
+        The .po names where each is used relative to the folder holding ``translations``."""
         catalog = Catalog(project=self.project, charset="utf-8")
+        found: list[tuple[Path, _Extracted]] = []
         for folder in (self.folder, HERE):
-            prefix = os.path.relpath(folder, self.folder)
             for filename, lineno, message, comments, context in extract_from_dir(
                 folder, METHODS, keywords=KEYWORDS
             ):
-                where = os.path.normpath(os.path.join(prefix, filename))
-                catalog.add(
-                    message, None, [(where, lineno)], auto_comments=comments, context=context
-                )
+                found.append((folder / filename, (lineno, message, comments, context)))
+        for module in self.also:
+            found.extend(
+                (module, extracted)
+                for extracted in extract_from_file("python", module, keywords=KEYWORDS)
+            )
+        for path, (lineno, message, comments, context) in found:
+            where = os.path.normpath(os.path.relpath(path, self.translations.parent))
+            catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
         return catalog
 
     def read(self) -> Catalog:

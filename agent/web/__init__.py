@@ -26,12 +26,13 @@ from flask_wtf.csrf import CSRFProtect
 import webbase
 from webbase import security, select_locale
 
+from .. import messages
 from ..clock import now_ms
 from ..home import Home
 from ..rounds import SyncNow, sync_callback
 
 HERE = Path(__file__).parent
-TRANSLATIONS = HERE / "translations"
+TRANSLATIONS = messages.TRANSLATIONS  # one catalogue for the pages and the CLI
 DEFAULTS: dict[str, Any] = {
     "SESSION_ABSOLUTE_S": 8 * 3600,  # signed in for at most a working day
     "SESSION_IDLE_S": 30 * 60,  # signed out after half an hour without a page

@@ -1,6 +1,8 @@
-"""The outlet pages' gettext catalogue: English msgids in the code and templates (and in
-webbase's shared templates), Simplified Chinese in ``translations/zh/LC_MESSAGES/messages.po``,
-compiled to ``messages.mo`` beside it (webbase.i18n runs the pybabel steps).
+"""The agent's gettext catalogue, which its pages and its CLI read: English msgids in the
+pages' code and templates (and in webbase's shared templates) and in ``agent/messages.py``
+(the CLI's words and the reasons of refusals), Simplified Chinese in
+``agent/translations/zh/LC_MESSAGES/messages.po``, compiled to ``messages.mo`` beside it
+(webbase.i18n runs the pybabel steps).
 
     python -m agent.web.i18n update    # add new msgids to the .po (translate them, then:)
     python -m agent.web.i18n compile   # write the .mo
@@ -13,7 +15,14 @@ from pathlib import Path
 
 from webbase.i18n import Catalogue
 
-CATALOGUE = Catalogue(Path(__file__).parent, project="daiban-agent-pages")
+from .. import messages
+
+CATALOGUE = Catalogue(
+    Path(__file__).parent,
+    project="daiban-agent",
+    translations=messages.TRANSLATIONS,
+    also=[Path(messages.__file__)],
+)
 PO, MO = CATALOGUE.po, CATALOGUE.mo
 extract, read, mo_is_current = CATALOGUE.extract, CATALOGUE.read, CATALOGUE.mo_is_current
 
