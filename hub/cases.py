@@ -66,8 +66,8 @@ class CaseError(HubError):
     status = 409
 
 
-def _sla_fields(hub: Hub, app: dict[str, Any], action: str) -> dict[str, Any]:
-    """How an action moves the time-limit clock."""
+def _sla_fields(hub: Hub, app: dict[str, Any], action: str, event: int) -> dict[str, Any]:
+    """How an action moves the time-limit clock; ``event`` is the action's timeline event."""
     today = hub.today
     if action == "accept":
         item = hub.catalogue.item(app["item"])
@@ -81,7 +81,11 @@ def _sla_fields(hub: Hub, app: dict[str, Any], action: str) -> dict[str, Any]:
             "sla_state": workdays.sla_state(hub.calendar, due, today, hub.warn_days),
         }
     if action == "request_supplement":
-        store.applications.open_pause(hub.db, app["id"], today.isoformat())
+        # One pause per request, keyed by its event: several may start on one day (asked,
+        # supplied and asked again), and the same event never opens two.
+        store.applications.open_pause(
+            hub.db, app["id"], opened_by=event, started_on=today.isoformat()
+        )
         # No running due date while the citizen is asked for more: it is set again on resume.
         return {"sla_state": "paused", "due_date": None, "due_provisional": 0}
     if action == "supplement":
@@ -125,12 +129,7 @@ def transition(
     data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Carry out a workflow action on an application; return the updated row."""
-    try:
-        new_status = workflow.next_state(app["status"], action, role)
-    except workflow.ActionNotAllowed as exc:
-        raise CaseError(str(exc), code="action_not_allowed", status=403) from None
-    except workflow.IllegalTransition as exc:
-        raise CaseError(str(exc), code="illegal_transition") from None
+    new_status = _next_state(app, action, role)
     fields: dict[str, Any] = {
         "status": new_status,
         "version": app["version"] + 1,
@@ -140,9 +139,7 @@ def transition(
         fields["unit"] = unit
     if action == "return_to_triage":
         fields["unit"] = None  # out of the unit's queue until an operator routes it again
-    fields.update(_sla_fields(hub, app, action))
-    store.applications.update_application(hub.db, app["id"], **fields)
-    store.applications.add_event(
+    event = store.applications.add_event(
         hub.db,
         application=app["id"],
         at=hub.now_ms,
@@ -153,9 +150,21 @@ def transition(
         note=note,
         data=data,
     )
+    fields.update(_sla_fields(hub, app, action, event))
+    store.applications.update_application(hub.db, app["id"], **fields)
     updated = {**app, **fields}
     hub.emit(app["outlet"], status_record(hub, updated, note=note), app["id"])
     return updated
+
+
+def _next_state(app: dict[str, Any], action: str, role: str) -> str:
+    """The state ``action`` by ``role`` leads ``app`` to, or the CaseError saying why not."""
+    try:
+        return workflow.next_state(app["status"], action, role)
+    except workflow.ActionNotAllowed as exc:
+        raise CaseError(str(exc), code="action_not_allowed", status=403) from None
+    except workflow.IllegalTransition as exc:
+        raise CaseError(str(exc), code="illegal_transition") from None
 
 
 def status_record(hub: Hub, app: dict[str, Any], *, note: str = "") -> r.StatusChanged:
@@ -182,10 +191,23 @@ def request_supplement(
     materials: list[str],
     message: str,
 ) -> dict[str, Any]:
-    """Ask the citizen, through the outlet, for more materials; the clock pauses."""
+    """Ask the citizen, through the outlet, for more materials; the clock pauses.
+
+    The request is the department unit's, and the outlet's record names it (``unit`` is
+    required by the protocol, section 4.2): an application not routed to a unit cannot be
+    asked for a supplement.
+    """
     if not materials and not message.strip():
         raise CaseError(
             "name the materials needed or say what is needed", code="invalid", status=400
+        )
+    _next_state(app, "request_supplement", role)  # who may ask, and from which state, first
+    unit = app.get("unit")
+    if not unit:
+        raise CaseError(
+            "cannot request_supplement an application that no department unit holds:"
+            " route it to a unit first",
+            code="illegal_transition",
         )
     updated = transition(
         hub,
@@ -203,7 +225,7 @@ def request_supplement(
             application=app["id"],
             version=updated["version"],
             at=hub.now_ms,
-            unit=app.get("unit") or "",
+            unit=unit,
             materials=tuple(materials),
             message=message[:2000],
         ),

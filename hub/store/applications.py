@@ -184,8 +184,9 @@ def add_event(
     to_status: str | None,
     note: str = "",
     data: dict[str, Any] | None = None,
-) -> None:
-    db.execute(
+) -> int:
+    """Add a step to the application's timeline; its event id."""
+    cursor = db.execute(
         "INSERT INTO events (application, at, actor, action, from_status, to_status, note, data)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -199,6 +200,7 @@ def add_event(
             json.dumps(data, ensure_ascii=False) if data else None,
         ],
     )
+    return int(cursor.lastrowid or 0)
 
 
 # A capture row may carry the step that followed it at once (ingest routes every new
@@ -235,10 +237,17 @@ def events(db: Database, app_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def open_pause(db: Database, app_id: str, started_on: str) -> None:
+def open_pause(db: Database, app_id: str, *, opened_by: int, started_on: str) -> None:
+    """Stop the clock from ``started_on``, for the timeline event ``opened_by`` (the officer's
+    request_supplement). Each event opens one pause: the same event again opens none, and any
+    number of pauses may start on one day. A second pause while one is open is refused (an
+    integrity error), never dropped."""
+    # Not ON CONFLICT (opened_by) DO NOTHING: with the event's pause still open, the one-open-
+    # pause index would fail first. Not INSERT OR IGNORE: that drops any pause that conflicts.
     db.execute(
-        "INSERT OR IGNORE INTO sla_pauses (application, started_on) VALUES (?, ?)",
-        [app_id, started_on],
+        "INSERT INTO sla_pauses (application, opened_by, started_on) SELECT ?, ?, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM sla_pauses WHERE opened_by = ?)",
+        [app_id, opened_by, started_on, opened_by],
     )
 
 
@@ -250,10 +259,12 @@ def close_pause(db: Database, app_id: str, ended_on: str) -> None:
 
 
 def pauses(db: Database, app_id: str) -> list[tuple[str, str | None]]:
+    """The application's pauses as (started_on, ended_on), in the order they were opened."""
     return [
         (r["started_on"], r["ended_on"])
         for r in db.query(
-            "SELECT started_on, ended_on FROM sla_pauses WHERE application = ? ORDER BY started_on",
+            "SELECT started_on, ended_on FROM sla_pauses WHERE application = ?"
+            " ORDER BY started_on, id",
             [app_id],
         )
     ]

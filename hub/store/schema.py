@@ -395,3 +395,73 @@ def m005_device_succession(db: Database) -> None:
         ALTER TABLE devices ADD COLUMN successor_of TEXT REFERENCES devices(id)
         """,
     )
+
+
+@migrations()
+def m006_pause_per_request(db: Database) -> None:
+    """Any number of time-limit pauses per application, several on one day among them.
+
+    A pause was keyed by (application, started_on), and opened with INSERT OR IGNORE: a second
+    supplement request on a day a pause had already started (asked, supplied and asked again
+    the same day) opened none, so the clock ran on through it. A pause is now a row of its own
+    (``id``, in the order they were opened), keyed by the timeline event that opened it.
+
+    The pauses are rebuilt from the timeline, which records every request and supplement: each
+    ``request_supplement`` opens one on its China day, the next ``supplement`` closes it. Pauses
+    lost to the old key come back; the hub's next sweep (or any later move of the case)
+    computes the due dates again from them and tells the outlets of dates that moved.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE sla_pauses_v2 (
+            id INTEGER PRIMARY KEY,            -- in the order the pauses were opened
+            application TEXT NOT NULL REFERENCES applications(id),
+            -- The timeline's request_supplement event that opened it: opening a pause again
+            -- for the same event opens none. NULL only for a pause that no event accounts for.
+            opened_by INTEGER UNIQUE REFERENCES events(id),
+            started_on TEXT NOT NULL,          -- China days, ISO
+            ended_on TEXT                      -- NULL while the supplement is awaited
+        )
+        """,
+    )
+    rebuilt: set[str] = set()
+    open_now: dict[str, int] = {}  # application -> its open pause's row id
+    # The day in China of each step (sync.clock.china_date: UTC+8 all year, no daylight saving).
+    steps = db.execute(
+        "SELECT id, application, date(at / 1000, 'unixepoch', '+8 hours'), action FROM events"
+        " WHERE action IN ('request_supplement', 'supplement') ORDER BY application, id"
+    ).fetchall()
+    for event_id, app_id, day, action in steps:
+        rebuilt.add(app_id)
+        if action == "request_supplement":
+            if app_id in open_now:
+                continue  # asked again while awaited: the workflow never does; one pause
+            cursor = db.execute(
+                "INSERT INTO sla_pauses_v2 (application, opened_by, started_on) VALUES (?, ?, ?)",
+                [app_id, event_id, day],
+            )
+            open_now[app_id] = int(cursor.lastrowid or 0)
+        elif app_id in open_now:
+            db.execute(
+                "UPDATE sla_pauses_v2 SET ended_on = ? WHERE id = ?", [day, open_now.pop(app_id)]
+            )
+    # A pause no timeline accounts for (none should exist) is kept as it was.
+    for app_id, started_on, ended_on in db.execute(
+        "SELECT application, started_on, ended_on FROM sla_pauses ORDER BY application, started_on"
+    ).fetchall():
+        if app_id not in rebuilt:
+            db.execute(
+                "INSERT INTO sla_pauses_v2 (application, started_on, ended_on) VALUES (?, ?, ?)",
+                [app_id, started_on, ended_on],
+            )
+    _run(
+        db,
+        """
+        DROP TABLE sla_pauses;
+        ALTER TABLE sla_pauses_v2 RENAME TO sla_pauses;
+        CREATE INDEX sla_pauses_application ON sla_pauses(application, id);
+        -- At most one pause open per application: the clock cannot stop twice at once.
+        CREATE UNIQUE INDEX sla_pauses_open ON sla_pauses(application) WHERE ended_on IS NULL
+        """,
+    )

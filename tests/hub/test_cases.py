@@ -269,20 +269,6 @@ def test_the_outlet_is_told_what_is_needed_and_the_timeline_keeps_the_materials(
     )
 
 
-def test_an_application_without_a_unit_is_not_given_a_made_up_one(hub, received):
-    # The API always routes to a unit; a direct caller of transition may route without one.
-    app = act(hub, received(), "return_to_triage", role="operator")
-    app = act(hub, app, "route", role="operator")  # no unit given
-    app = act(hub, app, "accept")
-    assert app["unit"] is None
-    after = store.applications.feed_position(hub.db, OUTLET)
-    with write(hub.db):
-        request_supplement(hub, app, actor=OFFICER, role="officer", materials=["PHOTO"], message="")
-    (asked,) = [x for x in feed_rows(hub, after) if x["kind"] == "supplement.requested"]
-    # Read as plain JSON: an empty unit does not pass the protocol's Code pattern.
-    assert json.loads(asked["body"])["unit"] == ""
-
-
 # --- refresh_clock ---------------------------------------------------------------------------
 
 

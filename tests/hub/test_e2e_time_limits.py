@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 import requests
@@ -11,6 +12,8 @@ from flask import Flask
 from hub.context import NoCatalogue
 from hub.store import open_db, write
 from hub.sweep import run_sweep
+from sync.records import ApplicationAmend, MaterialProvided
+from tests import factories
 from tests.hub.test_e2e_sync import act, apps_for, enrolled
 from tests.support.served import Clock, served_hub
 
@@ -91,3 +94,70 @@ def test_a_sweep_of_a_hub_without_a_catalogue_says_so(tmp_path):
     open_db(app.config["DATABASE"]).close()  # a database, but no catalogue was ever published
     with pytest.raises(NoCatalogue, match="no catalogue"):
         run_sweep(app)
+
+
+def test_a_second_supplement_request_the_day_the_first_was_supplied_stops_the_clock(tmp_path):
+    clock = Clock(china_ms(2026, 11, 2, 9))  # Monday
+    with served_hub(tmp_path / "hub", clock) as hub:
+        hub.outlet("PO-1", region="510107")
+        device = enrolled(hub, "PO-1")
+        app = apps_for(device, 1)[0]  # SS-CARD-APPLY: 5 working days
+        device.push([app])
+        api = officer(hub, "HRSS-510107")
+        accepted = act(hub, api, app.id, "accept").json()["application"]
+        assert accepted["due_date"] == "2026-11-09"
+
+        def supplied(n: int) -> None:
+            records, _ = device.pull_all()
+            asked = [r for r in records if r.__struct_config__.tag == "supplement.requested"]
+            assert len(asked) == n and asked[-1].unit == "HRSS-510107"
+            amend = ApplicationAmend(
+                id=factories.record_id(random.Random(n), clock()),
+                application=app.id,
+                base_version=asked[-1].version,
+                reason="supplement",
+                staff="clerk-01",
+                captured_at=clock(),
+                materials=(MaterialProvided(code="PHOTO"),),
+            )
+            assert device.push([amend]).results[0].status == "accepted"
+
+        def shown() -> dict:
+            url = f"{hub.url}/api/v1/applications/{app.id}"
+            return api.get(url, timeout=10).json()["application"]
+
+        clock.ms = china_ms(2026, 11, 3, 9)  # Tuesday: one working day used
+        first = act(hub, api, app.id, "request_supplement", materials=["PHOTO"], message="照片")
+        assert first.json()["application"]["sla_state"] == "paused"
+        clock.ms = china_ms(2026, 11, 3, 10)
+        supplied(1)
+        assert (shown()["status"], shown()["due_date"]) == ("accepted", "2026-11-09")
+        clock.ms = china_ms(2026, 11, 3, 11)  # the same day: asked again
+        version = shown()["version"]
+        body = {"materials": ["PHOTO"], "message": "照片不清晰", "version": version}
+        second = act(hub, api, app.id, "request_supplement", **body)
+        assert second.status_code == 200, second.text
+        assert (shown()["status"], shown()["sla_state"], shown()["due_date"]) == (
+            "supplement_requested",
+            "paused",
+            None,
+        )
+        # The same request sent again (its answer lost, say) changes nothing.
+        resent = act(hub, api, app.id, "request_supplement", **body)
+        assert (resent.status_code, resent.json()["code"]) == (409, "version_stale")
+        db = hub.db()
+        try:
+            opened = db.execute(
+                "SELECT COUNT(*) FROM sla_pauses WHERE application = ?", [app.id]
+            ).fetchone()[0]
+        finally:
+            db.close()
+        assert opened == 2
+        clock.ms = china_ms(2026, 11, 6, 15)  # Friday: the clear photo arrives
+        supplied(2)
+        run_sweep(hub.app)
+        # 4 days left after Friday: 9, 10, 11, 12 (11-09 had the clock run on while asked).
+        assert (shown()["status"], shown()["due_date"]) == ("accepted", "2026-11-12")
+        records, _ = device.pull_all()
+        last = [r for r in records if r.__struct_config__.tag == "status.changed"][-1]
+        assert (last.status, last.due_date) == ("accepted", "2026-11-12")

@@ -13,6 +13,7 @@ import itertools
 import os
 import random
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -24,7 +25,14 @@ import pytest
 
 from hub import store
 from hub.blobs import LocalBlobStore
-from hub.cases import CaseError, Hub, request_supplement, status_record, transition
+from hub.cases import (
+    CaseError,
+    Hub,
+    refresh_clock,
+    request_supplement,
+    status_record,
+    transition,
+)
 from hub.catalogue import sample_catalogue
 from hub.context import work_calendar
 from hub.ingest import apply_batch
@@ -96,27 +104,17 @@ def hub(data: Path) -> Iterator[Hub]:
 
 
 Receive = Callable[[str], dict[str, Any]]
+Push = Callable[[r.UplinkRecord], None]
 
 
 @pytest.fixture
-def receive(hub: Hub, data: Path) -> Receive:
-    """Put in an application for an item, captured and sent now; it arrives routed to UNIT."""
-    sealing = load_keys(data / "keys").sealing.public_key()
+def push(hub: Hub, data: Path) -> Push:
+    """Apply one record as the outlet's device sends it, in a batch of its own, sent now."""
     blobs = LocalBlobStore(data / "blobs")
     seqs = itertools.count(1)
 
-    def put_in(item: str) -> dict[str, Any]:
+    def send(record: r.UplinkRecord) -> None:
         seq = next(seqs)
-        record = factories.catalogue_application(
-            random.Random(seq),
-            sealing,
-            CAT.item(item),
-            tag=TAG,
-            seq=seq,
-            outlet=OUTLET,
-            ms=hub.now_ms,
-            scans=False,
-        )
         batch = new_batch(
             device=DEVICE,
             batch_id=uuid7(hub.now_ms, os.urandom(10)),
@@ -134,7 +132,30 @@ def receive(hub: Hub, data: Path) -> Receive:
                 blobs=blobs,
                 frame=frame,
             )
-        assert [x.status for x in result.ack.results] == ["accepted"]
+        assert [x.status for x in result.ack.results] == ["accepted"], result.ack
+
+    return send
+
+
+@pytest.fixture
+def receive(hub: Hub, data: Path, push: Push) -> Receive:
+    """Put in an application for an item, captured and sent now; it arrives routed to UNIT."""
+    sealing = load_keys(data / "keys").sealing.public_key()
+    seqs = itertools.count(1)
+
+    def put_in(item: str) -> dict[str, Any]:
+        seq = next(seqs)
+        record = factories.catalogue_application(
+            random.Random(seq),
+            sealing,
+            CAT.item(item),
+            tag=TAG,
+            seq=seq,
+            outlet=OUTLET,
+            ms=hub.now_ms,
+            scans=False,
+        )
+        push(record)
         app = row(hub, record.id)
         assert (app["status"], app["unit"], app["due_date"]) == ("routed", UNIT, None)
         return app
@@ -254,6 +275,172 @@ def test_a_supplement_request_stops_the_clock_and_drops_a_provisional_due_date(h
         False,
     )
     assert outlet_sees.note == "请补交照片"
+
+
+def ask(hub: Hub, app: dict[str, Any], message: str = "请补交照片") -> dict[str, Any]:
+    """The unit's officer asks for a supplement now; the stored result."""
+    with write(hub.db):
+        request_supplement(
+            hub,
+            row(hub, app["id"]),
+            actor=OFFICER,
+            role="officer",
+            materials=["PHOTO"],
+            message=message,
+        )
+    return row(hub, app["id"])
+
+
+def supply(hub: Hub, push: Push, app: dict[str, Any]) -> dict[str, Any]:
+    """The outlet's supplement arrives now, amending the version it was asked at."""
+    push(
+        r.ApplicationAmend(
+            id=uuid7(hub.now_ms, os.urandom(10)),
+            application=app["id"],
+            base_version=row(hub, app["id"])["version"],
+            reason="supplement",
+            staff="clerk-01",
+            captured_at=hub.now_ms,
+            materials=(r.MaterialProvided(code="PHOTO"),),
+        )
+    )
+    return row(hub, app["id"])
+
+
+def supplements_asked(hub: Hub, app_id: str) -> list[r.SupplementRequested]:
+    """The supplement requests in the outlet's feed, decoded as the outlet decodes them."""
+    bodies = hub.db.execute(
+        "SELECT body FROM feed WHERE outlet = ? AND application = ?"
+        " AND kind = 'supplement.requested' ORDER BY seq",
+        [OUTLET, app_id],
+    ).fetchall()
+    found = [msgspec.json.decode(body, type=r.DownlinkRecord) for (body,) in bodies]
+    assert all(isinstance(x, r.SupplementRequested) for x in found)
+    return found  # type: ignore[return-value]
+
+
+TUESDAY = china_ms(2026, 11, 3)
+
+
+def test_asking_again_the_day_the_supplement_arrived_stops_the_clock_again(hub, receive, push):
+    app = act(hub, receive(FIVE_DAYS), "accept")  # Monday 2026-11-02: due Monday 11-09
+    assert app["due_date"] == "2026-11-09"
+    hub.now_ms = TUESDAY  # 09:00: one working day used (11-03)
+    ask(hub, app)
+    hub.now_ms = TUESDAY + 3_600_000  # 10:00: the photo arrives, the clock runs again
+    resumed = supply(hub, push, app)
+    # 4 days left from Tuesday: 04, 05, 06 and Monday 09, as before the request.
+    assert (resumed["status"], resumed["due_date"]) == ("accepted", "2026-11-09")
+    hub.now_ms = TUESDAY + 2 * 3_600_000  # 11:00, the same day: the photo is blurred
+    again = ask(hub, app, "照片不清晰，请重新提交")
+    assert (again["status"], again["sla_state"], again["due_date"]) == (
+        "supplement_requested",
+        "paused",
+        None,
+    )
+    # The second pause is kept beside the first one of the same day, and is open.
+    assert store.applications.pauses(hub.db, app["id"]) == [
+        ("2026-11-03", "2026-11-03"),
+        ("2026-11-03", None),
+    ]
+    # Through Wednesday to Friday the clock stands still: 04, 05 and 06 are not used.
+    hub.now_ms = china_ms(2026, 11, 6, 15)
+    done = supply(hub, push, app)
+    # 4 working days left after Friday 11-06: 09, 10, 11, 12 (it would be 11-09 if the
+    # second pause had not stopped the clock).
+    assert (done["status"], done["sla_state"], done["due_date"]) == (
+        "accepted",
+        "on_track",
+        "2026-11-12",
+    )
+    assert store.applications.pauses(hub.db, app["id"]) == [
+        ("2026-11-03", "2026-11-03"),
+        ("2026-11-03", "2026-11-06"),
+    ]
+    assert (told(hub, app["id"]).status, told(hub, app["id"]).due_date) == (
+        "accepted",
+        "2026-11-12",
+    )
+    # A sweep finds nothing to correct.
+    with write(hub.db):
+        assert refresh_clock(hub, row(hub, app["id"])) is None
+
+
+def test_any_number_of_pauses_may_start_on_one_day(hub, receive, push):
+    app = act(hub, receive(FIVE_DAYS), "accept")
+    for hour in (9, 11, 13):
+        hub.now_ms = china_ms(2026, 11, 3, hour)
+        assert ask(hub, app)["sla_state"] == "paused"
+        hub.now_ms = china_ms(2026, 11, 3, hour + 1)
+        assert supply(hub, push, app)["due_date"] == "2026-11-09"
+    hub.now_ms = china_ms(2026, 11, 3, 16)
+    ask(hub, app)
+    hub.now_ms = china_ms(2026, 11, 9, 10)  # Monday: Wednesday to Friday did not count
+    assert supply(hub, push, app)["due_date"] == "2026-11-13"
+    assert len(store.applications.pauses(hub.db, app["id"])) == 4
+    assert len(supplements_asked(hub, app["id"])) == 4
+
+
+def test_the_same_request_sent_again_opens_no_second_pause(hub, receive):
+    app = act(hub, receive(FIVE_DAYS), "accept")
+    hub.now_ms = TUESDAY
+    ask(hub, app)
+    # The request sent again (the API reads the application afresh in its write) is refused.
+    with pytest.raises(CaseError) as twice, write(hub.db):
+        request_supplement(
+            hub, row(hub, app["id"]), actor=OFFICER, role="officer", materials=["PHOTO"], message=""
+        )
+    assert twice.value.code == "illegal_transition"
+    assert store.applications.pauses(hub.db, app["id"]) == [("2026-11-03", None)]
+    assert len(supplements_asked(hub, app["id"])) == 1
+    # In the store, a pause is its request's: the same event opens it once.
+    (event,) = [
+        e["id"]
+        for e in store.applications.events(hub.db, app["id"])
+        if e["action"] == "request_supplement"
+    ]
+    with write(hub.db):
+        store.applications.open_pause(hub.db, app["id"], opened_by=event, started_on="2026-11-03")
+        store.applications.open_pause(hub.db, app["id"], opened_by=event, started_on="2026-11-04")
+    assert store.applications.pauses(hub.db, app["id"]) == [("2026-11-03", None)]
+    # Another event while the pause is open is an error, not a pause silently dropped.
+    with pytest.raises(sqlite3.IntegrityError), write(hub.db):
+        store.applications.open_pause(
+            hub.db, app["id"], opened_by=event - 1, started_on="2026-11-03"
+        )
+    assert store.applications.pauses(hub.db, app["id"]) == [("2026-11-03", None)]
+
+
+def test_the_supplement_request_names_the_unit_that_asks(hub, receive):
+    app = act(hub, receive(FIVE_DAYS), "accept")
+    ask(hub, app)
+    (asked,) = supplements_asked(hub, app["id"])
+    assert (asked.application, asked.unit, asked.materials) == (app["id"], UNIT, ("PHOTO",))
+
+
+def test_an_application_no_unit_holds_cannot_be_asked_for_a_supplement(hub, receive):
+    # The API routes only to a unit; a direct caller of transition may route without one.
+    app = act(hub, receive(FIVE_DAYS), "return_to_triage", role="operator")
+    app = act(hub, app, "route", role="operator")
+    app = act(hub, app, "accept")
+    assert (app["status"], app["unit"]) == ("accepted", None)
+    feed_before = hub.db.execute("SELECT COUNT(*) FROM feed").fetchone()[0]
+    hub.now_ms = TUESDAY
+    with pytest.raises(CaseError) as refused, write(hub.db):
+        request_supplement(hub, app, actor=OFFICER, role="officer", materials=["PHOTO"], message="")
+    assert (refused.value.code, refused.value.status) == ("illegal_transition", 409)
+    assert "route it to a unit first" in str(refused.value)
+    # Nothing changed and the outlet was sent nothing: no record with an empty unit, which
+    # the protocol's unit code (and the outlet's decoder) refuses.
+    assert row(hub, app["id"]) == app
+    assert store.applications.pauses(hub.db, app["id"]) == []
+    assert hub.db.execute("SELECT COUNT(*) FROM feed").fetchone()[0] == feed_before
+    # Who may ask, and from which state, are still said first.
+    with pytest.raises(CaseError) as operator:
+        request_supplement(
+            hub, app, actor="op(operator)", role="operator", materials=["PHOTO"], message=""
+        )
+    assert operator.value.code == "action_not_allowed"
 
 
 # --- a decision ends it ------------------------------------------------------------------------
