@@ -20,8 +20,10 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, get_args
 
+from sqlite_utils import Database
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from hub import store
 from hub.errors import HubError
 from sync.errors import InvalidValue
 from sync.records import ShipmentEventKind
@@ -182,3 +184,39 @@ def sign_webhook(secret: str, body: bytes, *, message_id: str, at: datetime) -> 
         "webhook-signature": signature,
         "content-type": "application/json",
     }
+
+
+# --- removing a carrier -----------------------------------------------------------------------
+
+
+def remove_carrier(db: Database, code: object, *, now: int, by: str) -> str:
+    """Remove a carrier: ``"removed"`` when no shipment ever named it, ``"disabled"`` when
+    past shipments do (it is kept for them, its webhook refused and no longer offered for
+    posting). Refused while any of its shipments is still in the post: the hub would refuse
+    that parcel's events, and a citizen's result must not lose its tracking. Audited
+    (``carrier_removed`` or ``carrier_disabled``)."""
+    value = normalise_carrier(code)
+    row = store.shipments.get_carrier(db, value)
+    if row is None:
+        raise CarrierError(f"no carrier {value} (see `daiban-hub carrier list`)", field="carrier")
+    states = store.shipments.carrier_shipment_states(db, value)
+    under_way = states.get("pending", 0) + states.get("open", 0)
+    if under_way:
+        raise CarrierError(
+            f"carrier {value} has {under_way} shipment(s) still in the post: it stays until"
+            " they are delivered or returned (`daiban-hub shipment list --state open`);"
+            " if its secret leaked, `carrier rotate` it",
+            field="carrier",
+        )
+    if states:
+        if row["disabled"]:
+            raise CarrierError(f"carrier {value} is already disabled", field="carrier")
+        store.shipments.set_carrier_disabled(db, value, disabled=True)
+        outcome = "disabled"
+    else:
+        store.shipments.delete_carrier(db, value)
+        outcome = "removed"
+    store.audit.audit(
+        db, at=now, user=by, action=f"carrier_{outcome}", application=None, detail=value
+    )
+    return outcome

@@ -55,10 +55,18 @@ def post(
             code="not_mail",
         )
     code, number = normalise_carrier(carrier), normalise_tracking(tracking)
-    if store.shipments.get_carrier(hub.db, code) is None:
+    known = store.shipments.get_carrier(hub.db, code)
+    if known is None:
         raise CarrierError(
             f"carrier: no carrier {code}; add it first with `daiban-hub carrier add`",
             code="unknown_carrier",
+            field="carrier",
+        )
+    if known["disabled"]:
+        # Its webhook is refused: a parcel posted with it could never be tracked.
+        raise CarrierError(
+            f"carrier: {code} is disabled (removed by an operator); post with another carrier",
+            code="carrier_disabled",
             field="carrier",
         )
     taken = store.shipments.shipment_by_tracking(hub.db, code, number)

@@ -92,3 +92,56 @@ def load_calendar(db: Database, text: str, *, year: int | None, now: int) -> int
         db, year=year, days=[(r.day.isoformat(), r.workday, r.name) for r in rows], now=now
     )
     return len(rows)
+
+
+# --- routing overrides ------------------------------------------------------------------------
+
+
+def _override_region(region: str) -> str:
+    if region != "*" and not (len(region) == 6 and region.isdigit()):
+        raise SetupError(f"region {region!r} is not a 6-digit division code or *")
+    return region
+
+
+def set_route_override(
+    db: Database, catalogue: Catalogue, *, item: str, region: str, unit: str, now: int, by: str
+) -> None:
+    """Send ``item`` applications from ``region`` (or ``*``) to ``unit`` from now on; audited
+    (``route_override``)."""
+    if catalogue.item(item) is None:
+        raise SetupError(f"no item {item} in the catalogue")
+    if unit not in catalogue.units():
+        raise SetupError(f"no department unit {unit} in the catalogue")
+    _override_region(region)
+    store.catalogue.set_region_override(db, item=item, region=region, unit=unit)
+    store.audit.audit(
+        db,
+        at=now,
+        user=by,
+        action="route_override",
+        application=None,
+        detail=f"{item} {region} -> {unit}",
+    )
+
+
+def route_overrides(db: Database) -> list[dict[str, str]]:
+    """Every region override: ``item``, ``region``, ``unit``."""
+    return store.catalogue.list_region_overrides(db)
+
+
+def remove_route_override(db: Database, *, item: str, region: str, now: int, by: str) -> str:
+    """Drop one override (applications from then on follow the catalogue again); the unit it
+    sent them to. Audited (``route_override_removed``)."""
+    _override_region(region)
+    unit = store.catalogue.region_overrides(db).get((item, region))
+    if unit is None or not store.catalogue.delete_region_override(db, item=item, region=region):
+        raise SetupError(f"no override for {item} from {region} (see `daiban-hub route list`)")
+    store.audit.audit(
+        db,
+        at=now,
+        user=by,
+        action="route_override_removed",
+        application=None,
+        detail=f"{item} {region} -> {unit}",
+    )
+    return unit

@@ -39,8 +39,7 @@ def sweep(
                 key=key,
                 level="warning",
                 now=hub.now_ms,
-                message=f"the {year} holiday schedule is not loaded: due dates reaching {year} "
-                f"are provisional. Load it with `daiban-hub calendar load FILE --year {year}`.",
+                message=calendar_alarm(year),
             )
         else:
             store.alarms.clear_alarm(hub.db, key=key, now=hub.now_ms)
@@ -58,6 +57,17 @@ def sweep(
     else:
         store.alarms.clear_alarm(hub.db, key="shipments.stale", now=hub.now_ms)
     return {"sla_changes": changed, "calendar_missing": missing, "shipments_flagged": stale}
+
+
+def calendar_alarm(year: int) -> str:
+    """The ``calendar.YEAR`` alarm's words: what is wrong, when the schedule comes, what to do."""
+    return (
+        f"the {year} holiday schedule is not loaded: due dates reaching {year} are provisional."
+        f" The General Office of the State Council (国务院办公厅) usually publishes the {year}"
+        f" holiday arrangement between late October and mid November {year - 1} (www.gov.cn);"
+        f" once it is out, write it as a CSV file (docs/workflow.md) and load it with"
+        f" `daiban-hub calendar load FILE --year {year}`."
+    )
 
 
 log = logging.getLogger("daiban.hub.sweep")

@@ -293,3 +293,54 @@ def end_sign_in(
             row["updated_at"] = now
             store.users.save_throttle(db, scope, key, row)
     return _seconds(max(started)) if started else None
+
+
+# --- disabling and new tokens -----------------------------------------------------------------
+
+
+def _existing(db: Database, name: str) -> dict[str, Any]:
+    user = store.users.user_by_name(db, name.strip())
+    if user is None:
+        raise UserError(f"no user {name.strip()} (see `daiban-hub user list`)")
+    return user
+
+
+def disable_user(db: Database, name: str, *, now: int, by: str) -> dict[str, Any]:
+    """Disable a user: their API token is refused and their page sessions end at their next
+    request (both look the user up each time). Their past actions stay theirs. Audited
+    (``user_disabled``)."""
+    user = _existing(db, name)
+    if user["disabled"]:
+        raise UserError(f"user {user['name']} is already disabled")
+    store.users.set_user_disabled(db, user["name"], disabled=True)
+    store.audit.audit(
+        db, at=now, user=by, action="user_disabled", application=None, detail=user["name"]
+    )
+    return user
+
+
+def new_token(db: Database, name: str, *, now: int, by: str) -> str:
+    """Give an active user a new API token (shown once); the old one stops working at once.
+    Audited (``user_token_rotated``)."""
+    user = _existing(db, name)
+    if user["disabled"]:
+        raise UserError(f"user {user['name']} is disabled: a new token would not be accepted")
+    token = "dbt_" + secrets.token_urlsafe(32)
+    store.users.set_token_hash(db, user["name"], token_hash(token))
+    store.audit.audit(
+        db, at=now, user=by, action="user_token_rotated", application=None, detail=user["name"]
+    )
+    return token
+
+
+def enable_user(db: Database, name: str, *, now: int, by: str) -> dict[str, Any]:
+    """Let a disabled user in again, with the token and password they had (give them a new
+    token with ``new_token`` if the old one may have leaked). Audited (``user_enabled``)."""
+    user = _existing(db, name)
+    if not user["disabled"]:
+        raise UserError(f"user {user['name']} is not disabled")
+    store.users.set_user_disabled(db, user["name"], disabled=False)
+    store.audit.audit(
+        db, at=now, user=by, action="user_enabled", application=None, detail=user["name"]
+    )
+    return user

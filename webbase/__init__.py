@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, session
+from flask import Blueprint, Flask
 from flask_babel import Babel
 
+from webbase.sessions import LANGUAGES as LANGUAGES
+from webbase.sessions import select_locale, use_max_age
+
 HERE = Path(__file__).parent
-LANGUAGES = ("zh", "en")  # Simplified Chinese by default, English on request
 
 bp = Blueprint(
     "webbase",
@@ -28,13 +30,9 @@ bp = Blueprint(
 )
 
 
-def select_locale() -> str:
-    """The language the user chose (``/lang`` puts it in the session), else Chinese."""
-    lang = session.get("lang")
-    return lang if lang in LANGUAGES else "zh"
-
-
 def init_app(app: Flask, translations: Path) -> None:
-    """The shared blueprint and the app's gettext catalogue (``translations`` folder)."""
+    """The shared blueprint, the app's gettext catalogue (``translations`` folder) and its
+    sessions' cookies with Max-Age (sessions.MaxAgeSessions)."""
     Babel(app, locale_selector=select_locale, default_translation_directories=str(translations))
     app.register_blueprint(bp)
+    use_max_age(app)

@@ -8,6 +8,13 @@ the unit each app has always kept there (the outlet's in seconds, the hub's in m
 so a cookie written before still reads the same.
 
     SessionClock(user_key, unit_ms)   the app's session: ("staff", 1000) or ("user", 1)
+    MaxAgeSessions                    Flask's signed-cookie sessions, with Max-Age as well
+
+A signed-in session is permanent: its cookie lasts PERMANENT_SESSION_LIFETIME and carries
+``Max-Age`` beside ``Expires``. Flask writes only ``Expires``, a date on the server's clock, so
+a phone whose clock is hours off the laptop's would drop the cookie at once; browsers prefer
+``Max-Age``, which counts from when the cookie arrives. webbase.init_app puts MaxAgeSessions
+on every app (one that set a session interface of its own keeps it).
     Guards(user_attr, signin)         login_required and role_required(*roles) for views
     safe_next(target)                 a redirect target only if it is a path on this site
     set_lang()                        the ``POST /lang`` view: the session's language
@@ -20,11 +27,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.wrappers import Response as FlaskResponse
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
-
-from webbase import LANGUAGES
 
 User = TypeVar("User")
 View = Callable[..., Any]
@@ -46,12 +53,52 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+LANGUAGES = ("zh", "en")  # Simplified Chinese by default, English on request
+
+
+def select_locale() -> str:
+    """The language the user chose (``/lang`` puts it in the session), else Chinese."""
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "zh"
+
+
 def set_lang() -> Response:
     """The language the pages are shown in (from the form's ``lang``), then back to ``next``."""
     lang = request.form.get("lang")
     if lang in LANGUAGES:
         session["lang"] = lang
     return redirect(safe_next(request.form.get("next")))
+
+
+class MaxAgeSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions; a permanent one's cookie also carries ``Max-Age``
+    (PERMANENT_SESSION_LIFETIME in seconds), which browsers prefer to ``Expires``."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: FlaskResponse) -> None:
+        if not (session and session.permanent and self.should_set_cookie(app, session)):
+            super().save_session(app, session, response)  # deletes, skips, or a browser cookie
+            return
+        if session.accessed:
+            response.vary.add("Cookie")
+        response.set_cookie(
+            self.get_cookie_name(app),
+            self.get_signing_serializer(app).dumps(dict(session)),  # type: ignore[union-attr]
+            max_age=int(app.permanent_session_lifetime.total_seconds()),
+            expires=self.get_expiration_time(app, session),
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        response.vary.add("Cookie")
+
+
+def use_max_age(app: Flask) -> None:
+    """Give ``app`` MaxAgeSessions unless it has a session interface of its own."""
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = MaxAgeSessions()
 
 
 class SessionClock:

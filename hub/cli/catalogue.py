@@ -1,5 +1,5 @@
 """The service catalogue: ``catalogue export`` and ``import``, and routing overrides
-(``route override``)."""
+(``route override``, ``route list``, ``route remove``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hub import setup, store
 from hub.catalogue import CatalogueError, export_items, load_catalogue_file
 from hub.cli import common
 from hub.cli.common import (
+    AUDIT_BY,
     Data,
     emit,
     json_option,
@@ -72,21 +73,53 @@ def route() -> None:
 @click.argument("item")
 @click.argument("region")
 @click.argument("unit")
+@json_option
 @pass_data
-def route_override(data: Data, item: str, region: str, unit: str) -> None:
+def route_override(data: Data, item: str, region: str, unit: str, as_json: bool) -> None:
     """Send ITEM applications from REGION (division code or *) to UNIT."""
-
     db = data.db()
     try:
         cat = stored_catalogue(db)
-    except NoCatalogue as exc:
-        raise click.ClickException(str(exc)) from None
-    if cat.item(item) is None:
-        raise click.ClickException(f"no item {item} in the catalogue")
-    if unit not in cat.units():
-        raise click.ClickException(f"no department unit {unit} in the catalogue")
-    if region != "*" and not (len(region) == 6 and region.isdigit()):
-        raise click.ClickException(f"region {region!r} is not a 6-digit division code or *")
-    with write(db):
-        store.catalogue.set_region_override(db, item=item, region=region, unit=unit)
-    click.echo(f"{item} from {region} now goes to {unit}")
+        with write(db):
+            setup.set_route_override(
+                db, cat, item=item, region=region, unit=unit, now=common.now_ms(), by=AUDIT_BY
+            )
+    except (NoCatalogue, setup.SetupError) as exc:
+        raise refuse(exc) from None
+    emit(
+        {"ok": True, "item": item, "region": region, "unit": unit},
+        as_json,
+        f"{item} from {region} now goes to {unit}",
+    )
+
+
+@route.command("list")
+@json_option
+@pass_data
+def route_list(data: Data, as_json: bool) -> None:
+    """The region overrides: item, region, unit."""
+    rows = setup.route_overrides(data.db())
+    lines = [f"{r['item']}\t{r['region']}\t{r['unit']}" for r in rows]
+    emit(rows, as_json, "\n".join(lines) or "no overrides")
+
+
+@route.command("remove")
+@click.argument("item")
+@click.argument("region")
+@json_option
+@pass_data
+def route_remove(data: Data, item: str, region: str, as_json: bool) -> None:
+    """Drop the override of ITEM from REGION: its applications follow the catalogue again."""
+    db = data.db()
+    try:
+        with write(db):
+            unit = setup.remove_route_override(
+                db, item=item, region=region, now=common.now_ms(), by=AUDIT_BY
+            )
+    except setup.SetupError as exc:
+        raise refuse(exc) from None
+    emit(
+        {"ok": True, "item": item, "region": region, "unit": unit},
+        as_json,
+        f"{item} from {region} no longer goes to {unit}: the catalogue's route applies",
+    )

@@ -24,6 +24,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 
 ACTOR = "cli(operator)"
+# Who the audit log names for what a command changes (as `device revoke` writes it).
+AUDIT_BY = "cli"
 
 
 def now_ms() -> int:

@@ -13,8 +13,9 @@ from hub.carriers import (
     new_secret,
     normalise_carrier,
     parse_time,
+    remove_carrier,
 )
-from hub.cli.common import ACTOR, REFUSALS, emit, hub_of, json_option, refuse
+from hub.cli.common import ACTOR, AUDIT_BY, REFUSALS, emit, hub_of, json_option, refuse
 from hub.demo import simcarrier
 from hub.store import write
 
@@ -75,7 +76,32 @@ def carrier_rotate(ctx: click.Context, code: str, as_json: bool) -> None:
 def carrier_list(ctx: click.Context, as_json: bool) -> None:
     """The carriers registered for webhooks (secrets are never shown again)."""
     rows = store.shipments.list_carriers(hub_of(ctx).db)
-    emit(rows, as_json, "\n".join(f"{r['code']}\t{r['name']}" for r in rows) or "no carriers")
+    lines = [
+        f"{r['code']}\t{r['name']}{chr(9) + 'DISABLED' if r['disabled'] else ''}" for r in rows
+    ]
+    emit(rows, as_json, "\n".join(lines) or "no carriers")
+
+
+@carrier.command("remove")
+@click.argument("code")
+@json_option
+@click.pass_context
+def carrier_remove(ctx: click.Context, code: str, as_json: bool) -> None:
+    """Remove a carrier; one that past shipments name is disabled instead (its webhook is
+    refused). Refused while any of its shipments is still in the post."""
+    hub = hub_of(ctx)
+    try:
+        with write(hub.db):
+            outcome = remove_carrier(hub.db, code, now=hub.now_ms, by=AUDIT_BY)
+    except CarrierError as exc:
+        raise refuse(exc) from None
+    value = code.strip().upper()
+    words = {
+        "removed": f"carrier {value} removed",
+        "disabled": f"carrier {value} disabled (its past shipments keep its name): its webhook"
+        " is refused and it is no longer offered for posting",
+    }
+    emit({"ok": True, "code": value, "outcome": outcome}, as_json, words[outcome])
 
 
 @carrier.command("simulate")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime
 
 import click
 
@@ -63,11 +64,20 @@ def device_list(data: Data, as_json: bool) -> None:
         for d in store.devices.list_devices(data.db())
     ]
     lines = [
-        f"{d['id']}\t{d['outlet']}\tlast seen {d['last_seen_at'] or 'never'}\t"
-        f"unsent {d['unsent']}\t{'REVOKED' if d['revoked_at'] else ''}"
+        f"{d['id']}\t{d['outlet']}\tlast seen {local_time(d['last_seen_at'])}\t"
+        f"unsent {'-' if d['unsent'] is None else d['unsent']}\t"
+        f"{'REVOKED ' + local_time(d['revoked_at']) if d['revoked_at'] else ''}".rstrip()
         for d in rows
     ]
     emit(rows, as_json, "\n".join(lines) or "no devices")
+
+
+def local_time(ms: int | None) -> str:
+    """Unix milliseconds as the server's local time with its offset, to the second
+    (``2026-11-24 15:23:07+08:00``); ``never`` for none. ``--json`` keeps the milliseconds."""
+    if not ms:
+        return "never"
+    return datetime.fromtimestamp(ms / 1000).astimezone().isoformat(" ", timespec="seconds")
 
 
 @device.command("revoke")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 
 import click
 
@@ -45,6 +46,9 @@ def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) ->
     gc.set_threshold(50_000, 20, 20)
     scheduler = start_scheduler(app, minutes=sweep_minutes)
     click.echo(f"daiban hub serving on http://{host}:{port}/  (data: {data.root})")
+    # SIGTERM (`kill`, a service manager, the quick start) stops it as Ctrl-C does: waitress's
+    # loop ends on SystemExit, and the scheduler and checkpoints below are shut down.
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         waitress.serve(
             app,
@@ -57,8 +61,13 @@ def serve(data: Data, host: str, port: int, threads: int, sweep_minutes: int) ->
             max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"],
         )
     finally:
+        signal.signal(signal.SIGTERM, previous)
         scheduler.shutdown(wait=False)
         store.stop_checkpoints(app.config["DATABASE"])
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 @click.command()

@@ -1,4 +1,5 @@
-"""Hub users: ``user add`` (a password and an API token, shown once) and ``user list``."""
+"""Hub users: ``user add`` (a password and an API token, shown once), ``user list``,
+``user disable`` and ``user enable``, and ``user token`` (a new API token, shown once)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from hub import store
 from hub.cli import common
 from hub.cli.common import Data, emit, json_option, pass_data, refuse
 from hub.store import write
-from hub.users import UserError, create_user
+from hub.users import UserError, create_user, disable_user, enable_user, new_token
 
 
 @click.group()
@@ -73,4 +74,63 @@ def user_add(
 def user_list(data: Data, as_json: bool) -> None:
     """List users."""
     rows = store.users.list_users(data.db())
-    emit(rows, as_json, "\n".join(f"{u['name']}\t{u['role']}\t{u['unit'] or ''}" for u in rows))
+    lines = [
+        "\t".join([u["name"], u["role"], u["unit"] or "", *(["DISABLED"] if u["disabled"] else [])])
+        for u in rows
+    ]
+    emit(rows, as_json, "\n".join(lines) or "no users")
+
+
+@user.command("disable")
+@click.argument("name")
+@json_option
+@pass_data
+def user_disable(data: Data, name: str, as_json: bool) -> None:
+    """Disable a user: their API token is refused and their page sessions end at once."""
+    db = data.db()
+    try:
+        with write(db):
+            row = disable_user(db, name, now=common.now_ms(), by=common.AUDIT_BY)
+    except UserError as exc:
+        raise refuse(exc) from None
+    emit(
+        {"ok": True, "name": row["name"], "disabled": True},
+        as_json,
+        f"user {row['name']} disabled: API token refused, page sessions ended",
+    )
+
+
+@user.command("enable")
+@click.argument("name")
+@json_option
+@pass_data
+def user_enable(data: Data, name: str, as_json: bool) -> None:
+    """Let a disabled user in again, with their token and password (see ``user token``)."""
+    db = data.db()
+    try:
+        with write(db):
+            row = enable_user(db, name, now=common.now_ms(), by=common.AUDIT_BY)
+    except UserError as exc:
+        raise refuse(exc) from None
+    emit(
+        {"ok": True, "name": row["name"], "disabled": False}, as_json, f"user {row['name']} enabled"
+    )
+
+
+@user.command("token")
+@click.argument("name")
+@json_option
+@pass_data
+def user_token(data: Data, name: str, as_json: bool) -> None:
+    """Give a user a new API token (shown once); the old one stops working at once."""
+    db = data.db()
+    try:
+        with write(db):
+            token = new_token(db, name, now=common.now_ms(), by=common.AUDIT_BY)
+    except UserError as exc:
+        raise refuse(exc) from None
+    emit(
+        {"ok": True, "name": name.strip(), "token": token},
+        as_json,
+        f"user {name.strip()}: new API token (shown once): {token}\n  the old one no longer works",
+    )

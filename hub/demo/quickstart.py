@@ -6,22 +6,27 @@
 First run: initialises the hub (sample catalogue, one sample outlet, the EMS carrier, three
 users whose passwords and API tokens are saved owner-only in DATA/credentials.json), serves it,
 enrols a local agent at the sample outlet with one clerk (PIN in the same file), and serves the
-agent's pages with background sync. ``--demo`` adds sample traffic once: applications captured
-and decided, one result mailed and delivered and one returned by the simulated carrier. Later
-runs reuse everything. Stop with Ctrl-C; all data stays in DATA. It drives the two console
-scripts, as an operator would.
+agent's pages with background sync. The EMS carrier's webhook secret is saved in the same file
+(``carriers``), for trying docs/webhook.md. ``--demo`` adds sample traffic once: five
+applications, each left at another step (hub/demo/traffic.py). Later runs reuse everything.
+Stop with Ctrl-C or SIGTERM: the hub and the agent are sent SIGTERM and waited for (a few
+seconds at most, then killed), and the command exits 0. All data stays in DATA. It drives the
+two console scripts, as an operator would.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -51,9 +56,21 @@ def set_up_hub(data: Path) -> dict:
             users[user] = json.loads(
                 run(*hub, "user", "add", user, "--role", role, *extra, "--json")
             )
-        run(*hub, "carrier", "add", "EMS", "--name", "中国邮政EMS")
+        users["carriers"] = {"EMS": carrier_secret(hub, "add", "--name", "中国邮政EMS")}
         save(credentials, users)
-    return json.loads(credentials.read_text(encoding="utf-8")) if credentials.exists() else {}
+    values = json.loads(credentials.read_text(encoding="utf-8")) if credentials.exists() else {}
+    if values and "carriers" not in values:
+        # A data folder made before the secret was saved: it was shown to nobody, so a new
+        # one takes nothing from anyone (the simulated carrier reads it from the hub).
+        values["carriers"] = {"EMS": carrier_secret(hub, "rotate")}
+        save(credentials, values)
+    return values
+
+
+def carrier_secret(hub: list[str], command: str, *args: str) -> dict:
+    """``carrier add`` or ``carrier rotate`` EMS: its webhook secret and where it posts."""
+    made = json.loads(run(*hub, "carrier", command, "EMS", *args, "--json"))
+    return {"secret": made["secret"], "webhook": "/api/v1/carriers/EMS/events"}
 
 
 def save(credentials: Path, values: dict) -> None:
@@ -128,8 +145,54 @@ def enrolled(home: Path) -> bool:
     return out.returncode == 0 and json.loads(out.stdout or "{}").get("enrolled", False)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+class Stop(Exception):
+    """SIGTERM or SIGINT arrived: stop the children and exit."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stop(signum)
+
+
+STOP_WAIT_S = 8.0  # the children stop in well under a second; after this they are killed
+
+
+def stop_children(procs: list[subprocess.Popen[Any] | None], wait_s: float = STOP_WAIT_S) -> None:
+    """SIGTERM to each child still running (both stop cleanly on it, whatever they inherited
+    for SIGINT: a shell script's background job ignores SIGINT), waited for together within
+    ``wait_s``; one still running then is killed."""
+    running = [p for p in procs if p is not None and p.poll() is None]
+    for proc in running:
+        proc.terminate()
+    deadline = time.monotonic() + wait_s
+    for proc in running:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def public_url(host: str, port: int) -> str | None:
+    """The address a phone on the same network reaches the hub at, or None when the hub
+    listens on loopback only (no phone can reach it then)."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None if host == "localhost" else f"http://{host}:{port}"
+    if ip.is_loopback:
+        return None
+    if ip.is_unspecified:  # 0.0.0.0 or ::: this machine's address on its network
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.connect(("192.0.2.1", 9))  # TEST-NET-1: no packet is sent
+                return f"http://{probe.getsockname()[0]}:{port}"
+        except OSError:
+            return None
+    return f"http://[{ip}]:{port}" if ip.version == 6 else f"http://{ip}:{port}"
 
 
 def main() -> None:
@@ -140,13 +203,34 @@ def main() -> None:
     parser.add_argument("--agent-port", type=int, default=8701, help="the agent pages' port")
     parser.add_argument("--demo", action="store_true", help="add sample traffic (first run)")
     args = parser.parse_args()
+    # `kill` (or a service manager) sends SIGTERM, Ctrl-C SIGINT: either stops the hub and the
+    # agent. A SIGINT ignored from the start (a shell script's background job) stays ignored.
+    signal.signal(signal.SIGTERM, _stop)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _stop)
+    children: list[subprocess.Popen[Any] | None] = []
+    try:
+        serve(args, children)
+    except (Stop, KeyboardInterrupt):
+        pass
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):  # a second Ctrl-C: the stop goes on
+            signal.signal(signum, signal.SIG_IGN)
+        stop_children(children)
+
+
+def serve(args: argparse.Namespace, children: list[subprocess.Popen[Any] | None]) -> None:
+    """Set up what is missing, start the hub and the agent (put in ``children`` as they start),
+    print how to use them, and wait until either stops (or a signal ends it)."""
     data = Path(args.data)
     data.mkdir(mode=0o700, parents=True, exist_ok=True)
     users = set_up_hub(data)
     url = f"http://{args.host}:{args.port}"
-    # `kill` (or a service manager) sends SIGTERM: stop the hub and the agent as Ctrl-C
-    # does, rather than leave them running on their ports.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # The address phones reach the hub at: the devices page offers it for enrolment codes.
+    phones = public_url(args.host, args.port)
+    env = dict(os.environ)
+    if phones and not env.get("DAIBAN_HUB_PUBLIC_URL"):
+        env["DAIBAN_HUB_PUBLIC_URL"] = phones
     hub = subprocess.Popen(
         [
             tool("daiban-hub"),
@@ -157,80 +241,85 @@ def main() -> None:
             args.host,
             "--port",
             str(args.port),
+        ],
+        env=env,
+    )
+    children.append(hub)
+    wait_up(f"{url}/healthz", hub)
+    home = data / "agent"
+    users = set_up_agent(data, url, users)
+    if args.demo and not (data / "demo-done").exists():
+        from hub.demo.traffic import add_traffic
+
+        print(add_traffic(data, url, users), flush=True)
+        (data / "demo-done").touch()
+    agent = subprocess.Popen(
+        [
+            tool("daiban-agent"),
+            "--home",
+            str(home),
+            "serve",
+            "--interval",
+            "1",
+            "--host",
+            args.host,
+            "--port",
+            str(args.agent_port),
         ]
     )
-    agent = None
-    try:
-        wait_up(f"{url}/healthz", hub)
-        home = data / "agent"
-        users = set_up_agent(data, url, users)
-        if args.demo and not (data / "demo-done").exists():
-            from hub.demo.traffic import add_traffic
-
-            print(add_traffic(data, url, users), flush=True)
-            (data / "demo-done").touch()
-        agent = subprocess.Popen(
-            [
-                tool("daiban-agent"),
-                "--home",
-                str(home),
-                "serve",
-                "--interval",
-                "1",
-                "--host",
-                args.host,
-                "--port",
-                str(args.agent_port),
-            ]
-        )
-        agent_cmd = f"daiban-agent --home {home}"
-        pages = f"http://{args.host}:{args.agent_port}"
-        wait_up(f"{pages}/signin", agent, "the outlet pages")
-        clerk = users.get("clerk", {})
-        sign_in = f"sign in as {clerk.get('code')} ({clerk.get('name')}), PIN {clerk.get('pin')}"
-        token = users.get("wuhou-hrss", {}).get("token", "(see credentials.json)")
-        phone = phone_code(data, url)
-        hub_sign_in = ", or ".join(
-            f"{name} / {users[name]['password']}"
-            for name in ("operator", "wuhou-hrss")
-            if users.get(name, {}).get("password")
-        )
-        print(
-            f"""
+    children.append(agent)
+    agent_cmd = f"daiban-agent --home {home}"
+    pages = f"http://{args.host}:{args.agent_port}"
+    wait_up(f"{pages}/signin", agent, "the outlet pages")
+    clerk = users.get("clerk", {})
+    sign_in = f"sign in as {clerk.get('code')} ({clerk.get('name')}), PIN {clerk.get('pin')}"
+    token = users.get("wuhou-hrss", {}).get("token", "(see credentials.json)")
+    phone_hub = env.get("DAIBAN_HUB_PUBLIC_URL") or url
+    phone = phone_code(data, phone_hub)
+    hub_sign_in = ", or ".join(
+        f"{name} / {users[name]['password']}"
+        for name in ("operator", "wuhou-hrss")
+        if users.get(name, {}).get("password")
+    )
+    reach = (
+        f"phones on this network reach the hub at {phone_hub}"
+        if phones
+        else "for a real phone, start with ARGS='--host 0.0.0.0' (the hub then listens on\n"
+        "                this machine's network address too)"
+    )
+    print(
+        f"""
 Daiban is running.
   outlet pages: {pages}  {sign_in}
   hub pages:    {url}  sign in as {hub_sign_in}
   hub API:      {url}/api/v1/openapi.json
   logins:       {data / "credentials.json"} (the clerk's PIN; passwords and API tokens of
-                admin, operator, and the officer of 武侯区人社局 HRSS-510107)
+                admin, operator, and the officer of 武侯区人社局 HRSS-510107; and "carriers":
+                the EMS webhook secret, for trying docs/webhook.md against
+                {url}/api/v1/carriers/EMS/events)
   agent:        home {home}, enrolled at {OUTLET[2]} ({OUTLET[0]}), syncing every minute
   runner app:   {url}/runner/  open it on a phone (or a browser window 360 px wide) and
                 enrol with the one-time code {phone} for {VILLAGE[2]} ({VILLAGE[0]});
                 more codes: daiban-hub --data {data / "hub"} enroll {VILLAGE[0]}
-                (or the hub's 设备 page, which shows the code as a QR for the phone's camera)
+                (or the hub's 设备 page, which shows the code as a QR for the phone's camera);
+                {reach}
 
-Try it (in another terminal, with .venv/bin on your PATH):
-  {agent_cmd} new --item SS-CARD-ACT --name 张三 --id-number 11010519491231002X \\
-      --phone 13812345678 --pickup --paper ID-CARD --paper SS-CARD --json
+Try it (in another terminal, with .venv/bin on your PATH), as {clerk.get("code")}:
+  {agent_cmd} new --staff {clerk.get("code")} --item SS-CARD-ACT --name 张三 \\
+      --id-number 11010519491231002X --phone 13812345678 --pickup \\
+      --paper ID-CARD --paper SS-CARD --json
   {agent_cmd} sync && {agent_cmd} list
   curl -H 'Authorization: Bearer {token}' {url}/api/v1/applications
   curl -H 'Authorization: Bearer {token}' '{url}/api/v1/stats?by=outlet'
 
 Stop with Ctrl-C; everything is kept in {data}/.
 """,
-            flush=True,
-        )
-        hub.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for proc in (agent, hub):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        flush=True,
+    )
+    while hub.poll() is None and agent.poll() is None:  # until a signal, or one of them stops
+        time.sleep(0.5)
+    what = "the hub" if hub.poll() is not None else "the outlet pages"
+    raise SystemExit(f"{what} stopped; see the messages above")
 
 
 if __name__ == "__main__":

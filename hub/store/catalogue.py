@@ -29,3 +29,16 @@ def set_region_override(db: Database, *, item: str, region: str, unit: str) -> N
         " ON CONFLICT (item, region) DO UPDATE SET unit = excluded.unit",
         [item, region, unit],
     )
+
+
+def list_region_overrides(db: Database) -> list[dict[str, Any]]:
+    """The operators' region overrides, by item then region."""
+    return list(db.query("SELECT item, region, unit FROM region_overrides ORDER BY item, region"))
+
+
+def delete_region_override(db: Database, *, item: str, region: str) -> bool:
+    """Drop one override; False if there was none."""
+    cursor = db.execute(
+        "DELETE FROM region_overrides WHERE item = ? AND region = ?", [item, region]
+    )
+    return bool(cursor.rowcount)

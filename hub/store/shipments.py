@@ -151,3 +151,21 @@ def latest_event(db: Database, shipment_id: str) -> dict[str, Any] | None:
         )
     )
     return rows[0] if rows else None
+
+
+def carrier_shipment_states(db: Database, code: str) -> dict[str, int]:
+    """How many of a carrier's shipments are in each state (pending, open, ...)."""
+    return {
+        r["state"]: r["n"]
+        for r in db.query(
+            "SELECT state, COUNT(*) AS n FROM shipments WHERE carrier = ? GROUP BY state", [code]
+        )
+    }
+
+
+def set_carrier_disabled(db: Database, code: str, *, disabled: bool) -> None:
+    db.execute("UPDATE carriers SET disabled = ? WHERE code = ?", [int(disabled), code])
+
+
+def delete_carrier(db: Database, code: str) -> None:
+    db.execute("DELETE FROM carriers WHERE code = ?", [code])

@@ -75,3 +75,15 @@ def forget_throttles(db: Database, *, before: int) -> None:
         "DELETE FROM signin_throttle WHERE updated_at < ? AND COALESCE(blocked_until, 0) < ?",
         [before, before],
     )
+
+
+def set_user_disabled(db: Database, name: str, *, disabled: bool) -> bool:
+    """Disable (or enable) a user; False if there is no such user."""
+    cursor = db.execute("UPDATE users SET disabled = ? WHERE name = ?", [int(disabled), name])
+    return bool(cursor.rowcount)
+
+
+def set_token_hash(db: Database, name: str, token_hash: str) -> bool:
+    """Give a user a new API token (its hash); the old one stops working at once."""
+    cursor = db.execute("UPDATE users SET token_hash = ? WHERE name = ?", [token_hash, name])
+    return bool(cursor.rowcount)

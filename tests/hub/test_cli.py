@@ -401,6 +401,13 @@ def test_device_list_and_revoke(data: Path, outlet: str) -> None:
         listed = as_json(ok(data, "device", "list", "--json"))
         assert [(d["id"], d["outlet"]) for d in listed] == [(device.device_id, outlet)]
         assert listed[0]["revoked_at"] is None and "public_key" not in listed[0]
+        # --json keeps Unix milliseconds; the text shows the server's local time.
+        seen = listed[0]["last_seen_at"]
+        assert isinstance(seen, int) and seen > 1_700_000_000_000
+        line = ok(data, "device", "list").stdout
+        local = datetime.fromtimestamp(seen / 1000).astimezone()
+        assert f"last seen {local.isoformat(' ', timespec='seconds')}\t" in line, line
+        assert str(seen) not in line
 
         assert "no-such-device" in refused(
             data, "device", "revoke", "no-such-device", "--reason", "lost"
@@ -447,6 +454,11 @@ def test_calendar_load_and_sweep(data: Path, tmp_path: Path, november_2026: None
     assert 2027 in as_json(ok(data, "sweep", "--json"))["calendar_missing"]
     alarms = rows(data, "SELECT key FROM alarms WHERE cleared_at IS NULL")
     assert {"key": "calendar.2027"} in alarms
+    # The alarm says when the schedule is expected and which command loads it.
+    (message,) = rows(data, "SELECT message FROM alarms WHERE key = 'calendar.2027'")
+    assert "国务院办公厅" in message["message"]
+    assert "late October and mid November 2026" in message["message"]
+    assert "`daiban-hub calendar load FILE --year 2027`" in message["message"]
 
     partial = tmp_path / "partial.csv"
     partial.write_text(SCHEDULE_2027, encoding="utf-8")
