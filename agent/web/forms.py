@@ -1,24 +1,40 @@
-"""Reading the pages' forms into capture's inputs, and capture's refusals back onto fields.
+"""The pages' forms as WTForms classes, read into capture's inputs, and capture's refusals
+back onto their fields.
 
-The rules stay in agent/capture.py: this module only adds what a web form has and a command
-line does not (a radio button left unticked, a scan chosen but no file picked), and asks the
-same validators as capture for the fields capture checks one at a time, so a form comes back
-with every invalid field marked at once.
+The rules stay in agent/capture.py: a form only adds what a web form has and a command line
+does not (a radio button left unticked, a scan chosen but no file picked), and its fields'
+checks ask the same validators as capture (``sync.validators`` through :func:`same_as`, the
+material rule through ``capture.material_refusals``), so a form comes back with every invalid
+field marked at once; capture checks again when the record is made.
+
+``form.marks`` is what the templates show: a reason for each place on the page (a field's
+name, ``material-CODE`` for a material's row, ``materials`` for the list, ``form`` for the
+form), in the order the checks found them. CSRF is checked for every POST by CSRFProtect
+(``agent.web.create_app``), so the forms do not check it again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlite_utils import Database
-from werkzeug.datastructures import FileStorage, ImmutableMultiDict
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage
+from wtforms import (  # type: ignore[import-untyped]
+    BooleanField,
+    HiddenField,
+    MultipleFileField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, ValidationError  # type: ignore[import-untyped]
 
 from sync import validators
 from sync.catalogue import CatalogueItem
@@ -27,6 +43,7 @@ from sync.errors import InvalidValue
 from .. import capture as cap
 from ..home import Home
 from ..messages import text
+from . import labels
 
 MEDIA_SUFFIX = {"image/png": ".png", "application/pdf": ".pdf"}
 KNOWN_SUFFIXES = {".jpg", ".jpeg", ".png", ".pdf"}
@@ -41,30 +58,61 @@ def says(exc: cap.CaptureError) -> str:
     return text(exc.code, lang(), exc.message, **exc.params)
 
 
-@dataclass
-class Checked:
-    """A form read: ``errors`` maps a field name to its reason; empty when all is well."""
+def same_as(check: Callable[[str], Any], code_field: str) -> Callable[[Any, Any], None]:
+    """A field check running one of the validators capture runs, with capture's codes and
+    words (``code_field`` names the field in capture's codes: ``phone.format``)."""
 
-    errors: dict[str, str] = field(default_factory=dict)
-    scans: dict[str, list[FileStorage]] = field(default_factory=dict)
-    paper: list[str] = field(default_factory=list)
-    promised: list[str] = field(default_factory=list)
+    def validator(form: Any, field: Any) -> None:
+        try:
+            check(field.data)
+        except InvalidValue as exc:
+            error = cap.CaptureError(f"{code_field}.{exc.reason}", exc.message, field=code_field)
+            raise ValidationError(says(error)) from None
 
-    def refuse(self, name: str, reason: str) -> None:
-        self.errors.setdefault(name, reason)
-
-
-def uploads(files: ImmutableMultiDict[str, FileStorage], name: str) -> list[FileStorage]:
-    return [f for f in files.getlist(name) if f and f.filename]
+    return validator
 
 
-def _validator(checked: Checked, name: str, value: str, check: Any, code_field: str) -> None:
-    """Run one of the validators capture runs, with capture's codes and words."""
-    try:
-        check(value)
-    except InvalidValue as exc:
-        error = cap.CaptureError(f"{code_field}.{exc.reason}", exc.message, field=code_field)
-        checked.refuse(name, says(error))
+def stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class PageForm(FlaskForm):
+    """A page's form; ``marks`` holds the first reason for each place, in the order found."""
+
+    class Meta:
+        csrf = False  # CSRFProtect checks every POST (agent.web.create_app)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.marks: dict[str, str] = {}
+
+    def refuse(self, where: str, reason: str) -> None:
+        self.marks.setdefault(where, reason)
+
+    def mark_of(self, field: Any) -> str:
+        """Where on the page a field's error is shown (its name, unless said otherwise)."""
+        return str(field.name)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        for field in self:
+            if field.errors:
+                self.refuse(self.mark_of(field), str(field.errors[0]))
+        self.check()
+        return not self.marks
+
+    def check(self) -> None:
+        """What concerns more than one field, after each field's own checks."""
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """The values shown again (no files: a browser cannot be sent them back)."""
+        return {f.name: f.data for f in self if f.type != "MultipleFileField"}
+
+
+def uploads(field: Any) -> list[FileStorage]:
+    """The files chosen in a file field (a browser sends an empty part for none)."""
+    return [f for f in field.data or [] if isinstance(f, FileStorage) and f.filename]
 
 
 def material_field(item: CatalogueItem, exc: cap.CaptureError) -> str:
@@ -76,58 +124,124 @@ def material_field(item: CatalogueItem, exc: cap.CaptureError) -> str:
     return "materials"
 
 
-def check_new(
-    form: ImmutableMultiDict[str, str],
-    files: ImmutableMultiDict[str, FileStorage],
-    item: CatalogueItem,
-) -> Checked:
-    """Everything a form can be told before capture runs; capture checks again."""
-    checked = Checked()
-    for spec in item.materials:
-        choice = form.get(f"m-{spec.code}", "")
-        chosen = uploads(files, f"f-{spec.code}")
-        if choice == "scan":
-            if chosen:
-                checked.scans[spec.code] = chosen
-            else:
-                checked.refuse(
-                    f"material-{spec.code}",
-                    _("Choose the scan or photo to upload, or tick another option."),
-                )
-        elif choice == "paper":
-            checked.paper.append(spec.code)
-        elif choice == "promise":
-            checked.promised.append(spec.code)
-    if not form.get("name", "").strip():
-        checked.refuse("name", says(cap.CaptureError("name.empty", "name required")))
-    if form.get("id_type", "resident_id") == "resident_id":
-        _validator(
-            checked, "id_number", form.get("id_number", ""), validators.resident_id, "id_number"
+# --- a new application --------------------------------------------------------------------
+
+
+def scan_picked(code: str) -> Callable[[Any, Any], None]:
+    """A material whose scan is chosen has its files picked."""
+
+    def check(form: Any, field: Any) -> None:
+        if field.data == "scan" and not uploads(getattr(form, f"scans_{code}")):
+            raise ValidationError(_("Choose the scan or photo to upload, or tick another option."))
+
+    return check
+
+
+class NewApplicationForm(PageForm):
+    """A new application of ``item`` (:meth:`of`): applicant, a choice and scans per
+    material (``m-CODE``, ``f-CODE``), how the result is delivered."""
+
+    item: CatalogueItem
+
+    name = StringField(default="")
+    id_type = StringField(default="resident_id")
+    id_number = StringField(default="")
+    phone = StringField(default="", validators=[same_as(validators.mobile, "phone")])
+    region = StringField(default="", filters=[stripped])
+    delivery = StringField()
+    mail_to = StringField(default="")
+    recipient = StringField(default="")
+    recipient_phone = StringField(default="")
+    postcode = StringField(default="")
+    note = TextAreaField(default="", filters=[stripped])
+
+    @classmethod
+    def of(cls, item: CatalogueItem) -> NewApplicationForm:
+        """The form for ``item``: the applicant's fields and, per material, its choice
+        (``m-CODE``: scan, paper, promise or nothing) and its files (``f-CODE``)."""
+        fields: dict[str, Any] = {"item": item}
+        for spec in item.materials:
+            fields[f"choice_{spec.code}"] = StringField(
+                name=f"m-{spec.code}", default="", validators=[scan_picked(spec.code)]
+            )
+            fields[f"scans_{spec.code}"] = MultipleFileField(name=f"f-{spec.code}")
+        return type(f"NewApplication_{item.code}", (cls,), fields)()
+
+    def __iter__(self) -> Iterator[Any]:
+        """The material rows first: their refusals lead the page's list of errors."""
+        rows = [getattr(self, f"choice_{s.code}") for s in self.item.materials]
+        return iter([*rows, *(f for f in self._fields.values() if f not in rows)])
+
+    def mark_of(self, field: Any) -> str:
+        if field.name.startswith("m-"):
+            return f"material-{field.name[2:]}"
+        return str(field.name)
+
+    def choice(self, code: str) -> str:
+        return str(getattr(self, f"choice_{code}").data or "")
+
+    def scans(self) -> dict[str, list[FileStorage]]:
+        """The files of each material whose scan is chosen."""
+        codes = self.chosen("scan")
+        chosen = {code: uploads(getattr(self, f"scans_{code}")) for code in codes}
+        return {code: files for code, files in chosen.items() if files}
+
+    def chosen(self, what: str) -> list[str]:
+        return [s.code for s in self.item.materials if self.choice(s.code) == what]
+
+    def validate_name(self, field: Any) -> None:
+        if not field.data.strip():
+            raise ValidationError(says(cap.CaptureError("name.empty", "name required")))
+
+    def validate_id_number(self, field: Any) -> None:
+        if self.id_type.data == "resident_id":
+            same_as(validators.resident_id, "id_number")(self, field)
+
+    def validate_delivery(self, field: Any) -> None:
+        if field.data not in ("pickup", "mail"):
+            raise ValidationError(_("Choose pickup at the outlet or mail to an address."))
+
+    def validate_recipient_phone(self, field: Any) -> None:
+        if self.delivery.data == "mail" and field.data.strip():
+            same_as(validators.mobile, "phone")(self, field)
+
+    def check(self) -> None:
+        """Every material row in trouble is marked at once (the rule returns every problem)."""
+        provided = set(self.scans()) | set(self.chosen("paper"))
+        for refusal in cap.material_refusals(self.item, provided, set(self.chosen("promise"))):
+            self.refuse(material_field(self.item, refusal), says(refusal))
+
+    def application(self, scans: dict[str, list[Path]], staff: str) -> cap.NewApplication:
+        mail = self.delivery.data == "mail"
+        return cap.NewApplication(
+            item=self.item.code,
+            name=self.name.data,
+            id_number=self.id_number.data,
+            phone=self.phone.data,
+            staff=staff,
+            id_type=self.id_type.data,
+            mail_to=self.mail_to.data if mail else None,
+            recipient=(self.recipient.data or None) if mail else None,
+            recipient_phone=(self.recipient_phone.data or None) if mail else None,
+            postcode=self.postcode.data if mail else "",
+            region=self.region.data or None,
+            scans=scans,
+            paper=self.chosen("paper"),
+            promised=self.chosen("promise"),
+            note=self.note.data,
         )
-    _validator(checked, "phone", form.get("phone", ""), validators.mobile, "phone")
-    delivery = form.get("delivery")
-    if delivery not in ("pickup", "mail"):
-        checked.refuse("delivery", _("Choose pickup at the outlet or mail to an address."))
-    elif delivery == "mail" and form.get("recipient_phone", "").strip():
-        _validator(checked, "recipient_phone", form["recipient_phone"], validators.mobile, "phone")
-    # Every material row in trouble is marked at once (the rule returns every problem).
-    provided = set(checked.scans) | set(checked.paper)
-    for refusal in cap.material_refusals(item, provided, set(checked.promised)):
-        checked.refuse(material_field(item, refusal), says(refusal))
-    return checked
 
-
-def field_of(exc: cap.CaptureError, item: CatalogueItem, form: ImmutableMultiDict[str, str]) -> str:
-    """The form field a capture refusal marks."""
-    if exc.field in ("materials", "promised"):
-        return material_field(item, exc)
-    if exc.field == "phone":
-        try:
-            validators.mobile(form.get("phone", ""))
-        except InvalidValue:
-            return "phone"
-        return "recipient_phone"  # the applicant's phone is fine: it was the recipient's
-    return exc.field or "form"
+    def field_of(self, exc: cap.CaptureError) -> str:
+        """The place a capture refusal marks."""
+        if exc.field in ("materials", "promised"):
+            return material_field(self.item, exc)
+        if exc.field == "phone":
+            try:
+                validators.mobile(self.phone.data)
+            except InvalidValue:
+                return "phone"
+            return "recipient_phone"  # the applicant's phone is fine: it was the recipient's
+        return exc.field or "form"
 
 
 @contextlib.contextmanager
@@ -148,52 +262,83 @@ def saved(home: Home, scans: dict[str, list[FileStorage]]) -> Iterator[dict[str,
         yield paths
 
 
-def new_application(
-    form: ImmutableMultiDict[str, str],
-    item: CatalogueItem,
-    checked: Checked,
-    scans: dict[str, list[Path]],
-    staff: str,
-) -> cap.NewApplication:
-    mail = form.get("delivery") == "mail"
-    return cap.NewApplication(
-        item=item.code,
-        name=form.get("name", ""),
-        id_number=form.get("id_number", ""),
-        phone=form.get("phone", ""),
-        staff=staff,
-        id_type=form.get("id_type", "resident_id"),
-        mail_to=form.get("mail_to", "") if mail else None,
-        recipient=(form.get("recipient") or None) if mail else None,
-        recipient_phone=(form.get("recipient_phone") or None) if mail else None,
-        postcode=form.get("postcode", "") if mail else "",
-        region=form.get("region", "").strip() or None,
-        scans=scans,
-        paper=checked.paper,
-        promised=checked.promised,
-        note=form.get("note", "").strip(),
-    )
-
-
 def capture_new(
-    db: Database,
-    home: Home,
-    form: ImmutableMultiDict[str, str],
-    files: ImmutableMultiDict[str, FileStorage],
-    item: CatalogueItem,
-    *,
-    staff: str,
-    now_ms: int,
-) -> tuple[dict[str, str] | None, dict[str, str]]:
-    """(the captured id and receipt, or None; the errors by field)."""
-    checked = check_new(form, files, item)
-    if checked.errors:
-        return None, checked.errors
-    with saved(home, checked.scans) as scans:
+    db: Any, home: Home, form: NewApplicationForm, *, staff: str, now_ms: int
+) -> dict[str, str] | None:
+    """The captured id and receipt, or None with the refusal marked on the form (which has
+    been validated)."""
+    with saved(home, form.scans()) as scans:
         try:
-            made = cap.capture(
-                db, home, new_application(form, item, checked, scans, staff), now_ms=now_ms
-            )
+            return cap.capture(db, home, form.application(scans, staff), now_ms=now_ms)
         except cap.CaptureError as exc:
-            return None, {field_of(exc, item, form): says(exc)}
-    return made, {}
+            form.refuse(form.field_of(exc), says(exc))
+            return None
+
+
+# --- an application's forms -------------------------------------------------------------
+
+
+class SupplementForm(PageForm):
+    """The materials handed in for a supplement request: for each requested code posted
+    (``material``), its scans (``f-CODE``) or "seen on paper" (``paper-CODE``)."""
+
+    codes: list[str]  # the requested materials posted (set by posted())
+    material = SelectMultipleField(choices=[], validate_choice=False)
+    note = TextAreaField(default="", filters=[stripped])
+
+    @classmethod
+    def posted(cls) -> SupplementForm:
+        """The form for the material codes posted with it."""
+        codes = list(dict.fromkeys(cls().material.data or []))
+        fields: dict[str, Any] = {}
+        for code in codes:
+            fields[f"paper_{code}"] = BooleanField(name=f"paper-{code}", false_values=("",))
+            fields[f"scans_{code}"] = MultipleFileField(name=f"f-{code}")
+        form: SupplementForm = type("Supplement", (cls,), fields)()
+        form.codes = codes
+        return form
+
+    def scans(self) -> dict[str, list[FileStorage]]:
+        chosen = {code: uploads(getattr(self, f"scans_{code}")) for code in self.codes}
+        return {code: files for code, files in chosen.items() if files}
+
+    def paper(self) -> list[str]:
+        scans = self.scans()
+        return [c for c in self.codes if c not in scans and getattr(self, f"paper_{c}").data]
+
+    def check(self) -> None:
+        if not self.scans() and not self.paper():
+            self.refuse("materials", _("Upload a scan or tick 'seen on paper' for a material."))
+
+
+class PickupForm(PageForm):
+    """The hand-over of a result: who collects it, their ID checked, a proxy's details."""
+
+    collector = StringField(
+        validators=[AnyOf(labels.COLLECTORS, message=_l("Choose who collects the result."))]
+    )
+    id_checked = BooleanField(false_values=("",))
+    proxy_name = StringField(default="")
+    proxy_id_number = StringField(default="")
+
+    def validate_id_checked(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError(_("Check the collector's ID card first, then tick the box."))
+
+    def check(self) -> None:
+        proxy = self.proxy_name.data, self.proxy_id_number.data
+        for problem in cap.collector_problems(str(self.collector.data), *proxy):
+            self.marks[problem.field or "form"] = says(problem)
+
+
+class RateForm(PageForm):
+    level = StringField(default="")
+    comment = TextAreaField(default="", filters=[stripped])
+
+    def validate_level(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError(_("Choose the citizen's rating."))
+
+
+class SyncForm(PageForm):
+    next = HiddenField()

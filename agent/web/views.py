@@ -273,18 +273,9 @@ def new_form(code: str) -> Any:
     item = items_here().get(code)
     if item is None:
         abort(404)
-    errors: dict[str, str] = {}
-    values = request.form
-    if request.method == "POST":
-        made, errors = forms.capture_new(
-            db,
-            home(),
-            request.form,
-            request.files,
-            item,
-            staff=g.staff["code"],
-            now_ms=now_ms(),
-        )
+    form = forms.NewApplicationForm.of(item)
+    if form.validate_on_submit():
+        made = forms.capture_new(db, home(), form, staff=g.staff["code"], now_ms=now_ms())
         if made is not None:
             work_queued()
             flash(_("Saved. Give the citizen the receipt number."), "ok")
@@ -293,11 +284,11 @@ def new_form(code: str) -> Any:
         render_template(
             "new_form.html",
             item=item,
-            values=values,
-            errors=errors,
+            values=form.shown,
+            errors=form.marks,
             region=(meta.get(db, "device") or {}).get("outlet", {}).get("region", ""),
         ),
-        422 if errors else 200,
+        422 if form.marks else 200,
     )
 
 
@@ -334,8 +325,9 @@ def receipt(key: str) -> str:
 
 
 def render_application(
-    app: dict[str, Any], *, form: str = "", errors: dict[str, str] | None = None
+    app: dict[str, Any], form: forms.PageForm | None = None, name: str = ""
 ) -> Any:
+    """An application's page; ``form`` is its form ``name`` sent back with its errors."""
     db = get_db()
     item = cap.catalogue_items(db).get(app["item"])
     names = {m.code: m.name for m in item.materials} if item else {}
@@ -343,6 +335,7 @@ def render_application(
     requested = [m for a in mine if a["kind"] == "supplement" for m in a["materials"]]
     if app["hub_status"] == "supplement_requested" and not requested and item:
         requested = [m.code for m in item.materials]
+    errors = form.marks if form else {}
     return (
         render_template(
             "application.html",
@@ -352,9 +345,9 @@ def render_application(
             timeline=local.timeline(db, app["id"]),
             attention=mine,
             requested=requested,
-            form=form,
-            errors=errors or {},
-            values=request.form if form else {},
+            form=name,
+            errors=errors,
+            values=form.shown if form else {},
         ),
         422 if errors else 200,
     )
@@ -376,17 +369,10 @@ def done(app: dict[str, Any], made: dict[str, str]) -> Any:
 @login_required
 def supplement(key: str) -> Any:
     app = lookup(key)
-    codes = request.form.getlist("material")
-    scans = {c: forms.uploads(request.files, f"f-{c}") for c in codes}
-    scans = {c: files for c, files in scans.items() if files}
-    paper = [c for c in codes if c not in scans and request.form.get(f"paper-{c}")]
-    if not scans and not paper:
-        return render_application(
-            app,
-            form="supplement",
-            errors={"materials": _("Upload a scan or tick 'seen on paper' for a material.")},
-        )
-    with forms.saved(home(), scans) as files:
+    form = forms.SupplementForm.posted()
+    if not form.validate():
+        return render_application(app, form, "supplement")
+    with forms.saved(home(), form.scans()) as files:
         try:
             made = cap.amend(
                 get_db(),
@@ -395,12 +381,13 @@ def supplement(key: str) -> Any:
                 staff=g.staff["code"],
                 reason="supplement",
                 scans=files,
-                paper=paper,
-                note=request.form.get("note", "").strip(),
+                paper=form.paper(),
+                note=form.note.data,
                 now_ms=now_ms(),
             )
         except cap.CaptureError as exc:
-            return render_application(app, form="supplement", errors={"form": forms.says(exc)})
+            form.refuse("form", forms.says(exc))
+            return render_application(app, form, "supplement")
     return done(app, made)
 
 
@@ -408,30 +395,23 @@ def supplement(key: str) -> Any:
 @role_required("clerk")
 def pickup(key: str) -> Any:
     app = lookup(key)
-    errors = {}
-    collector = request.form.get("collector")
-    if collector not in labels.COLLECTORS:
-        errors["collector"] = _("Choose who collects the result.")
-    if not request.form.get("id_checked"):
-        errors["id_checked"] = _("Check the collector's ID card first, then tick the box.")
-    proxy = request.form.get("proxy_name", ""), request.form.get("proxy_id_number", "")
-    for problem in cap.collector_problems(str(collector), *proxy):
-        errors[problem.field or "form"] = forms.says(problem)
-    if errors:
-        return render_application(app, form="pickup", errors=errors)
+    form = forms.PickupForm()
+    if not form.validate():
+        return render_application(app, form, "pickup")
     try:
         made = cap.pickup(
             get_db(),
             app["id"],
             staff=g.staff["code"],
-            collector=str(collector),
+            collector=form.collector.data,
             now_ms=now_ms(),
-            proxy_name=request.form.get("proxy_name", ""),
-            proxy_id_number=request.form.get("proxy_id_number", ""),
+            proxy_name=form.proxy_name.data,
+            proxy_id_number=form.proxy_id_number.data,
         )
     except cap.CaptureError as exc:
         where = exc.field if exc.field in ("proxy_name", "proxy_id_number") else "form"
-        return render_application(app, form="pickup", errors={where: forms.says(exc)})
+        form.refuse(where, forms.says(exc))
+        return render_application(app, form, "pickup")
     return done(app, made)
 
 
@@ -439,23 +419,21 @@ def pickup(key: str) -> Any:
 @login_required
 def rate(key: str) -> Any:
     app = lookup(key)
-    level = request.form.get("level", "")
-    if not level:
-        return render_application(
-            app, form="rate", errors={"level": _("Choose the citizen's rating.")}
-        )
+    form = forms.RateForm()
+    if not form.validate():
+        return render_application(app, form, "rate")
     try:
         made = cap.rate(
             get_db(),
             app["id"],
             staff=g.staff["code"],
-            level=level,
-            comment=request.form.get("comment", "").strip(),
+            level=form.level.data,
+            comment=form.comment.data,
             now_ms=now_ms(),
         )
     except cap.CaptureError as exc:
-        field = "level" if exc.code == "rating.level" else "form"
-        return render_application(app, form="rate", errors={field: forms.says(exc)})
+        form.refuse("level" if exc.code == "rating.level" else "form", forms.says(exc))
+        return render_application(app, form, "rate")
     return done(app, made)
 
 
@@ -465,7 +443,7 @@ def rate(key: str) -> Any:
 @bp.post("/sync")
 @login_required
 def sync_now() -> Any:
-    back = safe_next(request.form.get("next"))
+    back = safe_next(forms.SyncForm().next.data)
     lang = forms.lang()
     if not meta.get(get_db(), "device"):
         flash(text("not_enrolled", lang), "error")

@@ -1,5 +1,6 @@
 """The pages: sign-in, dashboard, queue, application and statistics (with charts); the
 operators' forms for devices and delivery are in ``operations.py``, on the same blueprint.
+Every form is a WTForms class of ``forms.py``; the words for codes are in ``labels.py``.
 
 Everything is read and changed through the functions the API uses (``hub.casework``,
 ``hub.cases``, ``hub.stats``), so a page and an API call can never disagree. The session (a
@@ -11,24 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+import flask
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from hub import casework, context, delivery, ratings, stats, store, workflow
 from hub.carriers import EVENT_KINDS
-from hub.casework import BY_SHIPMENT, NOTE_MAX, REVEAL_REASON_MAX, public_view, role_of
+from hub.casework import BY_SHIPMENT, public_view, role_of
 from hub.errors import HubError
 from hub.stats import StatsError
 from hub.store import write
@@ -40,9 +31,19 @@ from hub.users import (
     throttles,
 )
 from hub.web import charts
+from hub.web.forms import ActForm, RevealForm, SignInForm
+from hub.web.labels import (
+    ACTION_LABELS,
+    EVENT_LABELS,
+    GROUPING_LABELS,
+    RATINGS,
+    ROLE_LABELS,
+    SHIPMENT_STATE_LABELS,
+    SLA_LABELS,
+    STATS_COLUMN_LABELS,
+)
 from hub.web.security import csrf
 from sync.clock import china_time
-from webbase.labels import RATINGS
 from webbase.sessions import Guards, SessionClock, safe_next, set_lang
 
 bp = Blueprint(
@@ -76,39 +77,34 @@ role_required = Guards("page_user", "pages.signin").role_required
 @bp.route("/signin", methods=["GET", "POST"])
 def signin() -> Any:
     target = safe_next(request.values.get("next"))
-    values = {"name": request.form.get("name", "")}
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        password = request.form.get("password", "")
-        if not values["name"].strip():
-            errors["name"] = _("Enter your user name.")
-        if not password:
-            errors["password"] = _("Enter your password.")
-        if not errors:
-            db, rules = context.get_db(), throttles(current_app.config)
-            name, address = values["name"], request.remote_addr
-            wait = begin_sign_in(db, name=name, address=address, now=context.now_ms(), rules=rules)
-            if wait is not None:
-                return too_many_tries(values, target, wait)
-            user = check_password(db, name, password)
-            wait = end_sign_in(
-                db, name=name, address=address, now=context.now_ms(), rules=rules, ok=bool(user)
-            )
-            if user is not None:
-                SESSION.start(user["name"])
-                return redirect(target)
-            if wait is not None:
-                return too_many_tries(values, target, wait)
-            errors["password"] = _("The user name or the password is wrong.")
-        return render_template("signin.html", values=values, errors=errors, next=target), 401
-    return render_template("signin.html", values=values, errors=errors, next=target)
+    form = SignInForm()
+    if form.validate_on_submit():
+        db, rules = context.get_db(), throttles(flask.current_app.config)
+        name, password, address = form.name.data, form.password.data, request.remote_addr
+        wait = begin_sign_in(db, name=name, address=address, now=context.now_ms(), rules=rules)
+        if wait is not None:
+            return too_many_tries(form, target, wait)
+        user = check_password(db, name, password)
+        wait = end_sign_in(
+            db, name=name, address=address, now=context.now_ms(), rules=rules, ok=bool(user)
+        )
+        if user is not None:
+            SESSION.start(user["name"])
+            return redirect(target)
+        if wait is not None:
+            return too_many_tries(form, target, wait)
+        form.refuse("password", _("The user name or the password is wrong."))
+    page = render_template("signin.html", values=form.shown, errors=form.marks, next=target)
+    return (page, 401) if form.is_submitted() else page
 
 
-def too_many_tries(values: dict[str, str], target: str, wait_s: int) -> Any:
+def too_many_tries(form: SignInForm, target: str, wait_s: int) -> Any:
     """429 with Retry-After: too many wrong passwords for this account or from this address."""
     minutes = -(-wait_s // 60)
     refusal = _("Too many failed sign-ins. Try again in %(minutes)s min.", minutes=minutes)
-    page = render_template("signin.html", values=values, errors={}, next=target, refusal=refusal)
+    page = render_template(
+        "signin.html", values=form.shown, errors={}, next=target, refusal=refusal
+    )
     return page, 429, {"Retry-After": str(wait_s)}
 
 
@@ -121,76 +117,6 @@ bp.add_url_rule("/lang", view_func=set_lang, methods=["POST"])  # pages.set_lang
 
 
 # --- labels ----------------------------------------------------------------------------------
-
-ACTION_LABELS = {
-    "capture": _l("Recorded at the outlet"),
-    "received": _l("Received"),
-    "route": _l("Route to a unit"),
-    "triage": _l("Send to triage"),
-    "return_to_triage": _l("Not ours: back to triage"),
-    "accept": _l("Accept"),
-    "refuse": _l("Refuse to accept"),
-    "request_supplement": _l("Request a supplement"),
-    "supplement": _l("Supplemented"),
-    "approve": _l("Approve"),
-    "reject": _l("Reject"),
-    "issue_result": _l("Issue the result"),
-    "ship": _l("Posted"),
-    "to_outlet": _l("Sent to the outlet"),
-    "deliver": _l("Delivered"),
-    "return_mail": _l("Mail returned"),
-    "hand_over": _l("Handed over"),
-    "close": _l("Close"),
-    "rate": _l("Rated"),
-    "resolve_followup": _l("Follow-up resolved"),
-    "exclude_rating": _l("Rating excluded"),
-}
-EVENT_LABELS = {
-    "posted": _l("Posted"),
-    "in_transit": _l("In transit"),
-    "out_for_delivery": _l("Out for delivery"),
-    "failed_attempt": _l("Delivery attempt failed"),
-    "delivered": _l("Delivered"),
-    "returned": _l("Returned to the sender"),
-}
-SHIPMENT_STATE_LABELS = {
-    "pending": _l("Waiting for its tracking number"),
-    "open": _l("On its way"),
-    "delivered": _l("Delivered"),
-    "returned": _l("Returned"),
-}
-SLA_LABELS = {
-    "on_track": _l("on track"),
-    "due_soon": _l("due soon"),
-    "overdue": _l("overdue"),
-    "paused": _l("paused (waiting for the citizen)"),
-    "met": _l("decided on time"),
-    "late": _l("decided late"),
-}
-ROLE_LABELS = {"admin": _l("administrator"), "operator": _l("operator"), "officer": _l("officer")}
-STATS_COLUMN_LABELS = {
-    "name": _l("Group name"),
-    "received": _l("Received"),
-    "completed": _l("Decided"),
-    "on_time": _l("On time"),
-    "on_time_rate": _l("On-time rate"),
-    "overdue_now": _l("Overdue now"),
-    "avg_days_to_completion": _l("Average days to decision"),
-    "mailed": _l("Mailed"),
-    "delivered": _l("Delivered"),
-    "returned": _l("Returned"),
-    "ratings": _l("Ratings"),
-    "satisfied": _l("Satisfied"),
-    "bad": _l("Bad ratings"),
-    "excluded": _l("Excluded"),
-    "satisfaction_rate": _l("Satisfaction rate"),
-}
-GROUPING_LABELS = {
-    "department": _l("department"),
-    "unit": _l("unit"),
-    "outlet": _l("outlet"),
-    "item": _l("item"),
-}
 
 
 def unit_name(code: str | None) -> str:
@@ -237,14 +163,14 @@ def when(ms: int | None) -> str:
 def labels() -> dict[str, Any]:
     return {
         "status_label": lambda s: workflow.LABELS.get(s, s) if s else "-",
-        "action_label": lambda a: ACTION_LABELS.get(a, a),
-        "event_label": lambda k: EVENT_LABELS.get(k, k),
-        "shipment_state_label": lambda k: SHIPMENT_STATE_LABELS.get(k, k),
-        "rating_label": lambda k: RATINGS.get(k, k),
-        "grouping_label": lambda k: GROUPING_LABELS.get(k, k),
-        "sla_label": lambda k: SLA_LABELS.get(k, k),
-        "role_label": lambda k: ROLE_LABELS.get(k, k),
-        "column_label": lambda k: STATS_COLUMN_LABELS.get(k, k),
+        "action_label": ACTION_LABELS,
+        "event_label": EVENT_LABELS,
+        "shipment_state_label": SHIPMENT_STATE_LABELS,
+        "rating_label": RATINGS,
+        "grouping_label": GROUPING_LABELS,
+        "sla_label": SLA_LABELS,
+        "role_label": ROLE_LABELS,
+        "column_label": STATS_COLUMN_LABELS,
         "material_name": material_name,
         "alarm_text": alarm_text,
         "unit_name": unit_name,
@@ -432,46 +358,31 @@ def application(app_id: str) -> Any:
 @role_required(*ALL_ROLES)
 def act(app_id: str) -> Any:
     app = visible(app_id)
-    action = request.form.get("action", "")
-    note = request.form.get("note", "").strip()
-    values = {"action": action, "note": note, **request.form}
-    errors: dict[str, str] = {}
-    if action not in page_actions(app):
-        errors["action"] = _("This action is not open to you at this step.")
-    if len(note) > NOTE_MAX:
-        errors["note"] = _("A note is at most %(n)s characters.", n=NOTE_MAX)
-    body: dict[str, Any] = {}
-    if action == "request_supplement":
-        body["materials"] = request.form.getlist("materials")
-        body["message"] = note
-        if not body["materials"] and not note:
-            errors["note"] = _("Tick the materials needed or say what is needed.")
-    elif action == "route":
-        body["unit"] = request.form.get("unit", "")
-        if body["unit"] not in context.hub().catalogue.units():
-            errors["unit"] = _("Choose the department unit.")
-    elif action == "issue_result" and request.form.get("tracking", "").strip():
-        body["carrier"] = request.form.get("carrier", "").strip() or None
-        body["tracking"] = request.form.get("tracking", "").strip()
-    if not errors:
+    form = ActForm(allowed=page_actions(app))
+    if form.validate():
+        action, note = form.action.data, form.note.data
         hub = context.hub()
         try:
             with write(hub.db):
                 fresh = visible(app_id)
-                casework.check_version(fresh, form_version(request.form.get("version")))
-                updated = casework.carry_out(hub, fresh, g.page_user, action, body, note=note)
+                casework.check_version(fresh, form_version(form.version.data))
+                updated = casework.carry_out(
+                    hub, fresh, g.page_user, action, form.body(), note=note
+                )
         except HubError as exc:
             if getattr(exc, "code", "") == "version_stale":
                 flash(_("Someone changed this application meanwhile. Look again, then act."))
                 return redirect(url_for("pages.application", app_id=app_id))
-            errors["action"] = _("The hub refused this: %(why)s", why=getattr(exc, "message", exc))
+            form.refuse(
+                "action", _("The hub refused this: %(why)s", why=getattr(exc, "message", exc))
+            )
         else:
             flash(
                 _("Done: the application is now “%(status)s”.", status=status_text(updated)),
                 "ok",
             )
             return redirect(url_for("pages.application", app_id=app_id))
-    return render_application(visible(app_id), errors=errors, values=values, status=400)
+    return render_application(visible(app_id), errors=form.marks, values=form.shown, status=400)
 
 
 def form_version(raw: str | None) -> int | None:
@@ -495,22 +406,13 @@ def reveal_personal(app_id: str) -> Any:
     app = visible(app_id)
     if not casework.may_reveal(g.page_user):
         abort(403)
-    reason = request.form.get("reason", "").strip()
-    try:
-        casework.reveal_reason(reason)  # the API's rule; the words are the page's
-    except HubError:
-        words = (
-            _("A reason is at most %(n)s characters.", n=REVEAL_REASON_MAX)
-            if reason
-            else _("Say why you need the personal data; the reason is recorded.")
-        )
-        return render_application(
-            app, errors={"reason": words}, values={"reason": reason}, status=400
-        )
+    form = RevealForm()
+    if not form.validate():
+        return render_application(app, errors=form.marks, values=form.shown, status=400)
     try:
         keys = context.config_value("KEYS")
         personal = casework.reveal(
-            context.get_db(), keys, app, g.page_user, reason=reason, now=context.now_ms()
+            context.get_db(), keys, app, g.page_user, reason=form.reason.data, now=context.now_ms()
         )
     except HubError:
         log_failure = _("The personal data could not be opened; this was logged.")
@@ -594,11 +496,11 @@ def stats_charts(report: dict[str, Any], daily: dict[str, Any]) -> list[Any]:
             "Share of the applications completed in %(period)s that were completed by their due"
             " date, per %(by)s and in total.",
             period=period,
-            by=GROUPING_LABELS.get(report["by"], report["by"]),
+            by=GROUPING_LABELS(report["by"]),
         ),
         labels=labels,
         series=[charts.Series(_("On-time rate"), [r["on_time_rate"] for r in rows])],
-        label_header=str(GROUPING_LABELS.get(report["by"], report["by"])),
+        label_header=str(GROUPING_LABELS(report["by"])),
         table_summary=table,
         none=none,
     )
@@ -609,13 +511,13 @@ def stats_charts(report: dict[str, Any], daily: dict[str, Any]) -> list[Any]:
             "Share of the ratings given in %(period)s that were satisfied (very satisfied,"
             " satisfied or basically satisfied), per %(by)s and in total.",
             period=period,
-            by=GROUPING_LABELS.get(report["by"], report["by"]),
+            by=GROUPING_LABELS(report["by"]),
         ),
         labels=labels,
         series=[
             charts.Series(_("Satisfaction"), [r["satisfaction_rate"] for r in rows], "#1d6b2f")
         ],
-        label_header=str(GROUPING_LABELS.get(report["by"], report["by"])),
+        label_header=str(GROUPING_LABELS(report["by"])),
         table_summary=table,
         none=none,
     )
@@ -630,7 +532,7 @@ def statistics_csv() -> Any:
     except StatsError:
         abort(400)
     name = f"daiban-stats-{report['by']}-{report['from']}-{report['to']}.csv"
-    return Response(
+    return flask.Response(
         stats.to_csv(report),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
