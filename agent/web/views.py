@@ -7,7 +7,6 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import segno
 from flask import (
     Blueprint,
     abort,
@@ -25,6 +24,7 @@ from markupsafe import Markup
 from sync.catalogue import CatalogueItem, search_initials
 from sync.clock import china_date, china_time
 from sync.records import RATING_LEVELS
+from webbase.qr import QUIET_ZONE, qr_code
 from webbase.sessions import now_ms
 
 from .. import capture as cap
@@ -307,8 +307,8 @@ def receipt(key: str) -> str:
     app = lookup(key)
     item = cap.catalogue_items(get_db()).get(app["item"])
     names = {m.code: m.name for m in item.materials} if item else {}
-    qr = segno.make(app["receipt"], error="m")
-    svg = qr.svg_inline(scale=5, border=2, title=app["receipt"])
+    qr = qr_code(app["receipt"])
+    svg = qr.svg_inline(scale=5, border=QUIET_ZONE, title=app["receipt"])
     return render_template(
         "receipt.html",
         app=app,

@@ -29,7 +29,7 @@ from hub.store import write
 @pass_data
 def enroll(data: Data, outlet_code: str, hub_url: str, ttl_hours: int, as_json: bool) -> None:
     """Make a one-time enrolment code for a device of OUTLET_CODE (shown as a QR code)."""
-    import segno
+    from webbase.qr import QUIET_ZONE, qr_code  # segno, loaded only for this command
 
     db = data.db()
     try:
@@ -46,7 +46,7 @@ def enroll(data: Data, outlet_code: str, hub_url: str, ttl_hours: int, as_json: 
     expires = time.strftime("%Y-%m-%d %H:%M", time.localtime(code["expires_at"] / 1000))
     click.echo(f"enrolment code for {outlet_code}: {code['code']}  (expires {expires})")
     click.echo(f"on the device: daiban-agent enroll {hub_url} {code['code']}")
-    segno.make(uri, error="m").terminal(out=sys.stdout, compact=True)
+    qr_code(uri).terminal(out=sys.stdout, border=QUIET_ZONE, compact=True)
 
 
 @click.group()

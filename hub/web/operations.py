@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -45,6 +44,7 @@ from hub.web.views import (
     role_required,
     visible,
 )
+from webbase.qr import QUIET_ZONE, qr_code
 
 REFUSED = (HubError,)  # every refusal by the hub's rules: shown on the form
 
@@ -126,9 +126,9 @@ def devices_page() -> Any:
 def qr_svg(payload: str, *, title: str, desc: str) -> str:
     """A QR code (error correction M) as inline SVG, dark on white, sized by CSS."""
     svg = str(
-        segno.make(payload, error="m").svg_inline(
+        qr_code(payload).svg_inline(
             scale=4,
-            border=4,
+            border=QUIET_ZONE,
             dark="#000",
             light="#fff",
             title=title,

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from hub.workflow import LABELS
 from tests.browser.conftest import Camera, Watched, World
 from tests.support.procs import HUB_BIN, run
+from tests.support.qr import read_qr
 
 ID_NUMBER = "11010519491231002X"
 TRACKING = "EA123456785CN"
@@ -111,6 +112,8 @@ def test_counter_to_dashboard(chromium: Any, world: World, camera: Camera, tmp_p
     receipt = page.get_by_test_id("receipt").inner_text()
     expect(page.get_by_test_id("promised")).to_contain_text("免冠")
     expect(page.locator("figure.qr svg")).to_have_count(1)
+    # The citizen's phone reads it off the screen: a standard QR code holding the number.
+    assert read_qr(page.locator("figure.qr svg").screenshot()) == receipt
     expect(page.get_by_test_id("backlog")).to_have_text("1")
     camera.shoot(clerk, "agent-receipt")
 
@@ -288,6 +291,8 @@ def test_counter_to_dashboard(chromium: Any, world: World, camera: Camera, tmp_p
     expect(ops.get_by_test_id("enrol-qr").locator("svg")).to_have_count(1)
     code = ops.get_by_test_id("enrol-code").inner_text()
     expect(ops.get_by_test_id("enrol-payload")).to_contain_text(code)
+    shown = read_qr(ops.get_by_test_id("enrol-qr").locator("svg").screenshot())
+    assert shown == ops.get_by_test_id("enrol-payload").inner_text().strip(), shown
     camera.shoot(operator, "hub-devices-enrol")
     device = ops.locator("a[data-testid^=revoke-]").first
     device.click()
