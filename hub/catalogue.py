@@ -6,6 +6,11 @@ keys, wrong types, duplicate codes, unknown departments and units, promised days
 legal limit, bad division codes) and refuses the whole file with a :class:`CatalogueError` that
 says where the problem is. Nothing is returned for a file with any error.
 
+The file's shape (keys, types, limits) is the msgspec structs below (``_File`` and the rest):
+msgspec checks it, and :func:`_explain` alone turns its complaint into the file's words and
+place. Only what msgspec cannot say (unique codes, references between entries, promised_days
+against legal_days) is checked by hand, after it.
+
 Each item's ``unit_by_region`` is the department's units expanded (region -> unit code) with the
 item's own overrides merged over it, so ``sync.catalogue.unit_for(item, county)`` routes with no
 other data. docs/catalogue.md describes the format for operators.
@@ -20,14 +25,16 @@ from dataclasses import dataclass
 from importlib import resources
 from os import PathLike
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any
 
 import msgspec
 import yaml
+from msgspec import Meta
 
 from hub.errors import HubError
-from sync.catalogue import OUTLET_KINDS, CatalogueItem, MaterialSpec
+from sync.catalogue import OUTLET_KINDS, CatalogueItem, OutletKind
 from sync.records import CatalogueUpdated
+from sync.types import Code, Count, Name, ShortText, Version
 
 __all__ = [
     "SAMPLE_COUNTIES",
@@ -56,11 +63,6 @@ SAMPLE_COUNTIES: dict[str, str] = {
 }
 
 DEFAULT_REGION = "*"
-
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-_DIVISION = re.compile(r"^[0-9]{6}$")
-_NAME_MAX = 100
-_NOTE_MAX = 200
 
 
 class CatalogueError(HubError):
@@ -228,9 +230,117 @@ def _parse(text: str) -> Any:
         raise CatalogueError("file", f"not valid YAML: {exc}") from None
 
 
-# --- checking -----------------------------------------------------------------------------------
+# --- the file's shape, checked by msgspec -------------------------------------------------------
 
-_MISSING: Any = object()
+# A region: a 6-digit division code or "*" (the default). An unquoted code reads as a number in
+# YAML; it is unambiguous, so it is accepted.
+_Region = (
+    Annotated[str, Meta(pattern=r"^(\*|[0-9]{6})$")] | Annotated[int, Meta(ge=100_000, le=999_999)]
+)
+_Title = Annotated[Name, Meta(pattern=r"\S")]  # a name, and not blank
+_City = Annotated[str, Meta(max_length=100)]
+
+
+class _Shape(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A mapping of the file, its keys in the order an unknown key's message lists them."""
+
+
+class _MaterialFile(_Shape):
+    code: Code
+    name: _Title
+    required: bool = True
+    may_promise: bool = False
+
+
+class _ItemFile(_Shape):
+    code: Code
+    name: _Title
+    department: Code
+    promised_days: Count
+    legal_days: Count
+    fee_fen: Count = 0
+    mailable: bool = True
+    outlet_kinds: Annotated[tuple[OutletKind, ...], Meta(min_length=1)] = OUTLET_KINDS
+    materials: tuple[_MaterialFile, ...] = ()
+    unit_by_region: dict[_Region, str] = {}  # the item's own routes, over its department's
+    note: ShortText = ""
+
+
+class _UnitFile(_Shape):
+    code: Code
+    name: _Title
+    regions: tuple[_Region, ...] = ()
+
+
+class _DepartmentFile(_Shape):
+    code: Code
+    name: _Title
+    units: tuple[_UnitFile, ...] = ()
+
+
+class _File(_Shape):
+    version: Version
+    departments: tuple[_DepartmentFile, ...]
+    items: tuple[_ItemFile, ...]
+    city: _City = ""
+
+
+def _without_nulls(value: Any) -> Any:
+    """The parsed file without empty values (``key:`` and nothing), which read as absent."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _fits(value: Any, kind: Any) -> bool:
+    try:
+        msgspec.convert(value, kind)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
+# --- where a problem is, and msgspec's complaints in the catalogue's words ---------------------
+
+_LISTS: dict[str, type[_Shape]] = {
+    "departments": _DepartmentFile,
+    "units": _UnitFile,
+    "items": _ItemFile,
+    "materials": _MaterialFile,
+}
+_SEGMENT = re.compile(r"\.(\w+)|\[(\d+)\]|\[\.\.\.\]")  # msgspec's `$.items[3].x[...]`
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A mapping of the file (or what stands where one should), named for error messages."""
+
+    where: str
+    node: Any
+    shape: type[_Shape]
+    rest: list[Any]  # the rest of the path, into the mapping
+
+    def error(self, problem: str, key: Any = None) -> CatalogueError:
+        """The error for a problem here, on the line of ``key`` if it has one."""
+        node = self.node
+        line = node.key_lines.get(key) if isinstance(node, _Map) else None
+        return CatalogueError(self.where, problem, line or getattr(node, "line", None))
+
+
+def _place(doc: Any, path: list[Any]) -> _Place:
+    """The mapping a path (``["items", 3, "materials", 0, "code"]``) leads to."""
+    node, names = doc, []
+    shape: type[_Shape] = _File
+    while len(path) > 1 and path[0] in _LISTS and isinstance(path[1], int):
+        name, index, path = path[0], path[1], path[2:]
+        node, shape = node[name][index], _LISTS[name]
+        label = f"{name}[{index}]"
+        if name == "items" and isinstance(node, dict) and _fits(node.get("code"), Code):
+            label += f" ({node['code']})"  # name the item in every message
+        names.append(label)
+    return _Place(".".join(names) or "catalogue", node, shape, path)
 
 
 def _what(value: Any) -> str:
@@ -251,288 +361,183 @@ def _what(value: Any) -> str:
     return type(value).__name__
 
 
-@dataclass(frozen=True)
-class _At:
-    """Where in the file a mapping sits, for error messages."""
-
-    where: str
-    node: Any = None
-
-    def line(self, key: str | None = None) -> int | None:
-        if isinstance(self.node, _Map) and key is not None and key in self.node.key_lines:
-            return self.node.key_lines[key]
-        return getattr(self.node, "line", None)
-
-    def fail(self, problem: str, key: str | None = None) -> NoReturn:
-        raise CatalogueError(self.where, problem, self.line(key))
+def _region(value: Any) -> str:
+    text = isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    return (
+        f"region {repr(str(value)) if text else _what(value)} is not a 6-digit division code or '*'"
+    )
 
 
-def _mapping(
-    at: _At, value: Any, required: tuple[str, ...], optional: tuple[str, ...]
-) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        at.fail(f"must be a mapping of 'key: value' lines, got {_what(value)}")
-    allowed = required + optional
-    for key in value:
-        if key not in allowed:
+_EXPECTED = {"int": "a whole number", "str": "text", "bool": "true or false", "array": "a list"}
+_CODES = ("code", "department")
+
+
+def _words(key: str, value: Any, message: str) -> str:
+    """What msgspec's ``message`` about the ``value`` of ``key`` means, in the file's words."""
+    if found := re.match(r"Expected `(\w+)`, got", message):
+        expected = "a mapping" if found[1] == "object" else _EXPECTED.get(found[1], found[1])
+        if key == "version":
+            expected += " from 1"
+        elif key in _CODES and isinstance(value, int | float):
+            expected += " (write it in quotes)"
+        return f"{key} must be {expected}, got {_what(value)}"
+    if found := re.search(r"`int` >= (\d+)", message):
+        if found[1] == "0":
+            return f"{key} must not be negative, got {value}"
+        return f"{key} must be a whole number from {found[1]}, got {_what(value)}"
+    if found := re.search(r"`str` of length <= (\d+)", message):
+        return f"{key} is {len(value)} characters long; at most {found[1]}"
+    if "`array` of length >= 1" in message:  # only outlet_kinds may not be empty
+        return f"{key} is empty: no outlet could accept the item"
+    if key in _CODES:
+        return (
+            f"{key} {value!r} is not a code: use letters, digits, '_', '.' and '-', "
+            "starting with a letter or digit, at most 64 characters"
+        )
+    return f"{key} is blank" if "`str`" in message else f"{key}: {message}"  # a name
+
+
+def _explain(exc: msgspec.ValidationError, doc: Any) -> CatalogueError:
+    """The one translation of msgspec's complaint about the file's shape (``Expected `int`, got
+    `str` - at `$.items[3].legal_days```) into where it is in the file and what is wrong."""
+    message, _, at = str(exc).partition(" - at ")
+    place = _place(doc, [n or (int(i) if i else None) for n, i in _SEGMENT.findall(at)])
+    node, rest = place.node, place.rest
+    if not rest:  # the mapping itself
+        allowed = place.shape.__struct_fields__
+        if found := re.fullmatch(r"Object missing required field `(.*)`", message):
+            key = found[1]
+            return place.error(f"'{key}' is empty" if key in node else f"missing key '{key}'", key)
+        found = re.fullmatch(r"Object contains unknown field `(.*)`", message)
+        if found or at.startswith("`key` in "):
+            key = found[1] if found else next(k for k in node if not isinstance(k, str))
             hint = difflib.get_close_matches(str(key), allowed, n=1)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-            at.fail(
-                f"unknown key {key!r}{suggestion} (allowed: {', '.join(allowed)})",
-                key if isinstance(key, str) else None,
+            return place.error(
+                f"unknown key {key!r}{suggestion} (allowed: {', '.join(allowed)})", key
             )
-    for key in required:
-        if key not in value:
-            at.fail(f"missing key '{key}'")
-        if value[key] is None:
-            at.fail(f"'{key}' is empty", key)
-    return value
-
-
-def _optional(m: Mapping[str, Any], key: str) -> Any:
-    value = m.get(key)
-    return _MISSING if value is None else value
-
-
-def _code(at: _At, value: Any, what: str, key: str | None = None) -> str:
-    if not isinstance(value, str):
-        hint = " (write it in quotes)" if isinstance(value, int | float) else ""
-        at.fail(f"{what} must be text{hint}, got {_what(value)}", key)
-    if not _CODE.match(value):
-        at.fail(
-            f"{what} {value!r} is not a code: use letters, digits, '_', '.' and '-', "
-            "starting with a letter or digit, at most 64 characters",
-            key,
+        return place.error(f"must be a mapping of 'key: value' lines, got {_what(node)}")
+    key, value = rest[0], node[rest[0]]
+    if at.startswith("`key` in "):  # of unit_by_region
+        return place.error(_region(next(r for r in value if not _fits(r, _Region))), key)
+    if rest[1:] == [None]:  # a value of unit_by_region
+        region, unit = next((r, u) for r, u in value.items() if not isinstance(u, str))
+        return place.error(
+            f"{key}['{region}'] must be text (write it in quotes), got {_what(unit)}", key
         )
-    return value
+    if len(rest) == 2 and key == "regions":
+        return place.error(_region(value[rest[1]]), key)
+    if len(rest) == 2 and key == "outlet_kinds":
+        kind = value[rest[1]]
+        return place.error(f"outlet kind {kind!r} is not one of {', '.join(OUTLET_KINDS)}", key)
+    return place.error(
+        _words(key, value, message) if len(rest) == 1 else f"{message} (at {at})", key
+    )
 
 
-def _text(at: _At, m: Mapping[str, Any], key: str, *, limit: int, empty_ok: bool) -> str:
-    value = _optional(m, key)
-    if value is _MISSING:
-        return ""
-    if not isinstance(value, str):
-        at.fail(f"{key} must be text, got {_what(value)}", key)
-    if not empty_ok and not value.strip():
-        at.fail(f"{key} is blank", key)
-    if len(value) > limit:
-        at.fail(f"{key} is {len(value)} characters long; at most {limit}", key)
-    return value
+# --- what msgspec cannot say: codes unique, references found, limits between fields ------------
 
 
-def _count(at: _At, m: Mapping[str, Any], key: str, default: int) -> int:
-    value = _optional(m, key)
-    if value is _MISSING:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        at.fail(f"{key} must be a whole number, got {_what(value)}", key)
-    if value < 0:
-        at.fail(f"{key} must not be negative, got {value}", key)
-    return value
-
-
-def _flag(at: _At, m: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = _optional(m, key)
-    if value is _MISSING:
-        return default
-    if not isinstance(value, bool):
-        at.fail(f"{key} must be true or false, got {_what(value)}", key)
-    return value
-
-
-def _list(at: _At, m: Mapping[str, Any], key: str) -> list[Any] | None:
-    value = _optional(m, key)
-    if value is _MISSING:
-        return None
-    if not isinstance(value, list):
-        at.fail(f"{key} must be a list, got {_what(value)}", key)
-    return value
-
-
-def _region(at: _At, value: Any, key: str | None = None) -> str:
-    # An unquoted 6-digit code reads as a number in YAML; it is unambiguous, so accept it.
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not (value == DEFAULT_REGION or _DIVISION.match(value)):
-        shown = repr(value) if isinstance(value, str) else _what(value)
-        at.fail(f"region {shown} is not a 6-digit division code or '*'", key)
-    return value
-
-
-def _check_units(at: _At, raw: Any, department: str, seen: dict[str, str]) -> tuple[Unit, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        at.fail(f"units must be a list, got {_what(raw)}", "units")
-    units: list[Unit] = []
-    served: dict[str, str] = {}
-    for j, value in enumerate(raw):
-        uat = _At(f"{at.where}.units[{j}]", value)
-        m = _mapping(uat, value, ("code", "name"), ("regions",))
-        code = _code(uat, m["code"], "code", "code")
-        if code in seen:
-            uat.fail(f"duplicate unit code '{code}' (already at {seen[code]})", "code")
-        seen[code] = uat.where
-        name = _text(uat, m, "name", limit=_NAME_MAX, empty_ok=False)
-        regions_raw = _list(uat, m, "regions") or []
-        regions: list[str] = []
-        for region_value in regions_raw:
-            region = _region(uat, region_value, "regions")
-            if region in regions:
-                uat.fail(f"region '{region}' is listed twice", "regions")
-            if region in served:
-                uat.fail(
-                    f"region '{region}' is already served by unit '{served[region]}' "
-                    f"of department '{department}'",
-                    "regions",
+def _departments(file: _File, doc: Any) -> dict[str, Department]:
+    departments: dict[str, Department] = {}
+    unit_at: dict[str, str] = {}
+    for i, d in enumerate(file.departments):
+        at = _place(doc, ["departments", i])
+        if d.code in departments:
+            k = list(departments).index(d.code)
+            raise at.error(
+                f"duplicate department code '{d.code}' (already at departments[{k}])", "code"
+            )
+        units: list[Unit] = []
+        served: dict[str, str] = {}
+        for j, u in enumerate(d.units):
+            uat = _place(doc, ["departments", i, "units", j])
+            if u.code in unit_at:
+                raise uat.error(
+                    f"duplicate unit code '{u.code}' (already at {unit_at[u.code]})", "code"
                 )
-            served[region] = code
-            regions.append(region)
-        units.append(Unit(code=code, name=name, department=department, regions=tuple(regions)))
-    return tuple(units)
+            unit_at[u.code] = uat.where
+            regions = tuple(str(r) for r in u.regions)
+            for k, region in enumerate(regions):
+                if region in regions[:k]:
+                    raise uat.error(f"region '{region}' is listed twice", "regions")
+                if region in served:
+                    raise uat.error(
+                        f"region '{region}' is already served by unit '{served[region]}' "
+                        f"of department '{d.code}'",
+                        "regions",
+                    )
+                served[region] = u.code
+            units.append(Unit(code=u.code, name=u.name, department=d.code, regions=regions))
+        departments[d.code] = Department(code=d.code, name=d.name, units=tuple(units))
+    return departments
 
 
-def _check_materials(at: _At, raw: list[Any] | None) -> list[dict[str, Any]]:
-    materials: list[dict[str, Any]] = []
-    codes: dict[str, int] = {}
-    for k, value in enumerate(raw or ()):
-        mat = _At(f"{at.where}.materials[{k}]", value)
-        m = _mapping(mat, value, ("code", "name"), ("required", "may_promise"))
-        code = _code(mat, m["code"], "code", "code")
-        if code in codes:
-            mat.fail(f"material code '{code}' already used by materials[{codes[code]}]", "code")
-        codes[code] = k
-        materials.append(
-            {
-                "code": code,
-                "name": _text(mat, m, "name", limit=_NAME_MAX, empty_ok=False),
-                "required": _flag(mat, m, "required", True),
-                "may_promise": _flag(mat, m, "may_promise", False),
-            }
-        )
-    return materials
-
-
-_ITEM_REQUIRED = ("code", "name", "department", "promised_days", "legal_days")
-_ITEM_OPTIONAL = (
-    "fee_fen",
-    "mailable",
-    "outlet_kinds",
-    "materials",
-    "unit_by_region",
-    "note",
-)
-
-
-def _check_item(
-    index: int, value: Any, departments: Mapping[str, Department], units: Mapping[str, str]
+def _item(
+    doc: Any,
+    i: int,
+    item: _ItemFile,
+    departments: Mapping[str, Department],
+    units: Mapping[str, str],
 ) -> CatalogueItem:
-    at = _At(f"items[{index}]", value)
-    if (
-        isinstance(value, dict)
-        and isinstance(value.get("code"), str)
-        and _CODE.match(value["code"])
-    ):
-        at = _At(f"items[{index}] ({value['code']})", value)  # name the item in every message
-    m = _mapping(at, value, _ITEM_REQUIRED, _ITEM_OPTIONAL)
-    code = _code(at, m["code"], "code", "code")
-    at = _At(f"items[{index}] ({code})", value)
-    name = _text(at, m, "name", limit=_NAME_MAX, empty_ok=False)
-    department_code = _code(at, m["department"], "department", "department")
-    department = departments.get(department_code)
+    at = _place(doc, ["items", i])
+    department = departments.get(item.department)
     if department is None:
-        at.fail(f"unknown department '{department_code}'", "department")
-    promised = _count(at, m, "promised_days", 0)
-    legal = _count(at, m, "legal_days", 0)
-    if promised > legal:
-        at.fail(f"promised_days {promised} exceeds legal_days {legal}", "promised_days")
-    kinds_raw = _list(at, m, "outlet_kinds")
-    kinds: list[str] = list(OUTLET_KINDS) if kinds_raw is None else []
-    for kind in kinds_raw or ():
-        if kind not in OUTLET_KINDS:
-            at.fail(f"outlet kind {kind!r} is not one of {', '.join(OUTLET_KINDS)}", "outlet_kinds")
-        if kind in kinds:
-            at.fail(f"outlet kind '{kind}' is listed twice", "outlet_kinds")
-        kinds.append(kind)
-    if not kinds:
-        at.fail("outlet_kinds is empty: no outlet could accept the item", "outlet_kinds")
-    materials = _check_materials(at, _list(at, m, "materials"))
+        raise at.error(f"unknown department '{item.department}'", "department")
+    if item.promised_days > item.legal_days:
+        raise at.error(
+            f"promised_days {item.promised_days} exceeds legal_days {item.legal_days}",
+            "promised_days",
+        )
+    for k, kind in enumerate(item.outlet_kinds):
+        if kind in item.outlet_kinds[:k]:
+            raise at.error(f"outlet kind '{kind}' is listed twice", "outlet_kinds")
+    codes: dict[str, int] = {}
+    for k, code in enumerate(m.code for m in item.materials):
+        if code in codes:
+            raise _place(doc, ["items", i, "materials", k]).error(
+                f"material code '{code}' already used by materials[{codes[code]}]", "code"
+            )
+        codes[code] = k
     routes = department.routes()
-    overrides = _optional(m, "unit_by_region")
-    if overrides is not _MISSING:
-        if not isinstance(overrides, dict):
-            at.fail(f"unit_by_region must be a mapping, got {_what(overrides)}", "unit_by_region")
-        for region_value, unit_value in overrides.items():
-            region = _region(at, region_value, "unit_by_region")
-            unit = _code(at, unit_value, f"unit_by_region['{region}']", "unit_by_region")
-            if unit not in units:
-                at.fail(f"unit_by_region['{region}'] names unknown unit '{unit}'", "unit_by_region")
-            routes[region] = unit
-    data = {
-        "code": code,
-        "name": name,
-        "department": department_code,
-        "promised_days": promised,
-        "legal_days": legal,
-        "materials": materials,
-        "fee_fen": _count(at, m, "fee_fen", 0),
-        "mailable": _flag(at, m, "mailable", True),
-        "outlet_kinds": kinds,
-        "unit_by_region": dict(sorted(routes.items())),
-        "note": _text(at, m, "note", limit=_NOTE_MAX, empty_ok=True),
-    }
+    for region, unit in item.unit_by_region.items():
+        if unit not in units:
+            raise at.error(
+                f"unit_by_region['{region}'] names unknown unit '{unit}'", "unit_by_region"
+            )
+        routes[str(region)] = unit
+    data = msgspec.to_builtins(item) | {"unit_by_region": dict(sorted(routes.items()))}
     try:
         return msgspec.convert(data, CatalogueItem)
-    except msgspec.ValidationError as exc:  # the wire type's own checks, as a safety net
-        message, _, path = str(exc).partition(" - at `$")
-        raise CatalogueError(at.where + path.rstrip("`"), message, at.line()) from None
-    except ValueError as exc:
-        raise CatalogueError(at.where, str(exc), at.line()) from None
+    except (msgspec.ValidationError, ValueError) as exc:  # the wire type's own checks, a safety net
+        raise at.error(str(exc)) from None
 
 
 def _check(doc: Any) -> Catalogue:
-    top = _At("catalogue", doc)
     if doc is None:
-        top.fail("the file is empty; expected version, departments and items")
-    m = _mapping(top, doc, ("version", "departments", "items"), ("city",))
-    version = m["version"]
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        top.fail(f"version must be a whole number from 1, got {_what(version)}", "version")
-    city = _text(top, m, "city", limit=_NAME_MAX, empty_ok=True)
-
-    departments_raw = _list(top, m, "departments") or []
-    departments: dict[str, Department] = {}
-    department_at: dict[str, str] = {}
-    unit_at: dict[str, str] = {}
-    for i, value in enumerate(departments_raw):
-        at = _At(f"departments[{i}]", value)
-        dm = _mapping(at, value, ("code", "name"), ("units",))
-        code = _code(at, dm["code"], "code", "code")
-        if code in departments:
-            at.fail(
-                f"duplicate department code '{code}' (already at {department_at[code]})", "code"
+        raise CatalogueError(
+            "catalogue", "the file is empty; expected version, departments and items"
+        )
+    try:
+        file = msgspec.convert(_without_nulls(doc), _File)
+    except msgspec.ValidationError as exc:
+        raise _explain(exc, doc) from None
+    departments = _departments(file, doc)
+    units = {u.code: u.name for d in departments.values() for u in d.units}
+    items: dict[str, CatalogueItem] = {}
+    for i, entry in enumerate(file.items):
+        item = _item(doc, i, entry, departments, units)
+        if item.code in items:
+            k = list(items).index(item.code)
+            raise _place(doc, ["items", i]).error(
+                f"duplicate item code '{item.code}' (already at items[{k}])", "code"
             )
-        department_at[code] = at.where
-        name = _text(at, dm, "name", limit=_NAME_MAX, empty_ok=False)
-        units = _check_units(at, dm.get("units"), code, unit_at)
-        departments[code] = Department(code=code, name=name, units=units)
-    unit_names = {u.code: u.name for d in departments.values() for u in d.units}
-
-    items_raw = _list(top, m, "items") or []
-    items: list[CatalogueItem] = []
-    item_at: dict[str, str] = {}
-    for i, value in enumerate(items_raw):
-        item = _check_item(i, value, departments, unit_names)
-        if item.code in item_at:
-            raise CatalogueError(
-                f"items[{i}] ({item.code})",
-                f"duplicate item code '{item.code}' (already at {item_at[item.code]})",
-                _At("", value).line("code"),
-            )
-        item_at[item.code] = f"items[{i}]"
-        items.append(item)
+        items[item.code] = item
     return Catalogue(
-        version=version, city=city, departments=tuple(departments.values()), items=tuple(items)
+        version=file.version,
+        city=file.city,
+        departments=tuple(departments.values()),
+        items=tuple(items.values()),
     )
 
 
@@ -563,28 +568,10 @@ def sample_catalogue() -> Catalogue:
     return load_catalogue(text)
 
 
-def _material(m: MaterialSpec) -> dict[str, Any]:
-    return {"code": m.code, "name": m.name, "required": m.required, "may_promise": m.may_promise}
-
-
 def export_items(cat: Catalogue) -> list[dict[str, Any]]:
     """The items as JSON-ready dicts, routes merged (the ``items`` of ``catalogue.updated``)."""
-    return [
-        {
-            "code": i.code,
-            "name": i.name,
-            "department": i.department,
-            "promised_days": i.promised_days,
-            "legal_days": i.legal_days,
-            "fee_fen": i.fee_fen,
-            "mailable": i.mailable,
-            "outlet_kinds": list(i.outlet_kinds),
-            "materials": [_material(m) for m in i.materials],
-            "unit_by_region": dict(i.unit_by_region),
-            "note": i.note,
-        }
-        for i in cat.items
-    ]
+    items: list[dict[str, Any]] = msgspec.json.decode(msgspec.json.encode(cat.items))
+    return items
 
 
 class _Flow(dict):
@@ -634,7 +621,7 @@ def dump_catalogue(cat: Catalogue) -> str:
             "fee_fen": i.fee_fen,
             "mailable": i.mailable,
             "outlet_kinds": _FlowList(i.outlet_kinds),
-            "materials": [_Flow(_material(m)) for m in i.materials],
+            "materials": [_Flow(msgspec.to_builtins(m)) for m in i.materials],
         }
         if overrides:
             entry["unit_by_region"] = overrides

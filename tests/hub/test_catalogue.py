@@ -473,3 +473,142 @@ def test_the_documented_example_loads_and_routes():
     assert unit_for(item, "510112") == "HRSS-510112-JY"
     assert unit_for(item, "510107") == "HRSS-510107"
     assert unit_for(item, "510131") == "HRSS-CITY"
+
+
+# --- the file's shape is msgspec's; its complaints come out in the file's words ---------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "message"),
+    [
+        (
+            "version: 3",
+            "version: three",
+            "catalogue",
+            "version must be a whole number from 1, got text ('three')",
+        ),
+        (
+            "version: 3",
+            "version: 0",
+            "catalogue",
+            "version must be a whole number from 1, got a number (0)",
+        ),
+        (
+            "legal_days: 5",
+            "legal_days: five",
+            ITEM0,
+            "legal_days must be a whole number, got text ('five')",
+        ),
+        (
+            "fee_fen: 0",
+            "fee_fen: true",
+            ITEM0,
+            "fee_fen must be a whole number, got true/false (true)",
+        ),
+        ("fee_fen: 0", "fee_fen: -100", ITEM0, "fee_fen must not be negative, got -100"),
+        (
+            "name: 社会保障卡启用",
+            f"name: {'长' * 101}",
+            ITEM0,
+            "name is 101 characters long; at most 100",
+        ),
+        (
+            "city: 测试市",
+            f"city: {'长' * 101}",
+            "catalogue",
+            "city is 101 characters long; at most 100",
+        ),
+        (
+            "  - code: CA-DIBAO",
+            "  - code: 1234",
+            "items[1]",
+            "code must be text (write it in quotes), got a number (1234)",
+        ),
+        (
+            "department: CA",
+            "department: C A",
+            "items[1] (CA-DIBAO)",
+            "department 'C A' is not a code",
+        ),
+        ("village]", "7]", ITEM0, "outlet kind 7 is not one of postal, mobile, township, village"),
+        (
+            'regions: ["510107"]',
+            'regions: ["510107", 5101]',
+            "departments[0].units[1]",
+            "region '5101' is not a 6-digit division code or '*'",
+        ),
+        (
+            '{"510112": HRSS-JY}',
+            '{"510112": 7}',
+            ITEM0,
+            "unit_by_region['510112'] must be text (write it in quotes), got a number (7)",
+        ),
+        (
+            '{"510112": HRSS-JY}',
+            '{"510112": HRSS-JY, "5101": HRSS-JY}',
+            ITEM0,
+            "region '5101' is not a 6-digit division code or '*'",
+        ),
+        ("    mailable: true", "    7: true", ITEM0, "unknown key 7 (allowed: code, name,"),
+        (
+            "    mailable: true",
+            "    mailabel: true",
+            ITEM0,
+            "unknown key 'mailabel'; did you mean 'mailable'? (allowed: code, name, department, "
+            "promised_days, legal_days, fee_fen, mailable, outlet_kinds, materials, "
+            "unit_by_region, note)",
+        ),
+        ("name: 照片", "name: ''", f"{ITEM0}.materials[1]", "name is blank"),
+        ("  - code: CA-DIBAO", "  - code:", "items[1]", "'code' is empty"),
+    ],
+)
+def test_shape_problems_say_what_and_where_in_the_files_words(old, new, where, message):
+    assert old in SMALL
+    text = SMALL.replace(old, new, 1)
+    error = refused(text)
+    assert (error.where, error.problem[: len(message)]) == (where, message)
+    assert isinstance(error.line, int)
+    assert new.strip().split(":")[0].strip("- ") in text.splitlines()[error.line - 1]
+
+
+def test_empty_values_read_as_absent():
+    text = SMALL.replace(
+        "    outlet_kinds: [postal, mobile, township, village]\n", "    outlet_kinds:\n"
+    )
+    text = text.replace("    fee_fen: 0\n", "    fee_fen:\n    note:\n")
+    assert load_catalogue(text) == small()
+    bare = "version: 1\ncity:\ndepartments:\n  - {code: D, name: 部门, units:}\nitems: []\n"
+    cat = load_catalogue(bare)
+    assert (cat.city, cat.departments) == ("", (Department("D", "部门", ()),))
+
+
+def test_unquoted_division_codes_are_read_as_codes_in_item_routes():
+    cat = load_catalogue(SMALL.replace('{"510112": HRSS-JY}', "{510112: HRSS-JY}"))
+    assert cat == small()
+
+
+def test_every_documented_error_still_comes_out_so():
+    doc = (ROOT / "docs" / "catalogue.md").read_text(encoding="utf-8")
+    documented = re.search(r"## Errors\n.*?```\n(.*?)```", doc, re.S).group(1)
+    cases = {
+        "catalogue: missing key 'items'": SMALL[: SMALL.index("items:")],
+        "departments[1]: duplicate department code 'HRSS' (already at departments[0])": (
+            SMALL.replace("  - code: CA\n", "  - code: HRSS\n")
+        ),
+        "items[0] (SS-CARD-ACT): legal_days must be a whole number, got text ('five')": (
+            SMALL.replace("legal_days: 5", "legal_days: five")
+        ),
+        "items[0] (SS-CARD-ACT): materials must be a list, got text ('居民身份证')": (
+            SMALL.replace(MATERIALS_BLOCK, "    materials: 居民身份证\n")
+        ),
+        "items[1] (SS-CARD-ACT): duplicate item code 'SS-CARD-ACT' (already at items[0])": (
+            SMALL.replace("  - code: CA-DIBAO", "  - code: SS-CARD-ACT")
+        ),
+    }
+    for message, text in cases.items():
+        shape = re.sub(r"\[\d+\]|'[^']*'|\([A-Z][^)]*\)", "_", message)
+        assert any(
+            re.sub(r"\[\d+\]|'[^']*'|\([A-Z][^)]*\)", "_", line).startswith(shape)
+            for line in documented.splitlines()
+        ), message
+        assert str(refused(text)).startswith(message)
