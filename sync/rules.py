@@ -18,7 +18,19 @@ import msgspec
 import phonenumbers
 from stdnum import numdb
 
-from . import batch, catalogue, codec, ids, masking, records, replies, sealing, signing
+from . import (
+    batch,
+    catalogue,
+    codec,
+    glossary,
+    ids,
+    masking,
+    records,
+    refusals,
+    replies,
+    sealing,
+    signing,
+)
 from . import validators as v
 from . import version as ver
 from .schema import protocol_schema
@@ -167,6 +179,15 @@ def rules() -> dict[str, Any]:
             "settled": sorted(replies.SETTLED),
             "outlet_kinds": list(catalogue.OUTLET_KINDS),
         },
+        "refusals": {
+            "actions": list(refusals.REFUSAL_ACTIONS),
+            "reasons": [r._asdict() | {"actions": list(r.actions)} for r in refusals.REASONS],
+            "separator": refusals.SEPARATOR,
+            "other": refusals.OTHER,
+            "other_note_min": refusals.OTHER_NOTE_MIN,
+            "note_max": refusals.REFUSAL_NOTE_MAX,
+        },
+        "glossary": glossary.as_json(),
         "omit_defaults": _omit_defaults(),
         "schema": _stripped(schema["$defs"]),
     }

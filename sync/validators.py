@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -23,11 +24,14 @@ from .errors import InvalidValue
 from .types import Code
 
 __all__ = [
+    "County",
     "ResidentId",
+    "counties",
     "credit_code",
     "inspect_resident_id",
     "mobile",
     "outlet_code",
+    "region_code",
     "resident_id",
     "tracking_number",
 ]
@@ -286,3 +290,87 @@ def outlet_code(text: object) -> str:
             field="outlet",
             reason="format",
         ) from None
+
+
+# --- county-level divisions (GB/T 2260) ---------------------------------------------------------
+
+_DIVISION = re.compile(r"[0-9]{6}")
+_SPAN = re.compile(r"\[(\d*)-(\d*)\](.*)")
+
+
+@dataclass(frozen=True)
+class County:
+    """A county-level division as it is named now: ``code`` (6 digits), its ``name``, the
+    ``prefecture`` it belongs to (empty for a municipality's districts) and the ``province``."""
+
+    code: str
+    name: str
+    prefecture: str
+    province: str
+
+
+def _current_name(names: str) -> str | None:
+    """The name a division has now, from python-stdnum's ``[start-end]name,...`` history;
+    None when it was abolished (every name of it has an end year)."""
+    current = None
+    for part in names.split(","):
+        span = _SPAN.fullmatch(part)
+        if span is None:
+            current = part
+        elif not span.group(2):
+            current = span.group(3)
+    return current
+
+
+@cache
+def counties() -> dict[str, County]:
+    """Every county-level division that exists now, by code, in code order (grouped by
+    province): python-stdnum's GB/T 2260 table, the one ID numbers are read with. Codes ending
+    in 00 (provinces, prefectures) and the placeholders 市辖区 ("districts of the city") are
+    not counties, but a prefecture-level city without counties is its own (东莞市 441900)."""
+    found: dict[str, County] = {}
+    for _length, province_code, _high, province, children in sorted(
+        numdb.get("cn/loc").prefixes, key=lambda p: p[1]
+    ):
+        names = {
+            low: _current_name(props.get("county", ""))
+            for _l, low, _h, props, _c in children
+            if low == _h
+        }
+        with_counties = {
+            low[:2]
+            for low, name in names.items()
+            if name and name != "市辖区" and not low.endswith("00")
+        }
+        for low in sorted(names):
+            name = names[low]
+            if not name or name == "市辖区" or low.endswith("0000"):
+                continue
+            if low.endswith("00") and low[:2] in with_counties:
+                continue
+            prefecture = "" if low.endswith("00") else names.get(low[:2] + "00") or ""
+            found[province_code + low] = County(
+                code=province_code + low,
+                name=name,
+                prefecture="" if prefecture in ("市辖区", "县") else prefecture,
+                province=province.get("province", ""),
+            )
+    return found
+
+
+def region_code(text: object) -> str:
+    """The applicant's county as a record carries it: a county-level division code that
+    exists now (:func:`counties`), six digits (full-width ones folded). Raises InvalidValue
+    (field ``region``, reason ``type``, ``format`` or ``unknown``)."""
+    code = _compact(text, "region")
+    if not _DIVISION.fullmatch(code):
+        raise InvalidValue(
+            f"a county is a 6-digit division code; {text!r} is not", field="region", reason="format"
+        )
+    if code not in counties():
+        raise InvalidValue(
+            f"{code} is not the code of a county-level division that exists now",
+            field="region",
+            reason="unknown",
+        )
+    return code

@@ -1,4 +1,5 @@
-"""Tests for sync.validators: resident IDs, credit codes, mobiles and tracking numbers."""
+"""Tests for sync.validators: resident IDs, credit codes, mobiles, tracking numbers and county
+codes."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from stdnum.iso7064 import mod_11_2
 
 from sync.errors import InvalidValue
 from sync.validators import (
+    counties,
     credit_code,
     inspect_resident_id,
     mobile,
+    region_code,
     resident_id,
     s10_check_digit,
     tracking_number,
@@ -570,3 +573,55 @@ def test_s10_property(serial: str) -> None:
         if other != check:
             with pytest.raises(InvalidValue):
                 tracking_number(f"EE{serial}{other}CN")
+
+
+# --- county-level division codes -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected", "name", "prefecture", "province"),
+    [
+        ("510107", "510107", "武侯区", "成都市", "四川省"),
+        (" 510121 ", "510121", "金堂县", "成都市", "四川省"),
+        ("５１０１０４", "510104", "锦江区", "成都市", "四川省"),  # full-width digits
+        ("110105", "110105", "朝阳区", "", "北京市"),  # a municipality's district
+        ("441900", "441900", "东莞市", "", "广东省"),  # a city without counties is its own
+    ],
+)
+def test_region_code_a_county_that_exists_now(typed, expected, name, prefecture, province):
+    assert region_code(typed) == expected
+    county = counties()[expected]
+    assert (county.name, county.prefecture, county.province) == (name, prefecture, province)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "999999",  # no such division
+        "510100",  # 成都市: a prefecture with counties, not a county
+        "510000",  # 四川省
+        "510101",  # 市辖区: a placeholder, not a county
+        "510122",  # 双流县: abolished in 2015 (now 双流区 510116)
+        "110103",  # 崇文区: merged into 东城区 in 2010
+    ],
+)
+def test_region_code_refuses_a_code_that_is_no_county(typed):
+    refused(region_code, typed, field="region", reason="unknown")
+
+
+@pytest.mark.parametrize("typed", ["", "51010", "5101077", "5101O7", "武侯区"])
+def test_region_code_refuses_what_is_not_six_digits(typed):
+    refused(region_code, typed, field="region", reason="format")
+
+
+def test_region_code_non_text():
+    refused(region_code, 510107, field="region", reason="type")
+
+
+def test_counties_are_every_county_level_division_grouped_by_province():
+    table = counties()
+    assert 2800 < len(table) < 3000  # China has about 2,850 county-level divisions
+    assert list(table) == sorted(table)
+    assert all(len(code) == 6 and code.isdigit() for code in table)
+    assert all(c.name and c.name != "市辖区" and c.province for c in table.values())
+    assert "510116" in table and table["510116"].name == "双流区"

@@ -26,6 +26,13 @@ async function statusChanged(s, record, now) {
     due_provisional: Boolean(record.due_provisional),
     sync_state: 'sent',
     updated_at: now,
+    // The refusal's note (its reason's words first, sync/refusals.py), kept after the
+    // application moves on to the written refusal and its hand-over.
+    // The first one stays: a later record still saying rejected (a correction sent after
+    // the refusal) carries another note, not the department's reason.
+    ...(record.status === 'rejected' && (app.refusal === undefined || app.refusal === null)
+      ? { refusal: record.note || '' }
+      : {}),
   });
   // Kept apart (not joined into one text) so the screen words them in the runner's language.
   await addTimeline(s, {

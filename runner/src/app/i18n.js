@@ -5,6 +5,8 @@
 // same stable codes the laptop uses (validators' `field.reason`, the hub's error codes);
 // a code missing here falls back to the English text that came with it.
 
+import rules from '../generated/rules.json' with { type: 'json' };
+
 const ZH = {
   'app.name': '代办',
   'app.runner': '代办员',
@@ -179,6 +181,8 @@ const ZH = {
   'attention.supplement': '要求补正',
   'attention.returned': '邮件被退回',
   'attention.dept_rejected': '部门不予办理',
+  'refusal.none': '部门没有说明原因，请联系中心询问',
+  'app.refusal': '不予受理/办理的原因',
   'attention.held': '中心拒收了这批记录',
   'attention.held.reason': '中心没有接收这批记录；记录都保存在本机',
   'attention.held.malformed': '中心读不懂这批数据；记录都保存在本机',
@@ -203,24 +207,7 @@ const ZH = {
   'attention.fix': '请告知群众；如果仍可办理，请正确地重新录入。',
 
   // states
-  'sync_state.queued': '等待同步',
-  'sync_state.sent': '中心已接收',
-  'sync_state.rejected': '被中心退回',
-  'sync_state.conflict': '与中心记录冲突',
   'sync_state.held': '中心拒收，需要处理',
-  'hub.received': '已收到',
-  'hub.triage': '中心分派中',
-  'hub.routed': '已分派到部门',
-  'hub.accepted': '已受理',
-  'hub.supplement_requested': '要求补正',
-  'hub.approved': '已批准',
-  'hub.rejected': '不予办理',
-  'hub.result_issued': '已出结果',
-  'hub.ready_for_pickup': '待领取',
-  'hub.mailed': '已邮寄',
-  'hub.delivered': '已送达',
-  'hub.returned': '邮件被退回',
-  'hub.closed': '已办结',
   'mail.posted': '已交寄',
   'mail.in_transit': '运输中',
   'mail.out_for_delivery': '派送中',
@@ -595,6 +582,8 @@ const EN = {
   'attention.supplement': 'Supplement requested',
   'attention.returned': 'Mail returned',
   'attention.dept_rejected': 'Rejected by the department',
+  'refusal.none': 'The department gave no reason: ask the hub',
+  'app.refusal': 'Why it was refused',
   'attention.held': 'The hub refused this batch',
   'attention.held.reason': 'the hub did not take this batch; its records are kept on this phone',
   'attention.held.malformed': 'the hub could not read this batch; its records are kept on this phone',
@@ -617,24 +606,7 @@ const EN = {
   'attention.reason.other': 'the hub refused this record',
   'attention.reason.invalid': 'the hub found this record’s content wrong',
   'attention.fix': 'Tell the citizen, and record the application again correctly if it can still be done.',
-  'sync_state.queued': 'Waiting to sync',
-  'sync_state.sent': 'Received by the hub',
-  'sync_state.rejected': 'Refused by the hub',
-  'sync_state.conflict': 'Conflict at the hub',
   'sync_state.held': 'Refused by the hub: needs attention',
-  'hub.received': 'Received',
-  'hub.triage': 'Being routed by the hub',
-  'hub.routed': 'Sent to the department',
-  'hub.accepted': 'Accepted',
-  'hub.supplement_requested': 'Supplement requested',
-  'hub.approved': 'Approved',
-  'hub.rejected': 'Rejected',
-  'hub.result_issued': 'Result issued',
-  'hub.ready_for_pickup': 'Ready for pickup',
-  'hub.mailed': 'Mailed',
-  'hub.delivered': 'Delivered',
-  'hub.returned': 'Mail returned',
-  'hub.closed': 'Closed',
   'mail.posted': 'posted',
   'mail.in_transit': 'in transit',
   'mail.out_for_delivery': 'out for delivery',
@@ -817,6 +789,15 @@ const EN = {
   'error.title': 'Something went wrong',
   'error.body': 'Nothing you entered was lost. Try again; if it happens again, tell the hub what “Details” says.',
 };
+
+// The states' words are the glossary's (sync/glossary.py, in rules.json): the laptop, the
+// hub and the phone say the same word for the same state.
+for (const [prefix, table] of [['hub.', rules.glossary.states], ['sync_state.', rules.glossary.sync_states]]) {
+  for (const [code, term] of Object.entries(table)) {
+    ZH[prefix + code] = term.zh;
+    EN[prefix + code] = term.en;
+  }
+}
 
 /** Every message, by language (the tests compare the two). */
 export const TABLES = { zh: ZH, en: EN };

@@ -8,6 +8,7 @@
 import { read } from './db.js';
 import { keptSupplements } from './drafts.js';
 import { known, t } from './i18n.js';
+import { refusalText } from './words.js';
 
 // Reasons whose message is a person's own words (the officer's request, the carrier's note):
 // shown as they are. Any other reason is a code the app words; the hub's own (English)
@@ -82,6 +83,7 @@ export async function clearHubView(s) {
       ...app,
       hub_status: null,
       hub_version: null,
+      refusal: null,
       unit: null,
       due_date: null,
       due_provisional: false,
@@ -143,8 +145,9 @@ export async function attentionItems(db) {
       const apps = await s.applications.all();
       for (const app of apps.filter((a) => a.hub_status === 'rejected')) {
         const lines = await s.timeline.byIndex('application', app.id);
-        const why = lines.filter((l) => l.source === 'hub' && l.event === 'rejected' && l.detail).map((l) => l.detail);
-        const reasons = why.slice(-1).map((text) => ({ text, detail: '' }));
+        // The refusal's reason in the runner's language, or that none was given (words.js).
+        const why = lines.filter((l) => l.source === 'hub' && l.event === 'rejected').map((l) => l.detail || '');
+        const reasons = why.slice(-1).map((note) => ({ text: refusalText(note), detail: '' }));
         out.push({ kind: 'dept_rejected', at: app.updated_at, app, record_id: app.id, reasons, materials: [] });
       }
       const covered = new Set(out.filter((x) => x.app && x.kind === 'returned').map((x) => x.app.id));

@@ -10,6 +10,7 @@ import { CaptureError, RATING_LEVELS, alreadyRecorded, collectorProblems, handOv
 import { attentionItems, getApplication, reasonWords, timeline } from '../local.js';
 import { DraftChanged, discardDraft, loadDraft, newDraft, saveDraft, supplementItem } from '../drafts.js';
 import { reasonList } from './lists.js';
+import { refusalText } from '../words.js';
 import { photoInput, photoStrip, photosSettled, release } from './photostrip.js';
 
 function facts(app, units) {
@@ -19,6 +20,9 @@ function facts(app, units) {
     app.unit ? ['app.unit', units[app.unit] || app.unit] : null,
     ['app.sync', h('span', { 'data-testid': 'sync-state', 'data-state': app.sync_state }, t(`sync_state.${app.sync_state}`))],
     ['app.hub', h('span', { 'data-testid': 'hub-status', 'data-state': app.hub_status || '' }, app.hub_status ? t(`hub.${app.hub_status}`) : '-')],
+    app.refusal !== undefined && app.refusal !== null
+      ? ['app.refusal', h('span', { 'data-testid': 'refusal' }, refusalText(app.refusal))]
+      : null,
     app.due_date ? ['app.due', `${app.due_date}${app.due_provisional ? ` (${t('app.provisional')})` : ''}`] : null,
     ['app.result', app.delivery === 'mail' ? t('receipt.mailed_to', { address: app.address_masked }) : t('form.delivery.pickup')],
     app.tracking ? ['app.tracking', h('span', { 'data-testid': 'tracking' }, app.tracking)] : null,
@@ -34,7 +38,7 @@ function timelineList(lines, names, units) {
       line.due_date ? t('receipt.due', { date: line.due_date }) : '',
       (line.materials || []).map((c) => names[c] || c).join('、'),
       (line.reasons || []).map((r) => reasonWords(r).text).join('；'),
-      line.detail || '',
+      line.source === 'hub' && line.event === 'rejected' ? refusalText(line.detail) : line.detail || '',
     ]
       .filter(Boolean)
       .join(' · ');
