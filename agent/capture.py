@@ -1,9 +1,14 @@
-"""Capture at the counter: new applications, amendments, pickups and ratings.
+"""Capture at the counter: new applications, amendments, pickups and ratings, and attention
+items marked as dealt with.
 
 Everything is checked before anything is stored: the item against the catalogue and this
 outlet's kind, the materials against the item, the ID number, phone and address against the
 validators. Personal data is sealed to the hub's key before it touches the disk; only masked
 copies are kept in clear. A record and its outbox entry commit in one transaction.
+
+An application is handed over once and rated once: a second hand-over or rating is refused
+here (``once``) while the first waits to sync or after the hub has it, not left for the hub to
+refuse. The pages and the CLI both call these functions, so the rules are the same for both.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from sqlite_utils import Database
 from sync import records as r
 from sync import validators
 from sync.catalogue import CatalogueItem, MaterialProblem, material_problems
+from sync.clock import china_time
 from sync.codec import canonical
 from sync.errors import InvalidValue
 from sync.ids import receipt_number, uuid7
@@ -38,6 +44,7 @@ from sync.sealing import (
 
 from .home import Home
 from .store import local, meta, outbox, write
+from .store import staff as staff_store
 
 # The values of the records' Literal types, typed as such: input is checked against these.
 _ID_TYPES: tuple[r.IdType, ...] = get_args(r.IdType)
@@ -112,7 +119,9 @@ def _validate(value: str, check: Callable[[str], str], field_name: str) -> str:
 
 def material_refusal(item: CatalogueItem, problem: MaterialProblem) -> CaptureError:
     """A problem of the materials rule (sync.catalogue.material_problems) as capture's
-    refusal: its code, its field, and what the words name."""
+    refusal: its code, its field, and what the words name. A required material missing is
+    ``material.missing``, or ``material.missing.promisable`` when the item allows promising it
+    for later (容缺), so that only then do the words suggest it."""
     if problem.code == "material.unknown":
         return CaptureError(
             problem.code,
@@ -121,8 +130,13 @@ def material_refusal(item: CatalogueItem, problem: MaterialProblem) -> CaptureEr
             name=item.name,
             material=problem.material,
         )
+    code = problem.code
+    if code == "material.missing" and any(
+        m.code == problem.material and m.may_promise for m in item.materials
+    ):
+        code = "material.missing.promisable"  # the words say it may be promised instead
     return CaptureError(
-        problem.code,
+        code,
         problem.message,
         field=problem.field,
         material_name=problem.name,
@@ -179,6 +193,59 @@ def _store_scans(
     return stored
 
 
+def delivery_problems(item: CatalogueItem, mail_to: str | None) -> list[CaptureError]:
+    """What is wrong with how the result is to reach the citizen (None: pickup here)."""
+    if mail_to is None:
+        return []
+    if not item.mailable:
+        return [
+            CaptureError(
+                "delivery.not_mailable",
+                f"{item.name} cannot be mailed",
+                field="mail_to",
+                name=item.name,
+            )
+        ]
+    if len(mail_to.strip()) < 6:
+        return [
+            CaptureError("delivery.address", "a full mail address is required", field="mail_to")
+        ]
+    return []
+
+
+def _problem(value: str, check: Callable[[str], str], field_name: str) -> list[CaptureError]:
+    try:
+        _validate(value, check, field_name)
+    except CaptureError as exc:
+        return [exc]
+    return []
+
+
+def problems(item: CatalogueItem, new: NewApplication) -> list[CaptureError]:
+    """Every problem with what the clerk entered for ``item``, at once, in the order of the
+    form (each names its ``field``): the applicant (name, ID number, phone, county), the
+    materials, the delivery and the recipient's phone. Capture refuses the first; the pages'
+    form marks them all in one pass."""
+    found: list[CaptureError] = []
+    if not new.name.strip():
+        found.append(CaptureError("name.empty", "the applicant's name is required", field="name"))
+    if new.id_type == "resident_id":
+        found += _problem(new.id_number, validators.resident_id, "id_number")
+    elif not 5 <= len(new.id_number.strip()) <= 30:
+        found.append(CaptureError("id_number.length", "document number length", field="id_number"))
+    found += _problem(new.phone, validators.mobile, "phone")
+    if new.region:
+        found += _problem(new.region, validators.region_code, "region")
+    provided = set(new.scans) | set(new.paper)
+    found += material_refusals(item, provided, set(new.promised))
+    found += delivery_problems(item, new.mail_to)
+    if new.mail_to is not None and new.recipient_phone:
+        for exc in _problem(new.recipient_phone, validators.mobile, "phone"):
+            exc.field = "recipient_phone"
+            found.append(exc)
+    return found
+
+
 def capture(db: Database, home: Home, new: NewApplication, *, now_ms: int) -> dict[str, str]:
     """Check, seal and store a new application with its outbox entry; its id and receipt."""
     device = identity(db)
@@ -195,37 +262,22 @@ def capture(db: Database, home: Home, new: NewApplication, *, now_ms: int) -> di
             field="item",
             name=item.name,
         )
+    found = problems(item, new)
+    if found:
+        raise found[0]  # the forms show them all (they ask problems() too)
     name = new.name.strip()
-    if not name:
-        raise CaptureError("name.empty", "the applicant's name is required", field="name")
     if new.id_type == "resident_id":
-        id_number = _validate(new.id_number, validators.resident_id, "id_number")
+        id_number = validators.resident_id(new.id_number)
     else:
         id_number = new.id_number.strip().upper()
-        if not 5 <= len(id_number) <= 30:
-            raise CaptureError("id_number.length", "document number length", field="id_number")
-    phone = _validate(new.phone, validators.mobile, "phone")
-    region = new.region or device["outlet"]["region"]
-    if not (len(region) == 6 and region.isdigit()):
+    phone = validators.mobile(new.phone)
+    region = validators.region_code(new.region) if new.region else device["outlet"]["region"]
+    if not (len(region) == 6 and region.isdigit()):  # the outlet's own, as the hub gave it
         raise CaptureError("region.format", "region is a 6-digit division code", field="region")
     provided = set(new.scans) | set(new.paper)
-    for refusal in material_refusals(item, provided, set(new.promised)):
-        raise refusal  # capture stops at the first; the forms show them all
-    if new.mail_to is not None:
-        if not item.mailable:
-            raise CaptureError(
-                "delivery.not_mailable",
-                f"{item.name} cannot be mailed",
-                field="mail_to",
-                name=item.name,
-            )
-        if len(new.mail_to.strip()) < 6:
-            raise CaptureError(
-                "delivery.address", "a full mail address is required", field="mail_to"
-            )
     recipient_phone = phone
     if new.recipient_phone:
-        recipient_phone = _validate(new.recipient_phone, validators.mobile, "phone")
+        recipient_phone = validators.mobile(new.recipient_phone)
     id_type = _enum_value(new.id_type, _ID_TYPES, "applicant.id_type")
     hub_key = sealing_key_from_text(device["hub_sealing_key"])
     record_id = _new_id(now_ms)
@@ -321,15 +373,41 @@ def _own(db: Database, key: str) -> dict[str, Any]:
 
 
 def _queue(
-    db: Database, record: r.UplinkRecord, app_id: str, *, event: str, detail: str, now_ms: int
+    db: Database,
+    record: r.UplinkRecord,
+    app_id: str,
+    *,
+    event: str,
+    detail: str,
+    now_ms: int,
+    staff: str = "",
+    keep: str | None = None,
 ) -> dict[str, str]:
-    """Queue a record about an existing application, with its line in the timeline."""
+    """Queue a record about an existing application, with its line in the timeline.
+    ``keep``: a record of a kind an application has one of (a hand-over, a rating), kept as
+    recorded with this detail (agent/store/local.py ``recorded``: the collector, the rating
+    level) so that a second one is refused here."""
     body = _checked(record)
+    kind = str(record.__struct_config__.tag)
     with write(db):
+        if keep is not None:
+            # Asked again inside the write: two clicks (two tabs) cannot both pass the check.
+            what = next((w for w, k in ONCE.items() if k == kind), None)
+            if what is not None:
+                once(db, app_id, what)
+            local.add_recorded(
+                db,
+                record_id=record.id,
+                application=app_id,
+                kind=kind,
+                staff=staff,
+                at=now_ms,
+                detail=keep,
+            )
         outbox.add(
             db,
             record_id=record.id,
-            kind=str(record.__struct_config__.tag),
+            kind=kind,
             application=app_id,
             body=body,
             now=now_ms,
@@ -425,6 +503,13 @@ def pickup(
     after the clerk checked the collector's ID."""
     device = identity(db)
     app = _own(db, key)
+    once(db, app["id"], "pickup")
+    if app["hub_status"] in ("delivered", "closed"):
+        raise CaptureError(
+            "pickup.done",
+            "the result has already been handed over or delivered",
+            status=app["hub_status"],
+        )
     if app["hub_status"] != "ready_for_pickup":
         raise CaptureError(
             "pickup.not_ready",
@@ -454,7 +539,16 @@ def pickup(
         collector_sealed=sealed,
     )
     detail = f"{collector} {masked}".strip()
-    return _queue(db, record, app["id"], event="picked up", detail=detail, now_ms=now_ms)
+    return _queue(
+        db,
+        record,
+        app["id"],
+        event="picked up",
+        detail=detail,
+        now_ms=now_ms,
+        staff=staff,
+        keep=detail,
+    )
 
 
 def rate(
@@ -463,6 +557,7 @@ def rate(
     """Record the citizen's rating (好差评) once the result is in their hands."""
     identity(db)
     app = _own(db, key)
+    once(db, app["id"], "rating")
     rating_level = _literal(level, r.RATING_LEVELS)
     if rating_level is None:
         raise CaptureError("rating.level", f"level must be one of {', '.join(r.RATING_LEVELS)}")
@@ -479,5 +574,128 @@ def rate(
         comment=comment,
     )
     return _queue(
-        db, record, app["id"], event="rated", detail=r.RATING_LABELS[level], now_ms=now_ms
+        db,
+        record,
+        app["id"],
+        event="rated",
+        detail=r.RATING_LABELS[level],
+        now_ms=now_ms,
+        staff=staff,
+        keep=rating_level,
     )
+
+
+def already_recorded(db: Database, app_id: str, kind: str) -> dict[str, Any] | None:
+    """The hand-over (``pickup.confirm``) or rating (``rating.create``) this outlet recorded
+    for an application and the hub did not refuse, with its ``state`` (``pending``: waiting to
+    sync; ``sent``), ``staff`` and ``at``; None if there is none. The pages show it instead of
+    the form; :func:`pickup` and :func:`rate` refuse a second one."""
+    return local.recorded(db, app_id, kind)
+
+
+ONCE = {"pickup": "pickup.confirm", "rating": "rating.create"}
+
+
+def once(db: Database, app_id: str, what: str) -> None:
+    """Refuse a second hand-over (``what`` ``pickup``) or rating (``rating``) of an
+    application: ``pickup.pending`` / ``rating.pending`` while the first waits to sync,
+    ``pickup.done`` / ``rating.done`` once the hub has it. :func:`pickup` and :func:`rate`
+    ask it first; so do the pages, before they look at the form sent."""
+    found = already_recorded(db, app_id, ONCE[what])
+    if found is None:
+        return
+    pending = found["state"] == "pending"
+    raise CaptureError(
+        f"{what}.{'pending' if pending else 'done'}",
+        f"a {'hand-over' if what == 'pickup' else 'rating'} of this application was already"
+        f" recorded{', waiting to sync' if pending else ''}",
+        at=china_time(found["at"]),
+        staff=staff_name(db, found["staff"]),
+    )
+
+
+def staff_name(db: Database, code: str) -> str:
+    """A staff member's name as the pages show it (their code if this laptop does not know
+    them)."""
+    member = staff_store.get(db, code) if code else None
+    return str(member["name"]) if member else code
+
+
+# --- attention items dealt with ------------------------------------------------------------
+
+# What staff may mark as dealt with: a supplement asked for is dealt with by handing it in.
+DISMISSABLE = ("rejected", "conflict", "dept_rejected", "returned")
+
+
+def deal_with(
+    db: Database,
+    *,
+    kind: str,
+    staff: str,
+    now_ms: int,
+    attention_id: int | None = None,
+    application: str | None = None,
+) -> dict[str, Any]:
+    """Mark an attention item as dealt with by ``staff``: an attention row (``attention_id``:
+    a record the hub refused, mail that came back) or an application's state
+    (``application`` with ``kind`` ``dept_rejected`` or ``returned``). It leaves the list
+    and the application's timeline says who dealt with it, and when ("dealt with (KIND)").
+    Refused: ``attention.supplement`` (hand the supplement in instead), ``attention.unknown``
+    (no such item, or dealt with already)."""
+    app: dict[str, Any] | None = None
+    version: int | None = None
+    if attention_id is not None:
+        row = local.get_attention(db, attention_id)
+        if row is None or row["resolved_at"] is not None:
+            raise CaptureError("attention.unknown", "this item no longer needs attention")
+        kind = row["kind"]
+        key = row["application"] or row["record_id"]
+        app = local.find_application(db, key) if key else None
+    else:
+        app = local.find_application(db, application or "") if application else None
+        wanted = {"dept_rejected": "rejected", "returned": "returned"}.get(kind)
+        if app is None or wanted is None or app["hub_status"] != wanted:
+            raise CaptureError("attention.unknown", "this item no longer needs attention")
+    if kind == "supplement":
+        raise CaptureError(
+            "attention.supplement", "a supplement asked for is dealt with by handing it in"
+        )
+    if kind not in DISMISSABLE:
+        raise CaptureError("attention.unknown", "this item no longer needs attention")
+    if app is not None:
+        version = app["hub_version"]
+    with write(db):
+        done = local.dismiss(
+            db,
+            kind=kind,
+            application=app["id"] if app else None,
+            attention_id=attention_id,
+            hub_version=version,
+            staff=staff,
+            now=now_ms,
+        )
+        if not done:
+            raise CaptureError("attention.unknown", "this item no longer needs attention")
+        if app is not None:
+            local.add_timeline(
+                db,
+                application=app["id"],
+                at=now_ms,
+                source="local",
+                event=f"dealt with ({kind})",
+                detail=staff_name(db, staff),
+            )
+    return {"kind": kind, "application": app["id"] if app else None}
+
+
+# --- a revoked device ----------------------------------------------------------------------
+
+
+def revoked(db: Database) -> dict[str, Any] | None:
+    """The sync round in which the hub refused this device as revoked (since its enrolment,
+    with no successful round after), or None. Capture still records (nothing a citizen hands
+    over is lost), but nothing reaches the hub until the operator enrols this laptop again."""
+    device = meta.get(db, "device")
+    if not device:
+        return None
+    return outbox.revoked_round(db, since=int(device.get("enrolled_at") or 0))

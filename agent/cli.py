@@ -21,10 +21,13 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+import phonenumbers
 from sqlite_utils import Database
 
 from sync import records as r
+from sync import validators
 from sync.clock import china_time
+from sync.errors import InvalidValue
 
 from . import capture as cap
 from . import enrolment, rounds
@@ -531,6 +534,67 @@ def status(ctx: Ctx, as_json: bool) -> None:
             f"! {item['kind']} {item['application'] or item['record_id']}: "
             + "; ".join(x["message"] for x in item["reasons"])
         )
+
+
+# --- the outlet's phone, printed on receipts ----------------------------------------------
+
+_FIXED = {
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def outlet_phone_number(text: str) -> str:
+    """A mainland mobile number (its 11 digits, as ``validators.mobile`` reads it) or a landline
+    with its area code (``028-85551234``); ValueError for anything else."""
+    try:
+        return validators.mobile(text)
+    except InvalidValue:
+        pass
+    try:
+        parsed = phonenumbers.parse("".join(text.split()), "CN")
+    except phonenumbers.NumberParseException:
+        raise ValueError(text) from None
+    area = phonenumbers.length_of_geographical_area_code(parsed)
+    if not (
+        parsed.country_code == 86
+        and area
+        and phonenumbers.is_valid_number(parsed)
+        and phonenumbers.number_type(parsed) in _FIXED
+    ):
+        raise ValueError(text)
+    national = str(parsed.national_number)
+    return f"0{national[:area]}-{national[area:]}"
+
+
+@cli.command("outlet-phone")
+@click.argument("number", required=False)
+@click.option("--clear", is_flag=True, help="Print no outlet phone on receipts any more.")
+@json_option
+@pass_ctx
+def outlet_phone(ctx: Ctx, number: str | None, clear: bool, as_json: bool) -> None:
+    """The outlet's phone that receipts print, for citizens to follow their application: set it
+    to NUMBER (a mobile number, or a landline with its area code such as 028-85551234), remove
+    it with --clear, or show it."""
+    db = ctx.db
+    if number is not None and clear:
+        raise click.UsageError("give a NUMBER or --clear, not both")
+    if number is not None:
+        try:
+            phone = outlet_phone_number(number)
+        except ValueError:
+            ctx.fail("outlet_phone.invalid", f"{number!r} is not a phone number", phone=number)
+        with write(db):
+            meta.put(db, "outlet_phone", phone)
+        emit({"ok": True, "phone": phone}, as_json, ctx.say("outlet_phone.set", phone, phone=phone))
+        return
+    if clear:
+        with write(db):
+            meta.delete(db, "outlet_phone")
+        emit({"ok": True, "phone": None}, as_json, ctx.say("outlet_phone.cleared"))
+        return
+    phone = meta.get(db, "outlet_phone")
+    emit({"phone": phone}, as_json, phone or ctx.say("outlet_phone.none"))
 
 
 @cli.command()

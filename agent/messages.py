@@ -51,6 +51,17 @@ SAID: dict[str, str] = {
     "enroll.outlet_change": N_(
         "{count} unsynced records belong to outlet {outlet}: sync them first"
     ),
+    # the outlet's phone on receipts
+    "outlet_phone.set": N_("Receipts now print the outlet's phone {phone}"),
+    "outlet_phone.cleared": N_("Receipts no longer print an outlet phone"),
+    "outlet_phone.none": N_(
+        "No outlet phone is set: receipts print none (set one with daiban-agent outlet-phone "
+        "NUMBER)"
+    ),
+    "outlet_phone.invalid": N_(
+        "{phone} is not a phone number for receipts: give a mobile number (11 digits) or a "
+        "landline with its area code, such as 028-85551234"
+    ),
 }
 
 # Reasons that come with an English text of their own (a refusal, a report of the CLI): in
@@ -81,9 +92,9 @@ REASONS: dict[str, str] = {
     "item.unknown": N_("The catalogue of service items has no item {item}"),
     "item.outlet_kind": N_("This outlet cannot take applications for “{name}”"),
     "material.unknown": N_("“{name}” needs no material {material}"),
-    "material.missing": N_(
-        "A required material is missing: {material_name} (one that may come later can be "
-        "promised instead)"
+    "material.missing": N_("A required material is missing: {material_name}"),
+    "material.missing.promisable": N_(
+        "A required material is missing: {material_name} (it may be promised for later instead)"
     ),
     "material.not_promisable": N_(
         "“{material_name}” cannot be promised for later: it must be handed in now"
@@ -97,7 +108,9 @@ REASONS: dict[str, str] = {
     ),
     "delivery.address": N_("Enter the full mail address"),
     "name.empty": N_("Enter the applicant's name"),
-    "region.format": N_("The region code has 6 digits"),
+    "region.format": N_("The applicant's county is a 6-digit division code"),
+    "region.unknown": N_("No county has this code: choose the applicant's county from the list"),
+    "region.type": N_("Choose the applicant's county"),
     "supplement.not_requested": N_("The hub has asked for no supplement to this application"),
     "pickup.proxy_name": N_("Enter the name of the person collecting for the applicant"),
     "proxy_id_number.length": N_(
@@ -121,6 +134,22 @@ REASONS: dict[str, str] = {
     ),
     "rating.too_early": N_(
         "A rating comes after the result is delivered or collected (its status: {status})"
+    ),
+    "pickup.pending": N_(
+        "The hand-over of this result is already recorded ({at}, {staff}) and waits to sync: "
+        "it cannot be recorded twice"
+    ),
+    "pickup.done": N_("This result has already been handed over"),
+    "rating.pending": N_(
+        "The citizen's rating is already recorded ({at}, {staff}) and waits to sync: an "
+        "application is rated once"
+    ),
+    "rating.done": N_(
+        "The citizen's rating is already recorded ({at}, {staff}): an application is rated once"
+    ),
+    "attention.unknown": N_("This item no longer needs attention (it may have been dealt with)"),
+    "attention.supplement": N_(
+        "A supplement asked for is dealt with by handing in the materials, not marked as done"
     ),
     "rating.level": N_(
         "The rating is one of: very satisfied, satisfied, fairly satisfied, dissatisfied, "

@@ -439,6 +439,8 @@ def _apply_record(db: Database, record: r.DownlinkRecord, now_ms: int) -> None:
             sync_state="sent",
             updated_at=now_ms,
         )
+        if record.status == "rejected":  # the refusal's reason, for staff to read out
+            local.set_refusals(db, [(record.note, record.application)])  # the first one stays
         detail = " ".join(
             x
             for x in (
@@ -570,6 +572,7 @@ class _StatusBatch:
         waiting = local.open_attention_apps(db, "supplement")
         returned = local.open_attention_apps(db, "returned")
         updates, lines, resolved, resent = [], [], [], []
+        refused: list[tuple[str, str]] = []  # (note, id): the refusal's reason, kept
         local.note_versions(db, [(c.application, c.version) for c in changes])
         for c in changes:
             if c.application not in known:
@@ -592,11 +595,14 @@ class _StatusBatch:
             due = f"due {c.due_date}" if c.due_date else ""
             detail = " ".join(x for x in (c.unit or "", due, c.note) if x)
             lines.append((c.application, c.at, "hub", c.status, detail))
+            if c.status == "rejected":
+                refused.append((c.note, c.application))
             if c.status != "supplement_requested" and c.application in waiting:
                 resolved.append(c.application)
             if c.status != "returned" and c.application in returned:
                 resent.append(c.application)  # mailed again, or waiting for pickup here
         local.apply_statuses(db, updates, lines)
+        local.set_refusals(db, refused)
         self.updated.update(u[-1] for u in updates)
         for app_id in resolved:
             local.resolve_attention(db, application=app_id, kind="supplement", now=self.now_ms)

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from hub import store, workdays, workflow
 from hub.catalogue import Catalogue
 from hub.errors import HubError
+from sync import glossary, refusals
 from sync import records as r
 from sync.clock import china_date
 from sync.codec import canonical
@@ -64,6 +65,29 @@ class CaseError(HubError):
 
     code = "case"
     status = 409
+
+
+class RefusalReasonError(CaseError):
+    """A refusal (``refuse`` 不予受理, ``reject`` 不予办理) without a reason the outlet can read
+    out to the citizen (sync/refusals.py); ``field`` is ``reason`` or ``note``, ``problems``
+    the codes of every problem found."""
+
+    code = "refusal_reason"
+    status = 400
+
+
+def refusal_reason(action: str, reason: object, note: object) -> str:
+    """The reason code of a refusal, checked by the one rule (sync.refusals.refusal_problems);
+    :class:`RefusalReasonError` naming every problem at once if it cannot be made."""
+    problems = refusals.refusal_problems(action, reason, note)
+    if problems:
+        raise RefusalReasonError(
+            "; ".join(p.message for p in problems),
+            field=problems[0].field,
+            problems=[p.code for p in problems],
+        )
+    assert isinstance(reason, str)
+    return reason.strip()
 
 
 def _sla_fields(hub: Hub, app: dict[str, Any], action: str, event: int) -> dict[str, Any]:
@@ -127,9 +151,21 @@ def transition(
     note: str = "",
     unit: str | None = None,
     data: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any]:
-    """Carry out a workflow action on an application; return the updated row."""
+    """Carry out a workflow action on an application; return the updated row.
+
+    A refusal (``refuse``, ``reject``) needs a ``reason`` (sync/refusals.py), checked after who
+    may act from where and before anything is written: its code goes to the event's data, and
+    the outlet is told its words before the note (``<words>：<note>``), in the timeline too.
+    """
     new_status = _next_state(app, action, role)
+    if action in refusals.REFUSAL_ACTIONS:
+        code = refusal_reason(action, reason, note)
+        data = {**(data or {}), "reason": code}
+        note = refusals.refusal_note(code, note)
+    elif reason is not None:
+        raise ValueError(f"{action} is not a refusal: it takes no reason")
     fields: dict[str, Any] = {
         "status": new_status,
         "version": app["version"] + 1,
@@ -251,6 +287,8 @@ def refresh_clock(hub: Hub, app: dict[str, Any]) -> str | None:
     store.applications.update_application(hub.db, app["id"], **fields, updated_at=hub.now_ms)
     if due_moved:
         hub.emit(
-            app["outlet"], status_record(hub, {**app, **fields}, note="due date updated"), app["id"]
+            app["outlet"],
+            status_record(hub, {**app, **fields}, note=glossary.note("due_date_updated")),
+            app["id"],
         )
     return str(fields.get("sla_state"))

@@ -7,20 +7,28 @@ action was meant for, the workflow actions with the fields they take, reading pe
 from __future__ import annotations
 
 import json
+import logging
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any, get_args
 
 import msgspec
 from sqlite_utils import Database
 
-from hub import delivery, store, workflow
+from hub import context, delivery, store, workflow
+from hub.blobs import BlobStore
 from hub.cases import Hub, request_supplement, transition
 from hub.errors import HubError
 from hub.keys import HubKeys
 from hub.store import write
 from hub.users import REVEAL_ROLES
 from hub.workdays import SlaState
+from sync import glossary
+from sync.batch import record_bytes
 from sync.errors import ProtocolError
-from sync.sealing import unseal_address, unseal_applicant
+from sync.refusals import REFUSAL_ACTIONS
+from sync.sealing import unseal_address, unseal_applicant, unseal_bytes
 from sync.types import Code, LongText
 
 # The time-limit states an application shows (``sla_state``): the calendar's while the clock
@@ -51,8 +59,18 @@ def reveal_reason(reason: object) -> str:
     return text
 
 
-def public_view(app: dict[str, Any]) -> dict[str, Any]:
-    """An application as the API shows it: personal data masked."""
+def public_view(
+    app: dict[str, Any],
+    *,
+    missing: Collection[str] | None = None,
+    db: Database | None = None,
+) -> dict[str, Any]:
+    """An application as the API shows it: personal data masked; each material with its
+    scans (:func:`material_view`). ``missing``: the SHA-256 of its scans not at the hub yet,
+    if the caller has them; else they are read from ``db`` (or the request's database) when
+    the application counts any missing, and never when it counts none."""
+    if missing is None:
+        missing = missing_scan_digests(db, app)
     return {
         "id": app["id"],
         "receipt": app["receipt"],
@@ -68,7 +86,7 @@ def public_view(app: dict[str, Any]) -> dict[str, Any]:
         "received_at": app["received_at"],
         "applicant": {"id_type": app["applicant_id_type"], **json.loads(app["applicant_masked"])},
         "delivery": {"method": app["delivery"], "address": app["address_masked"]},
-        "materials": json.loads(app["materials"]),
+        "materials": material_view(app, missing),
         "promised": json.loads(app["promised"]),
         "missing_scans": app["missing_scans"],
         "note": app["note"],
@@ -173,7 +191,8 @@ def carry_out(
 ) -> dict[str, Any]:
     """One workflow action by ``user`` on ``app`` (inside the caller's write transaction):
     the same rules for the API and the pages. ``body`` may hold materials, message, unit,
-    carrier and tracking."""
+    carrier and tracking, and for a refusal (``refuse``, ``reject``) its required ``reason``
+    (a code of sync/refusals.py; ``other`` needs the ``note`` to say it)."""
     actor = f"{user['name']}({user['role']})"
     role = role_of(user)
     if action == "request_supplement":
@@ -189,6 +208,10 @@ def carry_out(
         return transition(hub, app, "route", role=role, actor=actor, note=note, unit=unit)
     if action in BY_SHIPMENT:
         raise HubError(BY_SHIPMENT[action], field="action")
+    if action in REFUSAL_ACTIONS:
+        return transition(
+            hub, app, action, role=role, actor=actor, note=note, reason=body.get("reason")
+        )
     updated = transition(hub, app, action, role=role, actor=actor, note=note)
     if action == "issue_result":
         updated = send_result(hub, updated, body, actor=actor, role=role)
@@ -255,7 +278,8 @@ def send_result(
             "to_outlet",
             role="system",
             actor="hub",
-            note="result sent to the outlet for pickup",
+            note=glossary.note("to_outlet_pickup"),
+            data={"said": "to_outlet_pickup"},
         )
     delivery.open_pending(hub, app, actor=actor)
     if body.get("tracking") is None:
@@ -276,3 +300,225 @@ def check_version(app: dict[str, Any], expected: int | None) -> None:
             status=409,
             field="version",
         )
+
+
+# --- scans: the pages the outlet photographed, opened for the officer who holds the case ------
+
+log = logging.getLogger("daiban.hub")
+
+# Media types a scan is answered with as it is (a browser shows them inline: never one that
+# runs script in the hub's origin, such as HTML or SVG); any other is sent as bytes to save.
+INLINE_MEDIA_TYPES = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+DOWNLOAD_MEDIA_TYPE = "application/octet-stream"
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class ScanNotFound(HubError):
+    """No such material on the application, or no scan of that number (they count from 1)."""
+
+    code = "scan.not_found"
+    status = 404
+
+
+class ScanNotUploaded(HubError):
+    """The application lists the scan but its bytes have not (all) reached the hub: the
+    outlet's upload may still be under way. ``received``: the bytes the hub holds so far."""
+
+    code = "scan.not_uploaded"
+    status = 409
+
+
+class ScanUnsealFailed(HubError):
+    """The hub holds the bytes but they do not open with its key for this application: sealed
+    for another application (a record naming someone else's scan) or damaged."""
+
+    code = "scan.unseal_failed"
+    status = 422
+
+
+@dataclass(frozen=True)
+class ScanFile:
+    """One scan, unsealed: what a surface answers with (``inline``: a type a browser may
+    show; else it is to be saved, as ``application/octet-stream``)."""
+
+    data: bytes
+    media_type: str
+    filename: str
+    inline: bool
+    material: str
+    n: int
+    sha256: str
+
+
+def missing_scan_digests(db: Database | None, app: dict[str, Any]) -> set[str]:
+    """The SHA-256 of the application's scans not at the hub yet (none read when it counts
+    none missing); ``db`` defaults to the request's database."""
+    if not app["missing_scans"]:
+        return set()
+    source = db if db is not None else context.get_db()
+    return {row["sha256"] for row in store.applications.missing_scans(source, app["id"])}
+
+
+def material_view(app: dict[str, Any], missing: Collection[str]) -> list[dict[str, Any]]:
+    """The materials handed over, as both surfaces show them: ``code``, ``scans`` (their
+    SHA-256), ``count``, ``paper`` (true: checked on paper at the outlet, no scan: 已核验纸质
+    材料, not a missing one) and ``files``: each scan's number ``n`` (from 1, as
+    :func:`scan_for` takes it), ``sha256`` and ``at_hub`` (false while its upload is due)."""
+    out = []
+    for material in json.loads(app["materials"]):
+        scans = list(material.get("scans", []))
+        out.append(
+            {
+                "code": material["code"],
+                "scans": scans,
+                "count": len(scans),
+                "paper": not scans,
+                "files": [
+                    {"n": n, "sha256": sha, "at_hub": sha not in missing}
+                    for n, sha in enumerate(scans, 1)
+                ],
+            }
+        )
+    return out
+
+
+def may_view_scans(user: dict[str, Any], app: dict[str, Any]) -> bool:
+    """Whether ``user`` may open the application's scans: a scanned ID card is personal data,
+    so the rule of reading it decrypted (:func:`may_reveal`) on a case they see
+    (:func:`in_view`: an officer its own unit's only)."""
+    return in_view(user, app["unit"]) and may_reveal(user)
+
+
+def scan_digest(app: dict[str, Any], material: str, n: int) -> str:
+    """The SHA-256 of scan ``n`` (from 1) of ``material`` as the application lists it: only a
+    scan of this application's own materials is ever read."""
+    for entry in json.loads(app["materials"]):
+        if entry["code"] == material:
+            scans = entry.get("scans", [])
+            if isinstance(n, int) and 1 <= n <= len(scans):
+                return str(scans[n - 1])
+            raise ScanNotFound(
+                f"material {material} has {len(scans)} scan(s) (numbered from 1)"
+                + ("; it was checked on paper" if not scans else ""),
+                field="n",
+            )
+    raise ScanNotFound(f"the application has no material {material}", field="material")
+
+
+def _record_body(db: Database, record_id: str) -> bytes | None:
+    """An applied uplink record's canonical body (as hub.ingest.record_body, which this
+    module cannot import: hub.ingest reaches it through hub.ratings)."""
+    row = store.batches.get_record(db, record_id)
+    if row is None:
+        return None
+    if row["body"] or row["frame"] is None:
+        return str(row["body"]).encode("utf-8")
+    return record_bytes(row["frame"], int(row["idx"]))
+
+
+def scan_media_type(db: Database, app: dict[str, Any], sha256: str) -> str:
+    """The media type the outlet's record gave the scan (the application's create record, or
+    the amendment that brought it); ``application/octet-stream`` if no record says."""
+    records = [app["id"]]
+    for event in store.applications.events(db, app["id"]):
+        data = event.get("data")
+        if event["action"] in ("supplement", "correct") and data:
+            try:
+                record = json.loads(data).get("record")
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(record, str):
+                records.append(record)
+    for record_id in records:
+        body = _record_body(db, record_id)
+        if body is None:
+            continue
+        for material in json.loads(body).get("materials", []):
+            for scan in material.get("scans", []):
+                if scan.get("sha256") == sha256:
+                    return str(scan.get("media_type") or DOWNLOAD_MEDIA_TYPE)
+    return DOWNLOAD_MEDIA_TYPE
+
+
+def scan_filename(app: dict[str, Any], material: str, n: int, extension: str) -> str:
+    """A file name safe in any header and file system: receipt, material, number."""
+    stem = _UNSAFE_NAME.sub("_", f"{app['receipt']}-{material}-{n}").strip("._") or "scan"
+    return f"{stem}.{extension}"
+
+
+def scan_for(
+    db: Database,
+    keys: HubKeys,
+    blobs: BlobStore,
+    app: dict[str, Any] | None,
+    user: dict[str, Any],
+    *,
+    material: str,
+    n: int,
+    reason: object,
+    now: int,
+) -> ScanFile:
+    """Scan ``n`` (from 1) of ``material`` of the application, unsealed with the hub's key,
+    for a user who may see the case and read personal data (:func:`may_view_scans`) and says
+    why (:func:`reveal_reason`): the same for the API and the pages.
+
+    Refusals, in this order: the case not in the user's view (404 ``not_found``, as if it did
+    not exist, also for ``app`` None), a role that may not read personal data (403
+    ``forbidden``), no reason (400 ``invalid``), no such material or scan (404
+    ``scan.not_found``), bytes not at the hub yet (409 ``scan.not_uploaded``, with
+    ``received``), bytes that do not open for this application (422 ``scan.unseal_failed``).
+    Only a scan the application's own materials list is read, and it opens only if it was
+    sealed for this application (the seal binds the application's id). Each scan shown is
+    written to the audit log (``view_scan``: who, when, the application; the material, the
+    number, the SHA-256 and the reason in ``detail``); a refusal writes nothing."""
+    app = visible(app, user)
+    if not may_view_scans(user, app):
+        raise HubError("your role may not read personal data", code="forbidden", status=403)
+    reason = reveal_reason(reason)
+    sha256 = scan_digest(app, material, n)
+    if not blobs.has(sha256):
+        raise ScanNotUploaded(
+            f"scan {n} of {material} has not reached the hub yet: the outlet's upload may still"
+            " be under way",
+            received=blobs.received(sha256),
+        )
+    with blobs.open(sha256) as stored:
+        sealed = stored.read()
+    try:
+        data = unseal_bytes(sealed, keys.sealing, record_id=app["id"], purpose="scan")
+    except ProtocolError:
+        log.warning(
+            "scan %s of application %s does not open for it (sealed for another?)",
+            sha256,
+            app["id"],
+        )
+        raise ScanUnsealFailed(
+            f"scan {n} of {material} does not open for this application: ask the outlet to"
+            " scan it again"
+        ) from None
+    declared = scan_media_type(db, app, sha256)
+    inline = declared in INLINE_MEDIA_TYPES
+    with write(db):
+        store.audit.audit(
+            db,
+            at=now,
+            user=user["name"],
+            action="view_scan",
+            application=app["id"],
+            detail=f"{material} #{n} {sha256}: {reason}",
+        )
+    return ScanFile(
+        data=data,
+        media_type=declared if inline else DOWNLOAD_MEDIA_TYPE,
+        filename=scan_filename(app, material, n, INLINE_MEDIA_TYPES.get(declared, "bin")),
+        inline=inline,
+        material=material,
+        n=n,
+        sha256=sha256,
+    )

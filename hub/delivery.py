@@ -15,6 +15,7 @@ from typing import Any
 from hub import store
 from hub.carriers import TERMINAL, CarrierError, CarrierEvent, normalise_carrier, normalise_tracking
 from hub.cases import CaseError, Hub, transition
+from sync import glossary
 from sync import records as r
 
 
@@ -78,8 +79,15 @@ def post(
     at = hub.now_ms if at_ms is None else at_ms
     if at > hub.now_ms + 10 * 60 * 1000:
         raise CarrierError("at: the posting time is in the future", field="at")
+    args = {"carrier": known["name"] or code, "tracking": number}
     updated = transition(
-        hub, app, "ship", role=role, actor=actor, note=f"{code} {number}", data={"tracking": number}
+        hub,
+        app,
+        "ship",
+        role=role,
+        actor=actor,
+        note=glossary.note("posted", **args),
+        data={"tracking": number, "said": "posted", "args": args},
     )
     shipment = store.shipments.current_shipment(hub.db, app["id"]) or open_pending(
         hub, app, actor=actor
@@ -204,9 +212,20 @@ def _close(hub: Hub, shipment: dict[str, Any], event: CarrierEvent) -> None:
     if app is None or app["status"] != "mailed":
         return  # an operator already moved it on (handed to the outlet): the event is history
     action = "deliver" if event.kind == "delivered" else "return_mail"
-    note = f"{shipment['carrier']} {shipment['tracking']} {event.location}".strip()
+    known = store.shipments.get_carrier(hub.db, shipment["carrier"])
+    args = {
+        "carrier": (known or {}).get("name") or shipment["carrier"],
+        "tracking": shipment["tracking"],
+        "location": event.location,
+    }
+    said = "mail_event" if event.location else "posted"
+    if not event.location:
+        del args["location"]
+    note = glossary.note(said, **args)
     actor = f"carrier:{shipment['carrier']}"
-    transition(hub, app, action, role="carrier", actor=actor, note=note)
+    transition(
+        hub, app, action, role="carrier", actor=actor, note=note, data={"said": said, "args": args}
+    )
 
 
 def flag_stale(hub: Hub, *, days: int) -> int:

@@ -22,6 +22,7 @@ from hub import ratings, routing, store, workflow
 from hub.blobs import BlobStore
 from hub.cases import CaseError, Hub, status_record, transition
 from hub.errors import HubError
+from sync import glossary
 from sync import records as r
 from sync.batch import DecodedBatch, Entry, record_bytes
 from sync.catalogue import material_problems
@@ -478,8 +479,8 @@ def _create(
             store.applications.ScanRow(rec.id, sha, code, int(present[sha]))
             for sha, code in sorted(scans)
         )
-    flagged = f"device clock off by {skew_ms // 1000:+d} s" if clock_flagged else ""
-    route_note = "" if unit else f"no unit handles {rec.item} for region {rec.region}"
+    flagged = glossary.note("clock_off", seconds=f"{skew_ms // 1000:+d}") if clock_flagged else ""
+    route_note = "" if unit else _no_unit_note(hub, rec)
     # One timeline row for the capture and the routing that followed it at once (see
     # store.applications.events, which reads it back as the two events).
     pending.events.append(
@@ -512,6 +513,12 @@ def _create(
             rec.outlet, "status.changed", rec.id, canonical(change).decode(), now
         )
     )
+
+
+def _no_unit_note(hub: Hub, rec: r.ApplicationCreate) -> str:
+    """Why an application waits in triage, in Chinese as the outlet shows it."""
+    item = hub.catalogue.item(rec.item)
+    return glossary.note("no_unit", item=item.name if item else rec.item, region=rec.region)
 
 
 def _check_receipt_tag(
@@ -577,7 +584,9 @@ def _amend(
     by_code = {m["code"]: m for m in materials}
     for m in rec.materials:
         entry = by_code.setdefault(m.code, {"code": m.code, "scans": []})
-        entry["scans"] = sorted(set(entry["scans"]) | {s.sha256 for s in m.scans})
+        # In the order photographed, new pages after the old: an officer's "scan 2" stays
+        # the page it was (front, back) when a supplement adds one.
+        entry["scans"] += [s.sha256 for s in m.scans if s.sha256 not in entry["scans"]]
     promised = [c for c in json.loads(app["promised"]) if c not in {m.code for m in rec.materials}]
     fields: dict[str, Any] = {
         "materials": json.dumps(list(by_code.values())),
@@ -638,7 +647,11 @@ def _amend(
         note=rec.note,
         data={"record": rec.id},
     )
-    hub.emit(outlet["code"], status_record(hub, {**app, **fields}, note="corrected"), app["id"])
+    hub.emit(
+        outlet["code"],
+        status_record(hub, {**app, **fields}, note=glossary.note("corrected")),
+        app["id"],
+    )
 
 
 def _pickup(
@@ -656,8 +669,8 @@ def _pickup(
         "hand_over",
         role="outlet",
         actor=f"{rec.staff}@{outlet['code']}",
-        note=f"collected by {rec.collector}",
-        data={"record": rec.id},
+        note=glossary.note(f"collected_{rec.collector}"),
+        data={"record": rec.id, "said": f"collected_{rec.collector}"},
     )
 
 

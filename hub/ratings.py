@@ -75,6 +75,7 @@ def add(
         from_status=app["status"],
         to_status=app["status"],
         note=r.RATING_LABELS[level],
+        data={"level": level},
     )
     if not bad:
         return None

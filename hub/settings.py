@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "FEED_PAGE": 500,  # records per pull page when the device does not ask for a limit
     "FOLLOWUP_DAYS": 5,  # working days to follow up a bad rating where no city rule is set
     "SHIPMENT_STALE_DAYS": 3,  # days without carrier news before a shipment is flagged
+    # Hours a device (not revoked) may go unheard before the dashboard lists it, and its
+    # outlet when none of its devices was heard within them, as stopped syncing.
+    "SYNC_SILENT_HOURS": 24,
     "PARTIAL_UPLOAD_DAYS": 14,  # days an unfinished scan upload is kept for its device
     # Signing in to the pages (hub.users): so many wrong passwords within the window start a
     # block, then each further one a block twice as long; forgotten after a quiet spell.

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from sync import glossary
 from sync.records import STATUSES
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "LABELS",
     "ROLES",
     "STATES",
+    "USUAL",
     "Action",
     "ActionNotAllowed",
     "IllegalTransition",
@@ -30,28 +32,15 @@ __all__ = [
     "is_terminal",
     "mermaid",
     "next_state",
+    "ordered_actions",
+    "usual_action",
 ]
 
 # The states are the protocol's statuses: one list, owned by sync/.
 STATES: tuple[str, ...] = STATUSES
 
-LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        "received": "已接收",
-        "triage": "待人工分派",
-        "routed": "已分派",
-        "accepted": "已受理",
-        "supplement_requested": "待补正",
-        "approved": "已办结(准予)",
-        "rejected": "不予办理/不予受理",
-        "result_issued": "已出证",
-        "ready_for_pickup": "待领取",
-        "mailed": "已寄出",
-        "delivered": "已送达",
-        "returned": "已退回",
-        "closed": "已归档",
-    }
-)
+# The states' Chinese words: the glossary's (one word for one thing on every surface).
+LABELS: Mapping[str, str] = MappingProxyType({s: glossary.STATES[s].zh for s in STATUSES})
 
 _STATE_SET = frozenset(STATES)
 
@@ -101,6 +90,26 @@ _TABLE = (
 )
 
 ACTIONS: Mapping[str, Action] = MappingProxyType({a.name: a for a in _TABLE})
+
+# The action usually taken in each state (the way most applications go): the one a surface
+# offers first and most plainly. The others open in that state are the rare ones (not ours,
+# refusals, supplements, mail sent back...), offered after it, never as the obvious choice.
+USUAL: Mapping[str, str] = MappingProxyType(
+    {
+        "received": "route",
+        "triage": "route",
+        "routed": "accept",
+        "accepted": "approve",
+        "supplement_requested": "supplement",
+        "approved": "issue_result",
+        "rejected": "issue_result",
+        "result_issued": "ship",
+        "returned": "ship",
+        "mailed": "deliver",
+        "ready_for_pickup": "hand_over",
+        "delivered": "close",
+    }
+)
 
 
 class UnknownState(ValueError):
@@ -168,6 +177,20 @@ def allowed_actions(state: str, role: str) -> list[str]:
     _check_state(state)
     _check_role(role)
     return [a.name for a in _TABLE if state in a.moves and role in a.roles]
+
+
+def usual_action(state: str, role: str) -> str | None:
+    """The usual action in ``state`` (:data:`USUAL`) if ``role`` may take it, else None."""
+    usual = USUAL.get(state)
+    return usual if usual in allowed_actions(state, role) else None
+
+
+def ordered_actions(state: str, role: str) -> list[str]:
+    """The actions ``role`` may take in ``state``, the usual one (:data:`USUAL`) first, then
+    the rare ones in table order: the order every surface offers them in."""
+    allowed = allowed_actions(state, role)
+    usual = USUAL.get(state)
+    return sorted(allowed, key=lambda name: name != usual)  # stable: the rest keep their order
 
 
 def is_terminal(state: str) -> bool:

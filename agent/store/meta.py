@@ -26,3 +26,8 @@ def next_counter(db: Database, key: str) -> int:
     value = int(get(db, key, 0)) + 1
     put(db, key, value)
     return value
+
+
+def delete(db: Database, key: str) -> None:
+    """Forget a setting (``get`` gives its default again)."""
+    db.execute("DELETE FROM meta WHERE key = ?", [key])

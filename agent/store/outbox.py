@@ -102,3 +102,20 @@ def last_round(db: Database, outcome: str | None = None) -> dict[str, Any] | Non
     where, args = ("WHERE outcome = ?", [outcome]) if outcome else ("", [])
     rows = list(db.query(f"SELECT * FROM sync_log {where} ORDER BY id DESC LIMIT 1", args))
     return rows[0] if rows else None
+
+
+def revoked_round(db: Database, *, since: int = 0) -> dict[str, Any] | None:
+    """The latest sync round, started at ``since`` or later (the device's enrolment), in which
+    the hub refused this device as revoked (agent/rounds.py: HubRefused ``device_revoked``,
+    logged by syncer.sync_once as ``message (device_revoked)``), unless a round succeeded
+    after it. Rounds that did not reach the hub (offline) change nothing."""
+    rows = list(
+        db.query(
+            "SELECT * FROM sync_log WHERE outcome = 'HubRefused'"
+            " AND message LIKE '%(device_revoked)' AND started_at >= ?"
+            " AND id > COALESCE((SELECT MAX(id) FROM sync_log WHERE outcome = 'ok'), 0)"
+            " ORDER BY id DESC LIMIT 1",
+            [since],
+        )
+    )
+    return rows[0] if rows else None

@@ -145,3 +145,105 @@ def m002_staff(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations()
+def m003_refusal(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- The department's refusal (不予受理 / 不予办理) as the hub told it: the note of the
+        -- status change to rejected, its reason's words first (sync/refusals.py). Kept after
+        -- the application moves on (a written refusal issued, handed over) so staff can still
+        -- tell the citizen why.
+        ALTER TABLE applications ADD COLUMN refusal TEXT
+        """,
+    )
+
+
+@migrations()
+def m004_list_indexes(db: Database) -> None:
+    """Indexes for the lists' keyset pages and search (agent/store/local.py,
+    ``application_page``): each filter, then (captured_at, id), so that a page is an index
+    range whatever its depth; and the masked copies searched by (the receipt's counter, the
+    masked name and its one clear character, the phone's last four digits), as expressions the
+    queries repeat word for word."""
+    _run(
+        db,
+        """
+        CREATE INDEX applications_captured ON applications(captured_at, id);
+        CREATE INDEX applications_sync_captured ON applications(sync_state, captured_at, id);
+        CREATE INDEX applications_hub_status_captured
+            ON applications(hub_status, captured_at, id);
+        CREATE INDEX applications_item_captured ON applications(item, captured_at, id);
+        CREATE INDEX applications_counter ON applications(substr(receipt, 6));
+        CREATE INDEX applications_surname ON applications(
+            substr(json_extract(applicant_masked, '$.name'), 1, 1), captured_at, id
+        );
+        CREATE INDEX applications_masked_name ON applications(
+            json_extract(applicant_masked, '$.name'), captured_at, id
+        );
+        CREATE INDEX applications_phone_tail ON applications(
+            substr(json_extract(applicant_masked, '$.phone'), -4), captured_at, id
+        )
+        """,
+    )
+
+
+@migrations()
+def m005_recorded_and_dismissed(db: Database) -> None:
+    """What the counter recorded about an application and the hub must not be told twice (a
+    hand-over, a rating: agent/capture.py refuses a second), and the attention items staff
+    marked as dealt with (agent/store/local.py ``dismiss``)."""
+    _run(
+        db,
+        """
+        -- A hand-over or rating recorded at this outlet, kept after the outbox forgets it.
+        -- It waits while its record is in the outbox, stands once the hub acknowledged it, and
+        -- no longer counts if the hub refused it (an attention row names the record).
+        CREATE TABLE recorded (
+            record_id TEXT PRIMARY KEY,
+            application TEXT NOT NULL,
+            kind TEXT NOT NULL,            -- pickup.confirm or rating.create
+            staff TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX recorded_application ON recorded(application, kind, at);
+        -- Those still waiting to be sent when this migration runs.
+        INSERT INTO recorded (record_id, application, kind, staff, at, detail)
+            SELECT record_id, application, kind,
+                   COALESCE(json_extract(CAST(body AS TEXT), '$.staff'), ''), created_at,
+                   COALESCE(json_extract(CAST(body AS TEXT), '$.level'),
+                            json_extract(CAST(body AS TEXT), '$.collector'), '')
+            FROM outbox
+            WHERE kind IN ('pickup.confirm', 'rating.create') AND application IS NOT NULL;
+        -- And those already sent: the outlet's timeline says so (legacy: ids of their own,
+        -- as their records are gone; the first of each application and kind).
+        INSERT INTO recorded (record_id, application, kind, staff, at, detail)
+            SELECT 'legacy:' || t.application || ':' || t.kind, t.application, t.kind, '',
+                   MIN(t.at), ''
+            FROM (SELECT application, at,
+                         CASE event WHEN 'picked up' THEN 'pickup.confirm'
+                                    ELSE 'rating.create' END AS kind
+                  FROM timeline WHERE source = 'local' AND event IN ('picked up', 'rated')) AS t
+            WHERE NOT EXISTS (SELECT 1 FROM recorded r
+                              WHERE r.application = t.application AND r.kind = t.kind)
+            GROUP BY t.application, t.kind;
+
+        -- An attention item staff marked as dealt with, by whom and when: an attention row
+        -- (attention_id; its resolved_at is set too), or an application the department
+        -- rejected or whose mail came back, at the hub version it had then (a later change
+        -- that brings it back to the list is a new item).
+        CREATE TABLE dismissed (
+            id INTEGER PRIMARY KEY,
+            application TEXT,
+            kind TEXT NOT NULL,            -- rejected, conflict, returned, dept_rejected
+            attention_id INTEGER,
+            hub_version INTEGER,
+            staff TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX dismissed_application ON dismissed(application, kind)
+        """,
+    )

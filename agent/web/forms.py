@@ -3,9 +3,10 @@ back onto their fields.
 
 The rules stay in agent/capture.py: a form only adds what a web form has and a command line
 does not (a radio button left unticked, a scan chosen but no file picked), and its fields'
-checks ask the same validators as capture (``sync.validators`` through :func:`same_as`, the
-material rule through ``capture.material_refusals``), so a form comes back with every invalid
-field marked at once; capture checks again when the record is made.
+checks ask the same validators as capture (``sync.validators`` through :func:`same_as`), and
+a new application's form asks ``capture.problems`` for every problem capture would find (the
+county, the materials, the mail address...), so a form comes back with every invalid field
+marked at once, never in stages; capture checks again when the record is made.
 
 ``form.marks`` is what the templates show: a reason for each place on the page (a field's
 name, ``material-CODE`` for a material's row, ``materials`` for the list, ``form`` for the
@@ -206,10 +207,17 @@ class NewApplicationForm(PageForm):
             same_as(validators.mobile, "phone")(self, field)
 
     def check(self) -> None:
-        """Every material row in trouble is marked at once (the rule returns every problem)."""
-        provided = set(self.scans()) | set(self.chosen("paper"))
-        for refusal in cap.material_refusals(self.item, provided, set(self.chosen("promise"))):
-            self.refuse(material_field(self.item, refusal), says(refusal))
+        """Every problem capture would find, marked at once (capture.problems returns them
+        all: the applicant, the county, each material row, the mail address...), so that the
+        clerk never fixes one to be shown the next."""
+        entered = self.application({code: [] for code in self.scans()}, staff="")
+        for refusal in cap.problems(self.item, entered):
+            self.refuse(self.field_of(refusal), says(refusal))
+
+    def rechoose(self) -> list[str]:
+        """The materials whose files were chosen, in the catalogue's order: a form sent back
+        asks for these to be chosen again (a browser cannot be sent files back)."""
+        return [s.name for s in self.item.materials if uploads(getattr(self, f"scans_{s.code}"))]
 
     def application(self, scans: dict[str, list[Path]], staff: str) -> cap.NewApplication:
         mail = self.delivery.data == "mail"
@@ -235,12 +243,6 @@ class NewApplicationForm(PageForm):
         """The place a capture refusal marks."""
         if exc.field in ("materials", "promised"):
             return material_field(self.item, exc)
-        if exc.field == "phone":
-            try:
-                validators.mobile(self.phone.data)
-            except InvalidValue:
-                return "phone"
-            return "recipient_phone"  # the applicant's phone is fine: it was the recipient's
         return exc.field or "form"
 
 
@@ -338,6 +340,25 @@ class RateForm(PageForm):
     def validate_level(self, field: Any) -> None:
         if not field.data:
             raise ValidationError(_("Choose the citizen's rating."))
+
+
+class DealtWithForm(PageForm):
+    """An attention item marked as dealt with: an attention row (``attention``, its id), or
+    an application's state (``application`` and ``kind``); ``next`` the page to go back to."""
+
+    attention = StringField(default="", filters=[stripped])
+    application = StringField(default="", filters=[stripped])
+    kind = StringField(default="", filters=[stripped])
+    next = HiddenField()
+
+    def attention_id(self) -> int | None:
+        value = self.attention.data or ""
+        # ASCII digits only, as a row id fits them ("²".isdigit() is true; int() refuses it).
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+    def check(self) -> None:
+        if self.attention_id() is None and not (self.application.data and self.kind.data):
+            self.refuse("form", _("Choose the item to mark as dealt with."))
 
 
 class SyncForm(PageForm):

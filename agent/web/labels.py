@@ -81,4 +81,7 @@ def event(name: str) -> str:
         return str(HUB_STATUSES[name])
     if name.startswith("mail ") and name[5:] in MAIL_EVENTS:
         return _("Mail: %(event)s", event=MAIL_EVENTS[name[5:]])
+    if name.startswith("dealt with (") and name.endswith(")"):  # capture.deal_with
+        kind = name[len("dealt with (") : -1]
+        return _("Dealt with: %(what)s", what=ATTENTION.get(kind, kind))
     return name

@@ -1,5 +1,6 @@
 """The pages: today's work, a new application, its receipt, the lists, an application with
-its timeline and actions, and "sync now". Everything is read from the local store."""
+its timeline and actions, attention items marked as dealt with, and "sync now". Everything is
+read from the local store."""
 
 from __future__ import annotations
 
@@ -19,18 +20,22 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from sync import paging, validators
 from sync.catalogue import CatalogueItem, search_initials
 from sync.clock import china_date, china_time
 from sync.records import RATING_LEVELS
+from webbase import listing
 from webbase.qr import QUIET_ZONE, qr_code
 from webbase.sessions import now_ms
 
 from .. import capture as cap
 from ..messages import text
-from ..rounds import EXIT_BUSY
+from ..rounds import EXIT_BUSY, EXIT_HUB_REFUSED, EXIT_OFFLINE
 from ..store import local, meta, outbox
+from ..store import staff as staff_store
 from . import forms, labels
 from .auth import login_required, role_required, safe_next
 from .db import get_db, home
@@ -52,7 +57,32 @@ def day(ms: int | None) -> str:
 
 @bp.app_context_processor
 def words() -> dict[str, Any]:
-    return {"labels": labels, "status_bar": status_bar, "rating_levels": RATING_LEVELS}
+    return {
+        "labels": labels,
+        "status_bar": status_bar,
+        "rating_levels": RATING_LEVELS,
+        "staff_name": staff_name,
+        "revoked": device_revoked,
+    }
+
+
+def staff_name(code: str | None) -> str:
+    """The name of the staff member with this code, as the pages show who did something
+    (the code itself when this laptop does not know them)."""
+    if not code:
+        return "-"
+    names: dict[str, str] | None = g.get("staff_names")
+    if names is None:
+        names = {row["code"]: row["name"] for row in staff_store.listing(get_db())}
+        g.staff_names = names
+    return names.get(code, code)
+
+
+def device_revoked() -> bool:
+    """Whether the hub has refused this laptop as revoked (capture.revoked), once a request."""
+    if "revoked" not in g:
+        g.revoked = cap.revoked(get_db()) is not None
+    return bool(g.revoked)
 
 
 # --- what every page shows ------------------------------------------------------------------
@@ -83,7 +113,10 @@ def status_bar() -> dict[str, Any] | None:
         "enrolled": bool(device),
         "outlet": device["outlet"] if device else None,
         "state": state,
+        "revoked": device_revoked(),
         "last_round_at": last["finished_at"] if last else None,
+        # The technical detail of the last round's failure, for the operator: the pages
+        # say what happened in words and fold this away.
         "last_message": last["message"] if last and last["outcome"] != "ok" else "",
         "last_sync_at": last_sync,
         "unsent": unsent,
@@ -150,6 +183,7 @@ def attention_items(db: Any) -> list[dict[str, Any]]:
         out.append(
             {
                 "kind": row["kind"],
+                "attention_id": row["id"],
                 "at": row["created_at"],
                 "app": view(app) if app else None,
                 "record_id": row["record_id"],
@@ -158,6 +192,10 @@ def attention_items(db: Any) -> list[dict[str, Any]]:
             }
         )
     for app in local.list_applications(db, hub_status="rejected"):
+        if local.is_dismissed(
+            db, application=app["id"], kind="dept_rejected", hub_version=app["hub_version"]
+        ):
+            continue
         reasons = [
             e["detail"]
             for e in local.timeline(db, app["id"])
@@ -166,6 +204,7 @@ def attention_items(db: Any) -> list[dict[str, Any]]:
         out.append(
             {
                 "kind": "dept_rejected",
+                "attention_id": None,
                 "at": app["updated_at"],
                 "app": view(app),
                 "record_id": app["id"],
@@ -175,10 +214,14 @@ def attention_items(db: Any) -> list[dict[str, Any]]:
         )
     covered = {x["app"]["id"] for x in out if x["app"] and x["kind"] == "returned"}
     for app in local.list_applications(db, hub_status="returned"):
-        if app["id"] not in covered:  # the mail came back and the hub has not re-sent it yet
+        dealt = local.is_dismissed(
+            db, application=app["id"], kind="returned", hub_version=app["hub_version"]
+        )
+        if app["id"] not in covered and not dealt:  # came back, and not re-sent yet
             out.append(
                 {
                     "kind": "returned",
+                    "attention_id": None,
                     "at": app["updated_at"],
                     "app": view(app),
                     "record_id": app["id"],
@@ -194,18 +237,22 @@ def attention_items(db: Any) -> list[dict[str, Any]]:
 
 @bp.get("/")
 @login_required
-def today() -> str:
+def today() -> Any:
     db = get_db()
     # From the laptop's local midnight: the clerk's day as the laptop's clock shows it.
     this_day = datetime.fromtimestamp(now_ms() / 1000).date()
-    start = datetime.combine(this_day, datetime.min.time()).timestamp() * 1000
-    rows = [view(a) for a in local.list_applications(db) if a["captured_at"] >= start]
+    start = int(datetime.combine(this_day, datetime.min.time()).timestamp() * 1000)
+    page, problem = listing.read(lambda asked: local.application_page(db, asked, since=start))
+    one = paging.PageRequest(limit=1)
     return render_template(
         "today.html",
-        rows=rows,
-        mine=sum(1 for r in rows if r["staff"] == g.staff["code"]),
-        pickup=len(local.list_applications(db, hub_status="ready_for_pickup")),
-    )
+        page=page,
+        problem=problem,
+        rows=[view(a) for a in page.rows] if page else [],
+        count=local.application_page(db, one, since=start).total,
+        mine=local.application_page(db, one, since=start, staff=g.staff["code"]).total,
+        pickup=local.application_page(db, one, hub_status="ready_for_pickup").total,
+    ), (400 if problem else 200)
 
 
 @bp.get("/attention")
@@ -214,11 +261,42 @@ def attention() -> str:
     return render_template("attention.html", items=attention_items(get_db()))
 
 
+@bp.post("/attention/dealt-with")
+@login_required
+def dealt_with() -> Any:
+    """Mark an attention item as dealt with (``attention``: an attention row's id, else
+    ``application`` and ``kind``); back to where the button was."""
+    form = forms.DealtWithForm()
+    back = safe_next(form.next.data or url_for("pages.attention"))
+    if not form.validate():
+        flash(next(iter(form.marks.values())), "error")
+        return redirect(back)
+    try:
+        cap.deal_with(
+            get_db(),
+            kind=form.kind.data,
+            attention_id=form.attention_id(),
+            application=form.application.data or None,
+            staff=g.staff["code"],
+            now_ms=now_ms(),
+        )
+    except cap.CaptureError as exc:
+        flash(forms.says(exc), "error")
+        return redirect(back)
+    flash(_("Marked as dealt with: it stays in the application's history."), "ok")
+    return redirect(back)
+
+
 @bp.get("/pickup")
 @login_required
-def pickups() -> str:
-    rows = [view(a) for a in local.list_applications(get_db(), hub_status="ready_for_pickup")]
-    return render_template("pickup.html", rows=rows)
+def pickups() -> Any:
+    page, problem = listing.read(
+        lambda asked: local.application_page(get_db(), asked, hub_status="ready_for_pickup")
+    )
+    rows = [view(a) for a in page.rows] if page else []
+    return render_template("pickup.html", rows=rows, page=page, problem=problem), (
+        400 if problem else 200
+    )
 
 
 @bp.get("/applications")
@@ -236,17 +314,21 @@ def applications() -> Any:
         sync_state = None
     if hub_status not in (None, *labels.HUB_STATUSES):
         hub_status = None
-    rows = [
-        view(a) for a in local.list_applications(db, sync_state=sync_state, hub_status=hub_status)
-    ]
+    # Not one receipt number: a search (its beginning, the counter, a phone tail, a name).
+    page, problem = listing.read(
+        lambda asked: local.application_page(
+            db, asked, sync_state=sync_state, hub_status=hub_status
+        )
+    )
     return render_template(
         "applications.html",
-        rows=rows,
+        rows=[view(a) for a in page.rows] if page else [],
+        page=page,
+        problem=problem,
         query=query,
-        not_found=bool(query),
         sync_state=sync_state or "",
         hub_status=hub_status or "",
-    )
+    ), (400 if problem else 200)
 
 
 # --- a new application ----------------------------------------------------------------------
@@ -280,16 +362,30 @@ def new_form(code: str) -> Any:
             work_queued()
             flash(_("Saved. Give the citizen the receipt number."), "ok")
             return redirect(url_for("pages.receipt", key=made["id"]))
+    region = (meta.get(db, "device") or {}).get("outlet", {}).get("region", "")
     return (
         render_template(
             "new_form.html",
             item=item,
             values=form.shown,
             errors=form.marks,
-            region=(meta.get(db, "device") or {}).get("outlet", {}).get("region", ""),
+            rechoose=form.rechoose() if form.marks else [],
+            region=region,
+            counties=counties_by_province(),
+            county_codes=validators.counties(),
+            outlet_county=validators.counties().get(region),
         ),
         422 if form.marks else 200,
     )
+
+
+def counties_by_province() -> list[tuple[str, list[validators.County]]]:
+    """The county-level divisions (sync.validators.counties), grouped by province in code
+    order: the list the applicant's county is chosen from."""
+    groups: dict[str, list[validators.County]] = {}
+    for county in validators.counties().values():
+        groups.setdefault(county.province, []).append(county)
+    return list(groups.items())
 
 
 def work_queued() -> None:
@@ -301,14 +397,40 @@ def work_queued() -> None:
             current_app.logger.exception("on_new_work")
 
 
+# 容缺受理: a material promised for later is due at the outlet this many working days after
+# the day the application was recorded (docs/guide-clerk.md). The catalogue has no promise
+# period of its own, so one rule holds for every item.
+PROMISE_DAYS = 5
+# Receipt printers: the widths of paper roll a receipt is laid out for (?layout=slip&paper=).
+SLIP_PAPERS = (80, 58)
+# The government service hotline, the same number everywhere in China (政务服务便民热线).
+HOTLINE = "12345"
+
+
+def fee_words(fen: int) -> str:
+    """An item's fee as the receipt states it: 免费 (no fee), or yuan with two decimals."""
+    if fen <= 0:
+        return _("No fee")
+    yuan = f"{fen // 100}.{fen % 100:02d}"
+    return _("%(yuan)s yuan", yuan=yuan)
+
+
 @bp.get("/applications/<key>/receipt")
 @login_required
 def receipt(key: str) -> str:
+    """The receipt to print: the citizen's copy and the outlet's copy (留存联), on A4 or, with
+    ``?layout=slip`` (and ``paper=58`` for the narrow roll), on a receipt printer's roll."""
+    db = get_db()
     app = lookup(key)
-    item = cap.catalogue_items(get_db()).get(app["item"])
+    item = cap.catalogue_items(db).get(app["item"])
     names = {m.code: m.name for m in item.materials} if item else {}
     qr = qr_code(app["receipt"])
-    svg = qr.svg_inline(scale=5, border=QUIET_ZONE, title=app["receipt"])
+    # A viewBox, not a fixed size: the stylesheet sizes it for the sheet and for the slip.
+    svg = qr.svg_inline(scale=5, border=QUIET_ZONE, title=app["receipt"], omitsize=True)
+    slip = request.args.get("layout") == "slip"
+    paper = request.args.get("paper", type=int)
+    recorder = staff_store.get(db, app["staff"])
+    promise_by = promised_date(app["captured_at"], PROMISE_DAYS) if app["promised"] else None
     return render_template(
         "receipt.html",
         app=app,
@@ -316,8 +438,19 @@ def receipt(key: str) -> str:
         promised_names=[names.get(c, c) for c in app["promised"]],
         material_names=[names.get(c, c) for c in app["materials"]],
         estimate=promised_date(app["captured_at"], item.promised_days) if item else None,
+        promise_days=PROMISE_DAYS,
+        promise_by_date=promise_by,
+        fee=fee_words(item.fee_fen) if item else None,
+        outlet_phone=meta.get(db, "outlet_phone"),
+        hotline=HOTLINE,
+        recorder=recorder["name"] if recorder else "",
         qr=Markup(svg),
-        device=meta.get(get_db(), "device"),
+        device=meta.get(db, "device"),
+        slip=slip,
+        paper=paper if slip and paper in SLIP_PAPERS else SLIP_PAPERS[0],
+        papers=SLIP_PAPERS,
+        # Kept here, but the hub refuses this laptop: the citizen must be told.
+        stuck=device_revoked() and app["sync_state"] == "queued",
     )
 
 
@@ -348,6 +481,8 @@ def render_application(
             form=name,
             errors=errors,
             values=form.shown if form else {},
+            handed_over=cap.already_recorded(db, app["id"], "pickup.confirm"),
+            rated=cap.already_recorded(db, app["id"], "rating.create"),
         ),
         422 if errors else 200,
     )
@@ -391,12 +526,23 @@ def supplement(key: str) -> Any:
     return done(app, made)
 
 
+def refused_again(form: forms.PageForm, app: dict[str, Any], what: str) -> bool:
+    """A second hand-over or rating (capture.once), from a page opened before the first:
+    refused whatever the form says."""
+    try:
+        cap.once(get_db(), app["id"], what)
+    except cap.CaptureError as exc:
+        form.refuse("form", forms.says(exc))
+        return True
+    return False
+
+
 @bp.post("/applications/<key>/pickup")
 @role_required("clerk")
 def pickup(key: str) -> Any:
     app = lookup(key)
     form = forms.PickupForm()
-    if not form.validate():
+    if refused_again(form, app, "pickup") or not form.validate():
         return render_application(app, form, "pickup")
     try:
         made = cap.pickup(
@@ -420,7 +566,7 @@ def pickup(key: str) -> Any:
 def rate(key: str) -> Any:
     app = lookup(key)
     form = forms.RateForm()
-    if not form.validate():
+    if refused_again(form, app, "rating") or not form.validate():
         return render_application(app, form, "rate")
     try:
         made = cap.rate(
@@ -461,5 +607,29 @@ def sync_now() -> Any:
             words += " " + _("%(count)s item(s) need attention.", count=summary["attention"])
         flash(words, "ok")
     else:
-        flash(summary.get("error") or str(code), "busy" if code == EXIT_BUSY else "error")
+        flash(sync_failed(code, summary), "busy" if code == EXIT_BUSY else "error")
     return redirect(back)
+
+
+def sync_failed(code: int, summary: dict[str, Any]) -> str:
+    """A failed round in the staff's words. The hub's or the network's own (English,
+    technical) reason is not in them: the status bar folds it away for the operator."""
+    if code == EXIT_OFFLINE:
+        return _(
+            "Cannot reach the hub now. Everything is kept on this computer and is sent when"
+            " the network is back."
+        )
+    if code == EXIT_HUB_REFUSED and summary.get("code") == "device_revoked":
+        return str(REVOKED)
+    if code == EXIT_HUB_REFUSED:
+        return _(
+            "The hub refused the request. Everything is kept on this computer and is tried"
+            " again at the next sync."
+        )
+    return str(summary.get("error") or code)
+
+
+REVOKED = _l(
+    "The hub has revoked this laptop, so it can no longer sync. What is recorded here stays"
+    " here: ask the hub operator to enrol this laptop again."
+)

@@ -13,6 +13,7 @@ from hub.api import (
     devices,
     openapi,
     ratings,
+    scans,
     shipments,
     stats,
     sync,
@@ -21,5 +22,16 @@ from hub.api import (
 
 def register(app: Flask) -> None:
     """Add every API route to the app."""
-    for module in (sync, applications, devices, audit, alarms, stats, shipments, ratings, openapi):
+    for module in (
+        sync,
+        applications,
+        scans,
+        devices,
+        audit,
+        alarms,
+        stats,
+        shipments,
+        ratings,
+        openapi,
+    ):
         app.register_blueprint(module.bp)

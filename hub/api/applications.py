@@ -11,6 +11,8 @@ from hub.api.auth import requires
 from hub.casework import BY_SHIPMENT, public_view, reveal_reason, role_of
 from hub.errors import ApiError
 from hub.store import write
+from sync import paging
+from sync.errors import InvalidValue
 
 bp = Blueprint("applications_api", __name__, url_prefix="/api/v1")
 
@@ -25,7 +27,8 @@ PAGES = (1, 1_000_000)
 @bp.get("/applications")
 @requires("admin", "operator", "officer")
 def list_applications() -> Response:
-    """A page of the queue: filter by status, item, sla_state (overdue, due_soon), unit."""
+    """A page of the queue: filter by status, item, outlet, sla_state (overdue, due_soon),
+    unit; search with ``q``; page with ``cursor`` and ``limit`` (or ``page``/``per_page``)."""
     user = g.user
     unit = casework.queue_unit(user, request.args.get("unit"))
     status = request.args.get("status")
@@ -34,25 +37,37 @@ def list_applications() -> Response:
     sla = choice_arg("sla_state", casework.SLA_STATES)
     if flag_arg("overdue"):
         sla = "overdue"
-    per_page = int_arg("per_page", 50, *PER_PAGE)
-    page = int_arg("page", 1, *PAGES)
-    rows, total = store.applications.queue(
-        context.get_db(),
-        unit=unit,
-        status=status,
-        item=request.args.get("item"),
-        outlet=request.args.get("outlet"),
-        sla_state=sla,
-        limit=per_page,
-        offset=(page - 1) * per_page,
-    )
+    limit = int_arg("limit", None, *PER_PAGE)
+    per_page = int_arg("per_page", None, *PER_PAGE)
+    page = int_arg("page", None, *PAGES)
+    cursor = request.args.get("cursor")
+    if page is not None and cursor is not None:
+        raise ApiError(400, "invalid", "page: give either page or cursor", field="page")
+    size = limit if limit is not None else per_page if per_page is not None else 50
+    try:
+        asked = paging.PageRequest(cursor=cursor, limit=size, q=request.args.get("q", ""))
+        found = store.applications.application_page(
+            context.get_db(),
+            asked,
+            unit=unit,
+            status=status,
+            item=request.args.get("item"),
+            outlet=request.args.get("outlet"),
+            sla_state=sla,
+            offset=(page - 1) * size if page is not None else None,
+        )
+    except InvalidValue as exc:
+        raise ApiError(400, "invalid", exc.message, field=exc.field, reason=exc.reason) from None
     return jsonify(
         {
             "ok": True,
-            "total": total,
-            "page": page,
-            "per_page": per_page,
-            "applications": [public_view(a) for a in rows],
+            "total": found.total,
+            "start": found.start,
+            "page": found.start // size + 1,
+            "per_page": size,
+            "next_cursor": found.next_cursor,
+            "prev_cursor": found.prev_cursor,
+            "applications": [public_view(a) for a in found.rows],
         }
     )
 
@@ -73,7 +88,7 @@ def show_application(app_id: str) -> Response:
     ]
     body["missing"] = store.applications.missing_scans(db, app_id)
     body["allowed_actions"] = [
-        a for a in workflow.allowed_actions(app["status"], role_of(g.user)) if a not in BY_SHIPMENT
+        a for a in workflow.ordered_actions(app["status"], role_of(g.user)) if a not in BY_SHIPMENT
     ]
     hub = context.hub()
     body["shipments"] = [
@@ -92,7 +107,8 @@ def show_application(app_id: str) -> Response:
 @requires("admin", "operator", "officer")
 def act(app_id: str) -> Response:
     """Carry out a workflow action: {action, note?, version?, materials?, message?, unit?,
-    carrier?, tracking?}."""
+    carrier?, tracking?, reason?}; ``reason`` is required to refuse or reject
+    (sync/refusals.py), and ``400 refusal_reason`` changes nothing."""
     body = read_json_body()
     action = body.get("action")
     if not isinstance(action, str):

@@ -22,6 +22,8 @@ from hub.api.ratings import FOLLOWUP_FILTERS, FOLLOWUP_STATES
 from hub.api.shipments import SHIPMENT_STATES
 from hub.settings import DEFAULTS
 from sync import records as r
+from sync import refusals
+from sync.paging import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_SEARCH_CHARS
 from sync.types import Code, LongText, Millis, Sha256Hex, ShortText, Uuid7, Version
 
 bp = Blueprint("openapi", __name__)
@@ -257,6 +259,20 @@ APPLICATION: dict[str, Any] = {
                 "properties": {
                     "code": {"type": "string"},
                     "scans": {"type": "array", "items": _schema(Sha256Hex)},
+                    "count": {"type": "integer", "minimum": 0},
+                    "paper": {"type": "boolean", "description": "checked on paper, no scan"},
+                    "files": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["n", "sha256", "at_hub"],
+                            "properties": {
+                                "n": {"type": "integer", "minimum": 1},
+                                "sha256": _schema(Sha256Hex),
+                                "at_hub": {"type": "boolean"},
+                            },
+                        },
+                    },
                 },
             },
         },
@@ -613,20 +629,66 @@ def build_paths(*, max_blob_bytes: int) -> dict[str, dict[str, Any]]:
                     _q("outlet", "outlet code"),
                     _q("sla_state", "time-limit state", _enum(casework.SLA_STATES)),
                     _q("overdue", "1 or true: sla_state=overdue", FLAG),
-                    _q("page", "from 1", _int(*PAGES, default=1)),
-                    _q("per_page", "applications per page", _int(*PER_PAGE, default=50)),
+                    _q(
+                        "q",
+                        "search: a receipt number (whole, or its beginning: `2A7K`,"
+                        " `2A7K-0000`), its counter alone (`42`), a phone tail (4 digits) or"
+                        " mobile number, a name (one character: the surname) or masked name;"
+                        " terms separated by spaces must all match",
+                        {"type": "string", "maxLength": MAX_SEARCH_CHARS},
+                    ),
+                    _q(
+                        "cursor",
+                        "the `next_cursor` or `prev_cursor` of the page before, for the same"
+                        " filters and `q`; absent: the first page",
+                        {"type": "string", "maxLength": MAX_CURSOR_CHARS},
+                    ),
+                    _q(
+                        "limit",
+                        "applications per page (`per_page` too)",
+                        _int(*PER_PAGE, default=DEFAULT_LIMIT),
+                    ),
+                    _q("page", "by number, from 1 (not with `cursor`)", _int(*PAGES, default=1)),
+                    _q(
+                        "per_page",
+                        "applications per page",
+                        _int(*PER_PAGE, default=DEFAULT_LIMIT),
+                    ),
                 ],
                 responses={
                     "200": _ok(
                         "applications, masked, oldest first",
                         _answer(
-                            total={"type": "integer", "minimum": 0},
+                            total={
+                                "type": "integer",
+                                "minimum": 0,
+                                "description": "all the applications of the filters and `q`",
+                            },
+                            start={
+                                "type": "integer",
+                                "minimum": 0,
+                                "description": "the position of this page's first, from 0",
+                            },
                             page={"type": "integer", "minimum": 1},
                             per_page={"type": "integer", "minimum": 1},
+                            next_cursor={
+                                "type": ["string", "null"],
+                                "description": "the next page's `cursor`; null: the end",
+                            },
+                            prev_cursor={
+                                "type": ["string", "null"],
+                                "description": "the page before's `cursor`; null: the first",
+                            },
                             applications=_list("Application"),
                         ),
                     ),
-                    **_errors("400", "401"),
+                    **_errors(
+                        "400",
+                        "401",
+                        s400="`invalid`: a parameter is refused (`field` names it: a `cursor`"
+                        " not given by this list, with these filters and `q`; a `q` of no"
+                        " kind; `page` with `cursor`)",
+                    ),
                 },
             )
         },
@@ -683,6 +745,11 @@ def build_paths(*, max_blob_bytes: int) -> dict[str, dict[str, Any]]:
                         "description": "issue_result of a mailed result: post it",
                     },
                     tracking={"type": "string", "description": "issue_result: its tracking"},
+                    reason=_enum(
+                        tuple(x.code for x in refusals.REASONS),
+                        description="refuse, reject: required, why (sync/refusals.py;"
+                        " `other` needs a `note`); the outlet is told its words",
+                    ),
                 ),
                 responses={
                     "200": _ok("the updated application", _answer(application=_ref("Application"))),
@@ -694,7 +761,67 @@ def build_paths(*, max_blob_bytes: int) -> dict[str, dict[str, Any]]:
                         "409",
                         "413",
                         s403="`action_not_allowed`: your role may never take this action",
+                        s400="`refusal_reason`: a refusal without a reason (or `other`"
+                        " without a note); `invalid`",
                         s409="`version_stale`, `illegal_transition`, `tracking_in_use`",
+                    ),
+                },
+            )
+        },
+        "/api/v1/applications/{app_id}/materials/{material}/{n}": {
+            "get": _op(
+                "One scan of a material, unsealed (personal data: a reason, audited)",
+                "getScan",
+                security=BEARER,
+                tag="departments",
+                parameters=[
+                    APP_ID,
+                    _p("material", _schema(Code), "the material's code, as in `materials`"),
+                    _p("n", _int(1, MAX_INT), "the scan's number `n` in `files`, from 1"),
+                    {
+                        **_q(
+                            "reason",
+                            "why the scan is read: kept in the audit log",
+                            _text("the reason", casework.REVEAL_REASON_MAX, required=True),
+                        ),
+                        "required": True,
+                    },
+                ],
+                responses={
+                    "200": {
+                        "description": "the scanned page as the outlet photographed it; "
+                        "a type a browser may show is sent `inline`, any other as "
+                        "application/octet-stream to save (`attachment`)",
+                        "headers": {
+                            name: {"description": text, "schema": {"type": "string"}}
+                            for name, text in (
+                                ("Content-Disposition", "inline or attachment, with a filename"),
+                                ("Cache-Control", "no-store"),
+                                ("X-Content-Type-Options", "nosniff"),
+                            )
+                        },
+                        "content": {
+                            media: {"schema": {"type": "string", "format": "binary"}}
+                            for media in (
+                                *casework.INLINE_MEDIA_TYPES,
+                                casework.DOWNLOAD_MEDIA_TYPE,
+                            )
+                        },
+                    },
+                    **_errors(
+                        "400",
+                        "401",
+                        "403",
+                        "404",
+                        "409",
+                        "422",
+                        s400="`invalid`: no `reason` (blank, or over 500 characters)",
+                        s403="`forbidden`: your role may not read personal data",
+                        s404="`not_found`: no such application in your queue; "
+                        "`scan.not_found`: no such material or scan number",
+                        s409="`scan.not_uploaded`: the outlet's upload has not reached the hub "
+                        "yet (`received`: its bytes so far)",
+                        s422="`scan.unseal_failed`: the bytes do not open for this application",
                     ),
                 },
             )
@@ -746,6 +873,32 @@ def build_paths(*, max_blob_bytes: int) -> dict[str, dict[str, Any]]:
                 parameters=[_q("outlet", "outlet code")],
                 responses={
                     "200": _ok("the latest 200, newest first", _answer(records=OBJECTS)),
+                    **_errors("401", "403"),
+                },
+            )
+        },
+        "/api/v1/stats/dashboard": {
+            "get": _op(
+                "The operator's dashboard figures (the same as the page's)",
+                "dashboardFigures",
+                security=BEARER,
+                tag="operators",
+                responses={
+                    "200": _ok(
+                        "the figures and when they were computed",
+                        _answer(
+                            computed_at=_schema(Millis),
+                            today=DAY,
+                            received_today={"type": "integer", "minimum": 0},
+                            overdue={"type": "integer", "minimum": 0},
+                            due_soon={"type": "integer", "minimum": 0},
+                            supplements={"type": "object"},
+                            waiting=OBJECTS,
+                            sync={"type": "object"},
+                            queue={"type": "object"},
+                            outlets={"type": "object"},
+                        ),
+                    ),
                     **_errors("401", "403"),
                 },
             )

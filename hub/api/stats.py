@@ -1,5 +1,5 @@
-"""Statistics: queue counts, figures per department, unit, outlet or item (JSON and CSV),
-and daily throughput."""
+"""Statistics: queue counts, the operator's dashboard figures, figures per department, unit,
+outlet or item (JSON and CSV), and daily throughput."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from hub import casework, context, stats, store
+from hub import casework, context, dashboard, stats, store
 from hub.api.auth import requires
 
 bp = Blueprint("stats_api", __name__, url_prefix="/api/v1")
@@ -19,6 +19,16 @@ def queue_stats() -> Response:
     rows = store.applications.queue_counts(context.get_db())
     rows = [r for r in rows if casework.in_view(g.user, r["unit"])]
     return jsonify({"ok": True, "queues": rows})
+
+
+@bp.get("/stats/dashboard")
+@requires("admin", "operator")
+def dashboard_figures() -> Response:
+    """What the operator's dashboard shows, computed by the same function (hub.dashboard)."""
+    figures = dashboard.figures(
+        context.hub(), silent_hours=context.config_value("SYNC_SILENT_HOURS")
+    )
+    return jsonify({"ok": True, **figures})
 
 
 def _report() -> dict[str, Any]:

@@ -55,7 +55,11 @@ ACTIONS: dict[str, list[dict]] = {
     ],
     "rejected": [
         {"action": "accept"},
-        {"action": "reject", "note": "申请人已持有有效社保卡，无需重复启用"},
+        {
+            "action": "reject",
+            "reason": "not_eligible",
+            "note": "申请人已持有有效社保卡，无需重复启用",
+        },
         {"action": "issue_result", "note": "不予办理告知书"},
     ],
 }

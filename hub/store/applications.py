@@ -7,6 +7,8 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
+from sync import paging
+
 _UPDATABLE = {
     "unit",
     "completed_at",
@@ -270,6 +272,56 @@ def pauses(db: Database, app_id: str) -> list[tuple[str, str | None]]:
     ]
 
 
+# --- lists: filters, search and keyset pages ------------------------------------------------
+
+# The masked copies a list is searched by, as the indexes of migration m007 have them (the
+# same expressions, or SQLite does not use the index). Nothing is decrypted to search.
+_NAME = "json_extract(applicant_masked, '$.name')"
+_SURNAME = "substr(json_extract(applicant_masked, '$.name'), 1, 1)"
+_PHONE = "json_extract(applicant_masked, '$.phone')"
+_PHONE_TAIL = "substr(json_extract(applicant_masked, '$.phone'), -4)"
+_COUNTER = "substr(receipt, 6)"  # the receipt after its tag: "000042-M"
+_TOP = "\U0010ffff"  # above every character: the end of a prefix range
+
+
+def _term_sql(term: paging.Term) -> tuple[str, list[Any]]:
+    """The condition a search term puts on an application (sync.paging's kinds)."""
+    value = term.value
+    if term.kind == "receipt":
+        return "receipt = ?", [value]
+    if term.kind == "receipt_prefix":
+        return "receipt >= ? AND receipt < ?", [value, value + _TOP]
+    if term.kind == "receipt_counter":
+        return f"{_COUNTER} >= ? AND {_COUNTER} < ?", [value, value + _TOP]
+    if term.kind == "phone_tail":
+        return f"{_PHONE_TAIL} = ?", [value]
+    if term.kind == "phone":
+        return f"{_PHONE_TAIL} = ? AND {_PHONE} = ?", [term.tail, value]
+    if term.kind == "surname":
+        return f"{_SURNAME} = ?", [value]
+    return f"{_NAME} = ?", [value]
+
+
+def _where(
+    filters: dict[str, str | None], terms: list[paging.Term] | None = None
+) -> tuple[list[str], list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    for column, value in filters.items():
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    for term in terms or ():
+        sql, term_args = _term_sql(term)
+        clauses.append(sql)
+        args.extend(term_args)
+    return clauses, args
+
+
+def _sql_where(clauses: list[str]) -> str:
+    return f"WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
 def queue(
     db: Database,
     *,
@@ -281,20 +333,14 @@ def queue(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of applications matching the filters, oldest first, and the total count."""
-    clauses, args = [], []
-    for column, value in (
-        ("unit", unit),
-        ("status", status),
-        ("item", item),
-        ("outlet", outlet),
-        ("sla_state", sla_state),
-    ):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            args.append(value)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    total = next(db.query(f"SELECT COUNT(*) AS n FROM applications {where}", args))["n"]
+    """A page of applications matching the filters, oldest first, and the total count.
+
+    By position (for the callers that take the first few hundred rows); a list that is paged
+    through uses :func:`application_page`, whose cost does not grow with the page number."""
+    filters = {"unit": unit, "status": status, "item": item, "outlet": outlet}
+    clauses, args = _where({**filters, "sla_state": sla_state})
+    where = _sql_where(clauses)
+    total = db.execute(f"SELECT COUNT(*) FROM applications {where}", args).fetchone()[0]
     rows = list(
         db.query(
             f"SELECT * FROM applications {where} ORDER BY received_at, id LIMIT ? OFFSET ?",
@@ -302,6 +348,91 @@ def queue(
         )
     )
     return rows, int(total)
+
+
+def application_page(
+    db: Database,
+    request: paging.PageRequest,
+    *,
+    unit: str | None = None,
+    status: str | None = None,
+    item: str | None = None,
+    outlet: str | None = None,
+    sla_state: str | None = None,
+    newest_first: bool = False,
+    offset: int | None = None,
+) -> paging.Page[dict[str, Any]]:
+    """One page of the hub's applications: the officer's and operator's queue, the triage
+    list and ``GET /api/v1/applications``, by keyset on (received_at, id), oldest first
+    (``newest_first``: the other way), never by OFFSET.
+
+    Filters as :func:`queue` takes them (``unit``: the list of one department unit, what
+    hub.casework.queue_unit gives for the user; ``status='triage'``: the triage list), and
+    ``request.q``: receipt numbers (whole or their start, or the counter alone), masked name,
+    phone tail (sync.paging). The page carries the total for the filters and search, the
+    position of its first row, and the cursors of the next, previous and last pages.
+    ``offset``: when ``request.cursor`` is None, read the page at that position (the API's
+    ``page``/``per_page``; OFFSET, so its cost grows with the position). Raises
+    sync.paging.BadCursor / BadSearch (400, field ``cursor`` / ``q``) for a cursor or search
+    term that is not one.
+    """
+    terms = paging.parse_search(request.q)
+    filters = {
+        "unit": unit,
+        "status": status,
+        "item": item,
+        "outlet": outlet,
+        "sla_state": sla_state,
+    }
+    scope = paging.scope_of(
+        list="hub.applications",
+        newest_first=newest_first,
+        q=" ".join(f"{t.kind}:{t.value}" for t in terms),
+        **filters,
+    )
+    clauses, args = _where(filters, terms)
+
+    def fetch(
+        key: list[paging.Key] | None, row_id: str | None, back: bool, limit: int
+    ) -> list[dict[str, Any]]:
+        descending = newest_first != back
+        where, more = list(clauses), list(args)
+        if key is not None:
+            where.append(f"(received_at, id) {'<' if descending else '>'} (?, ?)")
+            more.extend([key[0], row_id])
+        order = "DESC" if descending else "ASC"
+        return list(
+            db.query(
+                f"SELECT * FROM applications {_sql_where(where)}"
+                f" ORDER BY received_at {order}, id {order} LIMIT ?",
+                [*more, limit],
+            )
+        )
+
+    def fetch_offset(at: int, limit: int) -> list[dict[str, Any]]:
+        order = "DESC" if newest_first else "ASC"
+        return list(
+            db.query(
+                f"SELECT * FROM applications {_sql_where(clauses)}"
+                f" ORDER BY received_at {order}, id {order} LIMIT ? OFFSET ?",
+                [*args, limit, at],
+            )
+        )
+
+    def count() -> int:
+        sql = f"SELECT COUNT(*) FROM applications {_sql_where(clauses)}"
+        return int(db.execute(sql, args).fetchone()[0])
+
+    return paging.read_page(
+        request,
+        scope=scope,
+        fetch=fetch,
+        count=count,
+        key_of=lambda row: [row["received_at"]],
+        id_of=lambda row: str(row["id"]),
+        offset=offset,
+        fetch_offset=fetch_offset,
+    )
 
 
 def with_running_clock(db: Database) -> list[dict[str, Any]]:

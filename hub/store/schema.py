@@ -465,3 +465,39 @@ def m006_pause_per_request(db: Database) -> None:
         CREATE UNIQUE INDEX sla_pauses_open ON sla_pauses(application) WHERE ended_on IS NULL
         """,
     )
+
+
+@migrations()
+def m007_list_indexes(db: Database) -> None:
+    """Indexes for the lists' keyset pages and search (hub/store/applications.py,
+    ``application_page``): every filter a list takes, then (received_at, id), so that a page
+    is an index range whatever its depth; and the masked copies searched by (the receipt's
+    counter, the masked name and its one clear character, the phone's last four digits), as
+    expressions the queries repeat word for word, those of the name and the phone followed by
+    (received_at, id) too. ``applications_outlet`` becomes (outlet, received_at, id), and
+    ``applications_unit`` (unit, status) goes: (unit, status, received_at, id) starts so."""
+    _run(
+        db,
+        """
+        CREATE INDEX applications_received ON applications(received_at, id);
+        CREATE INDEX applications_unit_received ON applications(unit, received_at, id);
+        DROP INDEX applications_unit;
+        CREATE INDEX applications_unit_status_received
+            ON applications(unit, status, received_at, id);
+        CREATE INDEX applications_status_received ON applications(status, received_at, id);
+        CREATE INDEX applications_item_received ON applications(item, received_at, id);
+        CREATE INDEX applications_sla_received ON applications(sla_state, received_at, id);
+        DROP INDEX applications_outlet;
+        CREATE INDEX applications_outlet ON applications(outlet, received_at, id);
+        CREATE INDEX applications_counter ON applications(substr(receipt, 6));
+        CREATE INDEX applications_surname ON applications(
+            substr(json_extract(applicant_masked, '$.name'), 1, 1), received_at, id
+        );
+        CREATE INDEX applications_masked_name ON applications(
+            json_extract(applicant_masked, '$.name'), received_at, id
+        );
+        CREATE INDEX applications_phone_tail ON applications(
+            substr(json_extract(applicant_masked, '$.phone'), -4), received_at, id
+        )
+        """,
+    )

@@ -100,3 +100,69 @@ def daily_received(db: Database, start: int, end: int, offset_ms: int) -> list[d
             {"start": start, "end": end, "offset": offset_ms},
         )
     )
+
+
+# --- the operator's dashboard (hub/dashboard.py) ----------------------------------------------
+
+
+def received_between(db: Database, start: int, end: int) -> int:
+    """Applications the hub received in [start, end)."""
+    row = next(
+        db.query(
+            "SELECT COUNT(*) AS n FROM applications WHERE received_at >= ? AND received_at < ?",
+            [start, end],
+        )
+    )
+    return int(row["n"])
+
+
+def sla_counts(db: Database) -> dict[str, int]:
+    """How many applications are overdue and due soon now (the queue's time-limit filters)."""
+    row = next(
+        db.query(
+            "SELECT COALESCE(SUM(sla_state = 'overdue'), 0) AS overdue,"
+            " COALESCE(SUM(sla_state = 'due_soon'), 0) AS due_soon FROM applications"
+            " WHERE sla_state IN ('overdue', 'due_soon')"
+        )
+    )
+    return {"overdue": int(row["overdue"]), "due_soon": int(row["due_soon"])}
+
+
+# When an application entered the state it is in: its latest timeline step into that state
+# (a supplement brings it back to accepted, a department sends it back to triage), or its
+# arrival at the hub if the timeline has none.
+_SINCE = (
+    "COALESCE((SELECT MAX(e.at) FROM events e WHERE e.application = a.id"
+    " AND e.to_status = a.status), a.received_at)"
+)
+
+
+def oldest_waiting(db: Database, status: str) -> dict[str, Any] | None:
+    """The application waiting longest in ``status`` (and since when), with how many are."""
+    count = int(
+        next(db.query("SELECT COUNT(*) AS n FROM applications WHERE status = ?", [status]))["n"]
+    )
+    if not count:
+        return None
+    row = next(
+        db.query(
+            "SELECT a.id, a.receipt, a.item, a.unit, a.outlet, o.name AS outlet_name,"
+            f" a.received_at, a.due_date, a.sla_state, {_SINCE} AS since"
+            " FROM applications a LEFT JOIN outlets o ON o.code = a.outlet"
+            " WHERE a.status = ? ORDER BY since, a.id LIMIT 1",
+            [status],
+        )
+    )
+    return {**row, "count": count}
+
+
+def device_sync(db: Database) -> list[dict[str, Any]]:
+    """Every device not revoked, with its outlet's name and what it last reported."""
+    return list(
+        db.query(
+            "SELECT d.id, d.outlet, o.name AS outlet_name, d.tag, d.label, d.last_seen_at,"
+            " d.last_batch_at, d.unsent, d.quarantined, d.agent_version"
+            " FROM devices d JOIN outlets o ON o.code = d.outlet"
+            " WHERE d.revoked_at IS NULL ORDER BY o.name, d.outlet, d.id"
+        )
+    )

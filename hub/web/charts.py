@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 COLOURS = ("#0b5394", "#b35900", "#1d6b2f")  # blue, orange, green: >= 4.5:1 on white
@@ -87,7 +88,9 @@ def _table(
     rows = "".join(
         f'<tr><th scope="row">{escape(label)}</th>'
         + "".join(
-            f"<td>{escape(fmt(s.values[i], percent=percent, none=none))}</td>" for s in series
+            f'<td data-label="{escape(s.name)}">'
+            f"{escape(fmt(s.values[i], percent=percent, none=none))}</td>"
+            for s in series
         )
         + "</tr>"
         for i, label in enumerate(labels)
@@ -152,7 +155,7 @@ def bar_chart(
         for j, s in enumerate(series):
             value = s.values[i]
             h = 0.0 if value is None else plot_h * float(value) / top_value
-            text = f"{label} {s.name}: {fmt(value, percent=False, none=none)}"
+            text = f"{label} {s.name}{_(': ')}{fmt(value, percent=False, none=none)}"
             parts.append(
                 f'<rect x="{x0 + j * bar_w:.2f}" y="{top + plot_h - h:.2f}" width="{bar_w:.2f}"'
                 f' height="{h:.2f}" fill="{colours[j]}"><title>{escape(text)}</title></rect>'
@@ -206,7 +209,7 @@ def hbar_chart(
             parts.append(
                 f'<rect x="0" y="{by}" width="{plot_w}" height="{bar_h}" fill="#eeeeee"/>'
                 f'<rect x="0" y="{by}" width="{w:.2f}" height="{bar_h}" fill="{colours[j]}">'
-                f"<title>{escape(f'{label} {s.name}: {shown}')}</title></rect>"
+                f"<title>{escape(label + ' ' + s.name + _(': ') + shown)}</title></rect>"
                 f'<text x="{plot_w + 4}" y="{by + bar_h - 2}" font-size="{FONT - 1}"'
                 f' fill="{INK}">{escape(shown)}</text>'
             )

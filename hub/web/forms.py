@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (  # type: ignore[import-untyped]
+    BooleanField,
     HiddenField,
     PasswordField,
     SelectMultipleField,
@@ -41,6 +42,7 @@ from hub.carriers import EVENT_KINDS, CarrierError, normalise_tracking
 from hub.casework import NOTE_MAX
 from hub.errors import HubError
 from sync.clock import CHINA
+from sync.refusals import OTHER_NOTE_MIN, REFUSAL_ACTIONS, REFUSAL_NOTE_MAX, refusal_problems
 
 TTL_HOURS = (1, 168)  # an enrolment code lives from an hour to a week
 TEXT_MAX = 200  # a carrier event's location and note (hub.carriers)
@@ -120,9 +122,26 @@ class SignInForm(PageForm):
     )
 
 
+def refusal_words(code: str) -> str:
+    """The page's words for a refusal problem (``sync.refusals.refusal_problems``)."""
+    if code == "refusal.reason_missing":
+        return _("Choose why the application is refused; the outlet tells the citizen.")
+    if code == "refusal.note_needed":
+        return _(
+            "For another reason, say it in at least %(n)s characters; the outlet reads it to"
+            " the citizen.",
+            n=OTHER_NOTE_MIN,
+        )
+    if code == "refusal.note_too_long":
+        return _("With a refusal's reason, a note is at most %(n)s characters.", n=REFUSAL_NOTE_MAX)
+    return _("Choose one of the reasons offered.")
+
+
 class ActForm(PageForm):
     """A case action (``hub.casework.carry_out``) with its note and the action's own fields;
-    ``allowed`` are the actions the page offers this user at this step."""
+    ``allowed`` are the actions the page offers this user at this step. A refusal (不予受理,
+    不予办理) needs a reason (the rule of ``sync.refusals``, the API's too) and the officer's
+    ticked confirmation (``confirm``), so that no refusal is made by a slip."""
 
     version = HiddenField()  # absent: no version check
     action = StringField(
@@ -137,10 +156,33 @@ class ActForm(PageForm):
     unit = StringField(default="")
     carrier = StringField(default="", filters=[trimmed])
     tracking = StringField(default="", filters=[trimmed])
+    reason = StringField(default="", filters=[trimmed])
+    confirm = BooleanField(default=False)
+
+    def refusal_problem(self, name: str) -> str | None:
+        """The first problem of a refusal with field ``name`` (``reason`` or ``note``)."""
+        if self.action.data not in REFUSAL_ACTIONS:
+            return None
+        for problem in refusal_problems(self.action.data, self.reason.data, self.note.data):
+            if problem.field == name:
+                return refusal_words(problem.code)
+        return None
 
     def validate_note(self, field: Any) -> None:
         if self.action.data == "request_supplement" and not self.materials.data and not field.data:
             raise ValidationError(_("Tick the materials needed or say what is needed."))
+        problem = self.refusal_problem("note")
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_reason(self, field: Any) -> None:
+        problem = self.refusal_problem("reason")
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_confirm(self, field: Any) -> None:
+        if self.action.data in REFUSAL_ACTIONS and not field.data:
+            raise ValidationError(_("Tick the box to confirm that you checked the refusal."))
 
     def validate_unit(self, field: Any) -> None:
         if self.action.data == "route" and field.data not in context.hub().catalogue.units():
@@ -155,6 +197,8 @@ class ActForm(PageForm):
             return {"unit": self.unit.data}
         if action == "issue_result" and self.tracking.data:
             return {"carrier": self.carrier.data or None, "tracking": self.tracking.data}
+        if action in REFUSAL_ACTIONS:
+            return {"reason": self.reason.data}
         return {}
 
 
@@ -169,6 +213,23 @@ class RevealForm(PageForm):
                 _("A reason is at most %(n)s characters.", n=casework.REVEAL_REASON_MAX)
                 if field.data
                 else _("Say why you need the personal data; the reason is recorded.")
+            ) from None
+
+
+class ScanForm(PageForm):
+    """Opening a scan of the case's materials (``hub.casework.scan_for``): a reason, as for
+    the personal data (a scanned ID card is personal data), recorded in the audit log."""
+
+    reason = StringField(default="", filters=[trimmed])
+
+    def validate_reason(self, field: Any) -> None:
+        try:
+            casework.reveal_reason(field.data)  # the API's rule; the words are the page's
+        except HubError:
+            raise ValidationError(
+                _("A reason is at most %(n)s characters.", n=casework.REVEAL_REASON_MAX)
+                if field.data
+                else _("Say why you open the scan; the reason is recorded.")
             ) from None
 
 

@@ -39,6 +39,7 @@ from hub.web.views import (
     bp,
     carrier_choices,
     may,
+    refusal_text,
     render_application,
     render_dashboard,
     role_required,
@@ -54,8 +55,9 @@ def actor() -> str:
     return f"{user['name']}({user['role']})"
 
 
-def refusal(exc: Exception) -> str:
-    return _("The hub refused this: %(why)s", why=getattr(exc, "message", str(exc)))
+def refusal(exc: Exception, about: str = "") -> str:
+    """The refusal in the reader's language (hub.web.views.refusal_text)."""
+    return refusal_text(exc, about)
 
 
 def send_back(key: str, form: PageForm, app_id: str) -> Any:
@@ -157,7 +159,7 @@ def enrol() -> Any:
             )
             setup_audit(db, "enrolment_code", f"{values['outlet']} for {values['ttl_hours']} h")
     except DeviceError as exc:
-        form.refuse("outlet", refusal(exc))
+        form.refuse("outlet", refusal(exc, "enrol"))
         return render_devices(form, status=400)
     payload = devices.enrolment_uri(values["hub_url"], code["code"])
     outlet = store.devices.get_outlet(db, values["outlet"]) or {"name": values["outlet"]}
@@ -220,7 +222,7 @@ def revoke(device_id: str) -> Any:
                     now=context.now_ms(),
                 )
         except DeviceError as exc:
-            form.refuse("reason", refusal(exc))
+            form.refuse("reason", refusal(exc, "revoke"))
         else:
             flash(
                 _("Device %(tag)s is revoked: the hub refuses it from now on.", tag=device["tag"]),
@@ -346,7 +348,7 @@ def resolve_followup(followup_id: int) -> Any:
             with write(hub.db):
                 ratings.resolve(hub, followup_id, note=form.note.data, by=actor())
         except REFUSED as exc:
-            form.refuse("note", refusal(exc))
+            form.refuse("note", refusal(exc, "followup"))
         else:
             flash(_("The follow-up is resolved."), "ok")
             return back_to(app_id, form)

@@ -3,23 +3,28 @@ operators' forms for devices and delivery are in ``operations.py``, on the same 
 Every form is a WTForms class of ``forms.py``; the words for codes are in ``labels.py``.
 
 Everything is read and changed through the functions the API uses (``hub.casework``,
-``hub.cases``, ``hub.stats``), so a page and an API call can never disagree. The session (a
-signed cookie, ``webbase.sessions``) holds the user's name and two times in milliseconds on
-the hub's clock: when they signed in and when they last opened a page.
+``hub.cases``, ``hub.stats``, ``hub.dashboard``), so a page and an API call can never
+disagree. The session (a signed cookie, ``webbase.sessions``) holds the user's name and two
+times in milliseconds on the hub's clock: when they signed in and when they last opened a page.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 from typing import Any
 
 import flask
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from hub import casework, context, delivery, ratings, stats, store, workflow
 from hub.carriers import EVENT_KINDS
 from hub.casework import BY_SHIPMENT, public_view, role_of
+from hub.dashboard import figures as dashboard_figures
 from hub.errors import HubError
 from hub.stats import StatsError
 from hub.store import write
@@ -31,21 +36,25 @@ from hub.users import (
     throttles,
 )
 from hub.web import charts
-from hub.web.forms import ActForm, RevealForm, SignInForm
+from hub.web.forms import ActForm, RevealForm, ScanForm, SignInForm
 from hub.web.labels import (
     ACTION_LABELS,
     EVENT_LABELS,
     GROUPING_LABELS,
     RATINGS,
+    REFUSAL_WORDS,
     ROLE_LABELS,
     SHIPMENT_STATE_LABELS,
     SLA_LABELS,
     STATS_COLUMN_LABELS,
 )
 from hub.web.security import csrf
+from sync import glossary, refusals
 from sync.clock import china_time
-from webbase.sessions import Guards, SessionClock, safe_next, set_lang
+from webbase import listing
+from webbase.sessions import Guards, SessionClock, safe_next, select_locale, set_lang
 
+log = logging.getLogger("daiban.hub.web")
 bp = Blueprint(
     "pages",
     __name__,
@@ -126,13 +135,20 @@ def unit_name(code: str | None) -> str:
 
 
 def alarm_text(alarm: dict[str, Any]) -> str:
-    """An alarm in the reader's language; the stored message (English, for logs) otherwise."""
+    """An alarm in the reader's language (a command to run set as code); for an alarm the
+    pages have no words for, a sentence saying so with the stored message (English, for
+    logs) folded under it."""
     key, message = alarm["key"], alarm["message"]
     if key.startswith("calendar."):
-        return _(
-            "The %(year)s holiday schedule is not loaded: due dates reaching %(year)s are "
-            "provisional. Load it with: daiban-hub calendar load FILE --year %(year)s",
-            year=key.removeprefix("calendar."),
+        year = key.removeprefix("calendar.")
+        command = Markup("<code>daiban-hub calendar load FILE --year {}</code>").format(year)
+        return Markup(
+            _(
+                "The %(year)s holiday schedule is not loaded: due dates reaching %(year)s are "
+                "provisional. Load it with: %(command)s",
+                year=Markup.escape(year),
+                command=command,
+            )
         )
     if key == "shipments.stale":
         return _(
@@ -140,7 +156,140 @@ def alarm_text(alarm: dict[str, Any]) -> str:
             "the carrier.",
             count=store.shipments.count_stale(context.get_db()),
         )
-    return message
+    return unknown_alarm(message)
+
+
+ALARM_TITLES = {
+    "calendar": _l("Holiday schedule not loaded"),
+    "shipments.stale": _l("Mail without carrier news"),
+}
+
+
+def alarm_title(alarm: dict[str, Any]) -> str:
+    """What an alarm is about, in a few words (its key, ``calendar.2027``, is for scripts)."""
+    key = str(alarm["key"])
+    title = ALARM_TITLES.get(key) or ALARM_TITLES.get(key.partition(".")[0])
+    return str(title) if title else _("Alarm")
+
+
+def unknown_alarm(message: str) -> Markup:
+    """An alarm the pages have no words for: a sentence in the reader's language, the
+    stored (English) message folded under it."""
+    return Markup(
+        '{} <details class="raw"><summary>{}</summary><span lang="en">{}</span></details>'
+    ).format(_("The hub raised an alarm: tell the hub's administrator."), _("Details"), message)
+
+
+_ACTOR = re.compile(r"^(?P<name>.+)\((?P<role>[a-z_]+)\)$")
+
+
+def actor_text(actor: str | None) -> str:
+    """Who took a timeline step, as people say it: a user's name and role word
+    (``wang（部门经办人）``), 自动分派 for the router, 中心 for the hub itself, the outlet's
+    staff by the outlet's name, the carrier by its name. The stored actor otherwise."""
+    if not actor:
+        return ""
+    lang = select_locale()
+    if actor == "router":
+        return glossary.WORDS["router"].in_(lang)
+    if actor in ("hub", "system"):
+        return glossary.WORDS["hub"].in_(lang)
+    found = _ACTOR.match(actor)
+    if found and found["role"] in glossary.ROLES:
+        role = glossary.ROLES[found["role"]].in_(lang)
+        return f"{found['name']}（{role}）" if lang == "zh" else f"{found['name']} ({role})"
+    if actor.startswith("carrier:"):
+        return carrier_name(actor.removeprefix("carrier:"))
+    staff, at, outlet = actor.rpartition("@")
+    if at and staff:
+        return f"{outlet_name(outlet)} · {staff}"
+    return actor
+
+
+def outlet_name(code: str | None) -> str:
+    """An outlet by its name (its code when the hub has none)."""
+    if not code:
+        return "-"
+    outlet = store.devices.get_outlet(context.get_db(), code)
+    return str(outlet["name"]) if outlet and outlet.get("name") else code
+
+
+def carrier_name(code: str | None) -> str:
+    if not code:
+        return "-"
+    carrier = store.shipments.get_carrier(context.get_db(), code)
+    return str(carrier["name"]) if carrier and carrier.get("name") else code
+
+
+# The notes hubs before issue 16 wrote in English, by their shape: worded again when shown.
+_LEGACY_NOTES = [
+    (re.compile(r"result sent to the outlet for pickup"), "to_outlet_pickup"),
+    (re.compile(r"collected by (?P<who>applicant|proxy)"), "collected_"),
+    (re.compile(r"device clock off by (?P<seconds>[+-]?\d+) s"), "clock_off"),
+    (re.compile(r"no unit handles (?P<item>\S+) for region (?P<region>\d{6})"), "no_unit"),
+]
+
+
+def _said(event: dict[str, Any]) -> dict[str, Any]:
+    data = event.get("data")
+    try:
+        said = json.loads(data) if isinstance(data, str) and data.startswith("{") else {}
+    except ValueError:
+        return {}
+    return said if isinstance(said, dict) else {}
+
+
+def note_text(event: dict[str, Any], app: dict[str, Any] | None = None) -> str:
+    """A timeline step's note in the reader's language: the hub's own notes are worded from
+    the code and values kept in the event's data (sync.glossary.NOTES), or, for the routing
+    step stored with the capture, from the application (``app``); a rating by its level; a
+    note an older hub wrote in English by its shape; anything a person wrote as written."""
+    said, note, lang = _said(event), str(event.get("note") or ""), select_locale()
+    code = said.get("said")
+    if isinstance(code, str) and code in glossary.NOTES:
+        found = said.get("args")
+        args: dict[str, Any] = found if isinstance(found, dict) else {}
+        try:
+            return glossary.note(code, lang, **args)
+        except (KeyError, IndexError):
+            return note
+    if event.get("action") == "rate" and said.get("level"):
+        return str(RATINGS(said["level"]))
+    if note and event.get("actor") == "router" and event.get("action") == "triage" and app:
+        return glossary.note("no_unit", lang, item=item_name(app["item"]), region=app["region"])
+    for shape, said_code in _LEGACY_NOTES:
+        old = shape.fullmatch(note)
+        if old is None:
+            continue
+        values = old.groupdict()
+        if said_code == "collected_":
+            return glossary.note(said_code + values["who"], lang)
+        if "item" in values:
+            values["item"] = item_name(values["item"])
+        return glossary.note(said_code, lang, **values)
+    return note
+
+
+def event_materials(event: dict[str, Any], item: str) -> list[str]:
+    """The materials a supplement step names (asked for, or handed in), by their names."""
+    codes = _said(event).get("materials")
+    if not isinstance(codes, list):
+        return []
+    return [material_name(item, c) for c in codes if isinstance(c, str)]
+
+
+def refusal_text(exc: Exception, about: str = "") -> str:
+    """Why the hub refused a form, in the reader's language: the words for the refusal's
+    code (``labels.REFUSAL_WORDS``, by ``about.code``, ``code.field`` or ``code``); for a
+    code with none, a sentence saying so, the hub's own (English) words going to the log
+    (a form's marks are plain text: hub.web.forms.PageForm.marks)."""
+    code = str(getattr(exc, "code", "") or "")
+    field = str(getattr(exc, "field", "") or "")
+    for key in (f"{about}.{code}", f"{code}.{field}", code):
+        if key in REFUSAL_WORDS:
+            return str(REFUSAL_WORDS[key])
+    log.info("refusal with no words of its own (%s): %s", code, getattr(exc, "message", exc))
+    return _("The hub refused this (%(code)s). Nothing was changed.", code=code or "-")
 
 
 def material_name(item: str, code: str) -> str:
@@ -154,29 +303,15 @@ def item_name(code: str) -> str:
     return item.name if item else code
 
 
+@bp.app_template_filter("paren")
+def paren(text: object) -> str:
+    """Words in brackets as the reader writes them: （…） in Chinese, " (…)" in English."""
+    return f"（{text}）" if select_locale() == "zh" else f" ({text})"
+
+
 @bp.app_template_filter("when")
 def when(ms: int | None) -> str:
     return china_time(ms) if ms else "-"
-
-
-@bp.app_context_processor
-def labels() -> dict[str, Any]:
-    return {
-        "status_label": lambda s: workflow.LABELS.get(s, s) if s else "-",
-        "action_label": ACTION_LABELS,
-        "event_label": EVENT_LABELS,
-        "shipment_state_label": SHIPMENT_STATE_LABELS,
-        "rating_label": RATINGS,
-        "grouping_label": GROUPING_LABELS,
-        "sla_label": SLA_LABELS,
-        "role_label": ROLE_LABELS,
-        "column_label": STATS_COLUMN_LABELS,
-        "material_name": material_name,
-        "alarm_text": alarm_text,
-        "unit_name": unit_name,
-        "item_name": item_name,
-        "STAFF_ROLES": STAFF_ROLES,
-    }
 
 
 # --- dashboard -------------------------------------------------------------------------------
@@ -199,27 +334,24 @@ def dashboard() -> Any:
 
 
 def render_dashboard(failed: dict[str, Any] | None = None, status: int = 200) -> Any:
-    """The dashboard; ``failed`` is a form of it sent back with its errors marked."""
+    """The dashboard; ``failed`` is a form of it sent back with its errors marked. Its
+    figures are ``hub.dashboard.figures``, the same for any surface that shows them."""
     db = context.get_db()
-    counts = store.applications.queue_counts(db)
-    statuses = [s for s in workflow.STATES if any(r["status"] == s for r in counts)]
-    units: dict[str, dict[str, int]] = {}
-    totals = {"overdue": 0, "due_soon": 0, "triage": 0}
-    for row in counts:
-        units.setdefault(row["unit"], {})[row["status"]] = row["count"]
-        totals["overdue"] += row["overdue"] or 0
-        totals["due_soon"] += row["due_soon"] or 0
-        if row["status"] == "triage":
-            totals["triage"] += row["count"]
+    hub = context.hub()
+    board = dashboard_figures(hub, silent_hours=context.config_value("SYNC_SILENT_HOURS"))
+    waiting_triage = next(w for w in board["waiting"] if w["status"] == "triage")
+    totals = {
+        "overdue": board["overdue"],
+        "due_soon": board["due_soon"],
+        "triage": waiting_triage["count"],
+    }
     in_transit = store.shipments.list_shipments(db, state="open")
-    followups = [
-        ratings.view(context.hub(), f) for f in store.ratings.list_followups(db, state="open")
-    ]
+    followups = [ratings.view(hub, f) for f in store.ratings.list_followups(db, state="open")]
     return (
         render_template(
             "dashboard.html",
-            statuses=statuses,
-            units=units,
+            board=board,
+            outlet_name=lambda code: board["outlets"].get(code) or code,
             totals=totals,
             in_transit=in_transit,
             returned=waiting(db, "returned", "returned"),
@@ -252,7 +384,7 @@ def waiting(db: Any, shipment_state: str, app_status: str) -> list[dict[str, Any
 
 @bp.get("/queue")
 @role_required(*ALL_ROLES)
-def queue() -> str:
+def queue() -> Any:
     user = g.page_user
     status = request.args.get("status") or None
     if status is not None and status not in workflow.STATES:
@@ -260,23 +392,32 @@ def queue() -> str:
     sla = request.args.get("sla_state") or None
     if sla not in (None, "overdue", "due_soon"):
         sla = None
-    if user["role"] == "officer":
-        unit = user["unit"]
-    else:
-        unit = request.args.get("unit") or None
-    rows, total = store.applications.queue(
-        context.get_db(), unit=unit, status=status, sla_state=sla, limit=200, offset=0
+    unit = casework.queue_unit(user, request.args.get("unit") or None)
+    catalogue = context.hub().catalogue
+    item = request.args.get("item") or None
+    if item is not None and catalogue.item(item) is None:
+        item = None
+    q = request.args.get("q", "").strip()
+    page, problem = listing.read(
+        lambda asked: store.applications.application_page(
+            context.get_db(), asked, unit=unit, status=status, item=item, sla_state=sla
+        )
     )
     return render_template(
         "queue.html",
-        rows=[public_view(a) for a in rows],
-        total=total,
+        page=page,
+        rows=[public_view(a) for a in page.rows] if page else [],
+        total=page.total if page else 0,
+        problem=problem,
+        q=q,
         status=status,
         sla=sla,
         unit=unit,
-        statuses=workflow.STATES,
-        units=context.hub().catalogue.units(),
-    )
+        item=item,
+        item_options=[(i.code, i.name) for i in catalogue.items],
+        status_options=[(s, status_label(s)) for s in workflow.STATES],
+        units=catalogue.units(),
+    ), (400 if problem else 200)
 
 
 def visible(app_id: str) -> dict[str, Any]:
@@ -294,11 +435,24 @@ MAIL_FORMS = ("to_outlet",)
 
 
 def page_actions(app: dict[str, Any]) -> list[str]:
+    """The actions the page offers as buttons, the usual one first (workflow.ordered_actions)."""
     return [
         a
-        for a in workflow.allowed_actions(app["status"], role_of(g.page_user))
+        for a in workflow.ordered_actions(app["status"], role_of(g.page_user))
         if a not in BY_SHIPMENT and a not in MAIL_FORMS
     ]
+
+
+def refusal_reasons(actions: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """For each refusal the page offers, its reasons (code, words in the reader's language)."""
+    lang = select_locale()
+    return {
+        action: [
+            (r.code, refusals.reason_words(r.code, lang)) for r in refusals.reasons_for(action)
+        ]
+        for action in actions
+        if action in refusals.REFUSAL_ACTIONS
+    }
 
 
 def may(action: str, app: dict[str, Any]) -> bool:
@@ -312,19 +466,31 @@ def render_application(
     personal: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
+    form: str = "",
     failed: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Any:
+    """The application page; ``errors`` and ``values`` are those of the form sent back,
+    ``form`` says which (``act``, ``reveal`` or ``scan``), so only that one shows them."""
     db = context.get_db()
     hub = context.hub()
     item = hub.catalogue.item(app["item"])
     rating = store.ratings.rating_for(db, app["id"])
     followup = store.ratings.followup_for_rating(db, rating["id"]) if rating else None
     mail = app["delivery"] == "mail"
+    shown = public_view(app)
+    actions = page_actions(app)
+    may_open_scans = casework.may_view_scans(g.page_user, app)
+    openable = [
+        (m["code"], f["n"])
+        for m in shown["materials"]
+        for f in m["files"]
+        if f["at_hub"] and may_open_scans
+    ]
     return (
         render_template(
             "application.html",
-            app=public_view(app),
+            app=shown,
             timeline=store.applications.events(db, app["id"]),
             shipments=[
                 delivery.view(hub, s) for s in store.shipments.application_shipments(db, app["id"])
@@ -336,11 +502,17 @@ def render_application(
             carriers=carrier_choices(),
             event_kinds=EVENT_KINDS,
             failed=failed,
-            actions=page_actions(app),
+            actions=actions,
+            usual=workflow.usual_action(app["status"], role_of(g.page_user)),
+            refusal_reasons=refusal_reasons(actions),
+            refusal_note_max=refusals.REFUSAL_NOTE_MAX,
             item_materials=list(item.materials) if item else [],
             units=hub.catalogue.units(),
             may_reveal=casework.may_reveal(g.page_user),
+            may_open_scans=may_open_scans,
+            first_scan=openable[0] if openable else None,
             personal=personal,
+            form=form,
             errors=errors or {},
             values=values or {},
         ),
@@ -373,16 +545,16 @@ def act(app_id: str) -> Any:
             if getattr(exc, "code", "") == "version_stale":
                 flash(_("Someone changed this application meanwhile. Look again, then act."))
                 return redirect(url_for("pages.application", app_id=app_id))
-            form.refuse(
-                "action", _("The hub refused this: %(why)s", why=getattr(exc, "message", exc))
-            )
+            form.refuse("action", refusal_text(exc, about=action))
         else:
             flash(
                 _("Done: the application is now “%(status)s”.", status=status_text(updated)),
                 "ok",
             )
             return redirect(url_for("pages.application", app_id=app_id))
-    return render_application(visible(app_id), errors=form.marks, values=form.shown, status=400)
+    return render_application(
+        visible(app_id), errors=form.marks, values=form.shown, form="act", status=400
+    )
 
 
 def form_version(raw: str | None) -> int | None:
@@ -396,8 +568,14 @@ def carrier_choices() -> list[dict[str, Any]]:
     return [c for c in store.shipments.list_carriers(context.get_db()) if not c["disabled"]]
 
 
+def status_label(state: str | None) -> str:
+    """A state's word in the reader's language (the glossary's), "-" for none."""
+    term = glossary.STATES.get(state or "")
+    return term.in_(select_locale()) if term else (state or "-")
+
+
 def status_text(app: dict[str, Any]) -> str:
-    return str(workflow.LABELS.get(app["status"], app["status"]))
+    return status_label(app["status"])
 
 
 @bp.post("/applications/<app_id>/reveal")
@@ -408,7 +586,9 @@ def reveal_personal(app_id: str) -> Any:
         abort(403)
     form = RevealForm()
     if not form.validate():
-        return render_application(app, errors=form.marks, values=form.shown, status=400)
+        return render_application(
+            app, errors=form.marks, values=form.shown, form="reveal", status=400
+        )
     try:
         keys = context.config_value("KEYS")
         personal = casework.reveal(
@@ -416,8 +596,78 @@ def reveal_personal(app_id: str) -> Any:
         )
     except HubError:
         log_failure = _("The personal data could not be opened; this was logged.")
-        return render_application(app, errors={"reason": log_failure}, status=500)
+        return render_application(app, errors={"reason": log_failure}, form="reveal", status=500)
     return render_application(app, personal=personal)
+
+
+def scan_refusal(exc: HubError) -> str:
+    """Why a scan could not be opened, in the reader's words (hub.casework.scan_for's codes)."""
+    code = exc.code
+    if code == "scan.not_uploaded":
+        return _(
+            "This scan has not reached the hub yet: the outlet's upload may still be under way."
+            " Try again later."
+        )
+    if code == "scan.unseal_failed":
+        return _(
+            "This scan does not open for this application: ask the outlet to scan it again."
+            " This was logged."
+        )
+    if code == "scan.not_found":
+        return _("This application has no such scan.")
+    return _("The scan could not be opened: %(why)s", why=exc.message)
+
+
+@bp.post("/applications/<app_id>/materials/<material>/<n>")
+@role_required(*ALL_ROLES)
+def scan(app_id: str, material: str, n: str) -> Any:
+    """Scan ``n`` (from 1) of a material, unsealed for the officer holding the case, with a
+    reason (audited): the bytes as the API answers them (hub/api/scans.py), shown on their own."""
+    app = visible(app_id)
+    if not casework.may_view_scans(g.page_user, app):
+        abort(403)
+    form = ScanForm()
+    if not form.validate():
+        return render_application(
+            app, errors=form.marks, values=form.shown, form="scan", status=400
+        )
+    number = int(n) if n.isascii() and n.isdigit() and len(n) <= 9 else 0  # 0: no such scan
+    try:
+        found = casework.scan_for(
+            context.get_db(),
+            context.config_value("KEYS"),
+            context.config_value("BLOBS"),
+            app,
+            g.page_user,
+            material=material,
+            n=number,
+            reason=form.reason.data,
+            now=context.now_ms(),
+        )
+    except HubError as exc:
+        if exc.code in ("forbidden", "not_found"):  # not the user's case, or not their role
+            abort(exc.status)
+        return render_application(
+            app,
+            errors={"scan": scan_refusal(exc)},
+            values=form.shown,
+            form="scan",
+            status=exc.status,
+        )
+    disposition = "inline" if found.inline else "attachment"
+    return flask.Response(
+        found.data,
+        status=200,
+        mimetype=found.media_type,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{found.filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            # Shown on its own, never as a page of the hub's origin that could run anything.
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 # --- statistics ------------------------------------------------------------------
@@ -524,16 +774,78 @@ def stats_charts(report: dict[str, Any], daily: dict[str, Any]) -> list[Any]:
     return [throughput, on_time, satisfaction]
 
 
+def export_headers(by: str) -> dict[str, str]:
+    """The statistics columns in the reader's language, the key column named after the
+    grouping (the files the page offers; the API's keep the codes)."""
+    names = {c: str(STATS_COLUMN_LABELS(c)) for c in stats.COLUMNS if c != "key"}
+    return {**names, "key": str(GROUPING_LABELS(by))}
+
+
+def export_name(report: dict[str, Any], ext: str) -> str:
+    return f"daiban-stats-{report['by']}-{report['from']}-{report['to']}.{ext}"
+
+
 @bp.get("/stats.csv")
 @role_required(*ALL_ROLES)
 def statistics_csv() -> Any:
+    """The figures as CSV: headers in the reader's language, rates as percentages."""
     try:
         report = _report()
     except StatsError:
         abort(400)
-    name = f"daiban-stats-{report['by']}-{report['from']}-{report['to']}.csv"
+    body = stats.to_csv(report, export_headers(report["by"]), total=_("Total"), percentages=True)
     return flask.Response(
-        stats.to_csv(report),
+        body,
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{export_name(report, "csv")}"'},
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/stats.xlsx")
+@role_required(*ALL_ROLES)
+def statistics_xlsx() -> Any:
+    """The same figures as an Excel workbook, rates formatted as percentages."""
+    try:
+        report = _report()
+    except StatsError:
+        abort(400)
+    body = stats.to_xlsx(
+        report,
+        export_headers(report["by"]),
+        total=_("Total"),
+        title=f"{_('Statistics')} {report['from']}",
+    )
+    return flask.Response(
+        body,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{export_name(report, "xlsx")}"'},
+    )
+
+
+# What every hub template may call.
+TEMPLATE_WORDS: dict[str, Any] = {
+    "status_label": status_label,
+    "action_label": ACTION_LABELS,
+    "event_label": EVENT_LABELS,
+    "shipment_state_label": SHIPMENT_STATE_LABELS,
+    "rating_label": RATINGS,
+    "grouping_label": GROUPING_LABELS,
+    "sla_label": SLA_LABELS,
+    "role_label": ROLE_LABELS,
+    "column_label": STATS_COLUMN_LABELS,
+    "material_name": material_name,
+    "alarm_text": alarm_text,
+    "alarm_title": alarm_title,
+    "actor_text": actor_text,
+    "note_text": note_text,
+    "event_materials": event_materials,
+    "outlet_name": outlet_name,
+    "carrier_name": carrier_name,
+    "unit_name": unit_name,
+    "item_name": item_name,
+    "STAFF_ROLES": STAFF_ROLES,
+}
+bp.app_context_processor(lambda: TEMPLATE_WORDS)

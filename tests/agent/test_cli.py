@@ -655,6 +655,43 @@ def enroll_with(home: Path, hub: ServedHub, code: str) -> dict[str, Any]:
     return as_json(ok(home, "enroll", hub.url, code, "--json"))
 
 
+# --- the outlet's phone on receipts --------------------------------------------------------
+
+
+def test_outlet_phone_is_set_normalised_shown_and_cleared(home):
+    assert "尚未设置网点电话" in ok(home, "outlet-phone").stdout
+    assert as_json(ok(home, "outlet-phone", "--json")) == {"phone": None}
+    for typed, kept in (
+        ("028-85551234", "028-85551234"),
+        ("(028) 8555 1234", "028-85551234"),
+        ("+86 28 8555 1234", "028-85551234"),
+        ("0755-12345678", "0755-12345678"),
+        ("138 1234 5678", "13812345678"),
+        ("+86 13812345678", "13812345678"),
+    ):
+        assert as_json(ok(home, "outlet-phone", typed, "--json")) == {"ok": True, "phone": kept}
+        assert ok(home, "outlet-phone").stdout.strip() == kept
+    words = ok(home, "outlet-phone", "028-85551234").stdout
+    assert words.strip() == "回执上将印出网点电话 028-85551234"
+    assert (
+        "outlet's phone 028-85551234" in ok(home, "outlet-phone", "02885551234", lang="en").stdout
+    )
+    assert "不再印网点电话" in ok(home, "outlet-phone", "--clear").stdout
+    assert as_json(ok(home, "outlet-phone", "--json")) == {"phone": None}
+
+
+def test_a_bad_outlet_phone_is_refused_in_one_line_and_the_old_one_stays(home):
+    ok(home, "outlet-phone", "028-85551234")
+    # No area code, too short, not a number, a service number, an unassigned mobile range,
+    # another country.
+    for bad in ("85551234", "028-8555", "outlet", "12345", "12012345678", "+1 212 555 0100"):
+        message = refused(home, "outlet-phone", bad)
+        assert f"{bad} 不是可印在回执上的电话号码" in message and "028-85551234" in message
+    assert "is not a phone number for receipts" in refused(home, "outlet-phone", "12", lang="en")
+    assert ok(home, "outlet-phone").stdout.strip() == "028-85551234"
+    refused(home, "outlet-phone", "028-85551234", "--clear", exit_code=2)
+
+
 # --- help and docs ------------------------------------------------------------------------
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from hub.workflow import LABELS
-from tests.browser.conftest import Camera, Watched, World
+from hub.workflow import LABELS, STATES
+from tests.browser.conftest import LAPTOP, PHONE, Camera, Watched, World
 from tests.support.procs import HUB_BIN, run
 from tests.support.qr import read_qr
 
@@ -65,6 +65,38 @@ def officer_acts(tab: Watched, action: str, **fields: str) -> None:
         page.fill(selector, value)
     page.click(f"button[name=action][value={action}]")
     page.wait_for_load_state("load")
+
+
+# Links and buttons smaller than 24 x 24 CSS px (WCAG 2.5.8, axe's target-size rule), except
+# links inside running text, which the rule exempts.
+SMALL_TARGETS = """() => [...document.querySelectorAll('a, button, summary, select, input')]
+  .filter(e => e.offsetParent !== null && e.type !== 'hidden')
+  .filter(e => !(e.tagName === 'A' && e.closest('p, li') && !e.closest('.cards, .actions')))
+  .map(e => [e.textContent.trim().slice(0, 30), e.getBoundingClientRect()])
+  .filter(([, r]) => r.width < 24 || r.height < 24)
+  .map(([text, r]) => `${text} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+# On a phone a table's row is a card: each cell shows its column's name (data-label) first.
+UNLABELLED_CELLS = """(selector) => [...document.querySelectorAll(selector + ' td')]
+  .filter(td => getComputedStyle(td).display !== 'none')
+  .filter(td => !td.dataset.label
+               || getComputedStyle(td, '::before').content !== JSON.stringify(td.dataset.label))
+  .map(td => td.outerHTML)"""
+
+
+def phone_cards(tab: Watched, *tables: str) -> None:
+    """At 360 px: the tables are labelled cards, every target is at least 24 x 24, and the
+    header and navigation leave most of the first screen to the page."""
+    page = tab.page
+    page.set_viewport_size(PHONE)
+    try:
+        for table in tables:
+            assert page.locator(f"{table} td").count(), table
+            assert page.evaluate(UNLABELLED_CELLS, table) == [], table
+        assert page.evaluate(SMALL_TARGETS) == []
+        top = page.evaluate("document.querySelector('main').getBoundingClientRect().top")
+        assert top < PHONE["height"] * 0.15, f"header and navigation take {top} px"
+    finally:
+        page.set_viewport_size(LAPTOP)
 
 
 def test_counter_to_dashboard(chromium: Any, world: World, camera: Camera, tmp_path: Path) -> None:
@@ -184,7 +216,14 @@ def test_counter_to_dashboard(chromium: Any, world: World, camera: Camera, tmp_p
     sign_in_hub(operator, users["operator"])
     operator.page.goto("/")
     expect(operator.page.get_by_test_id("in-transit")).to_have_text("1")
+    # Every state a column, whatever the data, with the totals and the time of the figures.
+    expect(operator.page.locator("[data-testid=queue-counts] thead th[data-state]")).to_have_count(
+        len(STATES)
+    )
+    expect(operator.page.get_by_test_id("queue-totals")).to_be_visible()
+    expect(operator.page.get_by_test_id("computed-at")).to_be_visible()
     camera.shoot(operator, "hub-dashboard-in-transit")
+    phone_cards(operator, "[data-testid=queue-counts]", "[data-testid=waiting]")
     operator.page.goto("/devices")
     expect(operator.page.locator("tr[data-testid^=device-]")).to_have_count(1)
     camera.shoot(operator, "hub-devices")
@@ -230,6 +269,11 @@ def test_counter_to_dashboard(chromium: Any, world: World, camera: Camera, tmp_p
     ops.goto("/stats")
     expect(ops.get_by_test_id("chart-throughput")).to_be_visible()
     camera.shoot(operator, "hub-stats")
+    phone_cards(operator, "[data-testid=stats]")
+    for kind in ("csv", "xlsx"):
+        with ops.expect_download() as got:
+            ops.get_by_test_id(f"download-{kind}").click()
+        assert got.value.suggested_filename.endswith(f".{kind}")
 
     # --- a result for pickup at the counter, handed over to a proxy ---------------------
     page.goto("/new/SS-CARD-APPLY")

@@ -295,7 +295,7 @@ def test_a_holiday_loaded_after_acceptance_moves_the_due_date_and_tells_the_outl
         app["version"],
     )
     assert (record.due_date, record.due_provisional) == ("2026-11-10", False)
-    assert record.note == "due date updated"
+    assert record.note == "办结期限已更新"  # Chinese: the outlet shows it as it is
     # Nothing moved since: nothing written, nothing sent.
     hub.now_ms += 60_000
     with write(hub.db):

@@ -370,7 +370,7 @@ def test_statistics_count_what_happened_and_export_as_csv(hub, ems):
     decided(hub, device, officer, mail=False, seed=2)
     refused = apps_for(device, 1, seed=3)[0]
     device.push([refused])
-    assert act(hub, officer, refused.id, "refuse").status_code == 200
+    assert act(hub, officer, refused.id, "refuse", reason="not_eligible").status_code == 200
     waiting = apps_for(device, 1, seed=4)[0]
     device.push([waiting])
     assert act(hub, officer, waiting.id, "accept").status_code == 200

@@ -491,3 +491,29 @@ def test_devices_report_backlog_and_skew(hub, clock):
     row = next(d for d in rows if d["id"] == device.device_id)
     assert (row["agent_version"], row["unsent"], row["quarantined"]) == ("0.1.0", 7, 1)
     assert row["batches"] == 1 and row["skew_ms"] == 0 and not row["stale"]
+
+
+def test_pages_added_later_keep_the_order_they_were_photographed_in(hub, clock):
+    """An officer's "scan 2" stays the page it was (front, back): pages a correction adds
+    go after the ones already there, in the order the outlet sent them."""
+    from sync.records import Scan
+
+    device, app, api = department_flow_setup(hub)
+    before = api.get(f"{hub.url}/api/v1/applications/{app.id}", timeout=10).json()
+    (card,) = [m for m in before["application"]["materials"] if m["code"] == "ID-CARD"]
+    late, early = "f" * 64, "0" * 64  # sorted by digest, the new pages would come first
+    pages = tuple(Scan(sha256=s, size=90_000, media_type="image/jpeg") for s in (late, early))
+    amend = ApplicationAmend(
+        id=factories.record_id(random.Random(11), clock()),
+        application=app.id,
+        base_version=before["application"]["version"],
+        reason="correction",
+        staff="clerk-01",
+        captured_at=clock(),
+        materials=(MaterialProvided(code="ID-CARD", scans=pages),),
+    )
+    assert device.push([amend]).results[0].status == "accepted"
+    after = api.get(f"{hub.url}/api/v1/applications/{app.id}", timeout=10).json()
+    (card_now,) = [m for m in after["application"]["materials"] if m["code"] == "ID-CARD"]
+    assert card_now["scans"] == [*card["scans"], late, early]
+    assert [f["n"] for f in card_now["files"]] == [1, 2, 3]

@@ -220,7 +220,7 @@ def test_the_next_sweep_corrects_a_due_date_the_lost_pause_had_cut_short(migrate
     ]
     told = msgspec.json.decode(body, type=r.DownlinkRecord)
     assert isinstance(told, r.StatusChanged)
-    assert (told.due_date, told.note) == ("2026-11-12", "due date updated")
+    assert (told.due_date, told.note) == ("2026-11-12", "办结期限已更新")
 
 
 def test_a_supplement_still_awaited_resumes_from_the_restored_pause(migrated):

@@ -172,7 +172,9 @@ def row(hub: Hub, app_id: str) -> dict[str, Any]:
 def act(hub: Hub, app: dict[str, Any], action: str, *, role: str = "officer") -> dict[str, Any]:
     """A workflow action on the stored row, in one write as the API does; the stored result."""
     with write(hub.db):
-        transition(hub, row(hub, app["id"]), action, role=role, actor=OFFICER)
+        refusing = action in ("refuse", "reject")  # a refusal says why (sync/refusals.py)
+        reason = "not_eligible" if refusing else None
+        transition(hub, row(hub, app["id"]), action, role=role, actor=OFFICER, reason=reason)
     return row(hub, app["id"])
 
 

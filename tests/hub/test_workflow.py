@@ -192,6 +192,37 @@ def test_allowed_actions():
     assert allowed_actions("closed", "operator") == []
 
 
+def test_the_usual_action_comes_first_and_the_rare_ones_after_it():
+    """Issue 16: officers were steered to the rare action (退回分派 before 受理, 要求补正 before
+    准予办理) because the table's order put it first."""
+    from hub.workflow import USUAL, ordered_actions, usual_action
+
+    assert ordered_actions("routed", "officer") == ["accept", "return_to_triage", "refuse"]
+    assert ordered_actions("accepted", "officer") == ["approve", "request_supplement", "reject"]
+    assert ordered_actions("returned", "operator") == ["ship", "to_outlet"]
+    assert ordered_actions("mailed", "carrier") == ["deliver", "return_mail"]
+    assert ordered_actions("routed", "operator") == ["return_to_triage"]  # no usual: as it is
+    assert ordered_actions("closed", "operator") == []
+    assert usual_action("routed", "officer") == "accept"
+    assert usual_action("accepted", "officer") == "approve"
+    assert usual_action("routed", "operator") is None  # only the rare one is open to it
+    assert usual_action("closed", "operator") is None
+    with pytest.raises(UnknownState):
+        ordered_actions("nowhere", "officer")
+    with pytest.raises(UnknownRole):
+        usual_action("routed", "nobody")
+    # Every state but the last has its usual action, one that leads out of it.
+    assert set(USUAL) == {s for s in STATES if not is_terminal(s)}
+    for state, action in USUAL.items():
+        assert state in ACTIONS[action].moves, (state, action)
+    # The same actions as allowed_actions, only in another order, for every state and role.
+    for state in STATES:
+        for role in ROLES:
+            assert sorted(ordered_actions(state, role)) == sorted(allowed_actions(state, role))
+    with pytest.raises(TypeError):
+        USUAL["routed"] = "refuse"  # type: ignore[index]
+
+
 def test_every_state_is_reachable_from_received():
     seen, frontier = {"received"}, ["received"]
     while frontier:

@@ -18,6 +18,29 @@
         if (empty) empty.hidden = shown > 0;
       });
     });
+    // The county list: a search box narrows the options of its <select> (name or code).
+    document.querySelectorAll("[data-filter-options]").forEach(function (input) {
+      var select = document.querySelector(input.getAttribute("data-filter-options"));
+      if (!select) return;
+      input.hidden = false;  // shown, with its label, only where it works
+      Array.prototype.forEach.call(input.labels || [], function (label) { label.hidden = false; });
+      input.addEventListener("input", function () {
+        var q = input.value.trim().toLowerCase();
+        var first = null;
+        select.querySelectorAll("optgroup").forEach(function (group) {
+          var shown = 0;
+          group.querySelectorAll("option").forEach(function (option) {
+            var hit = !q || (group.label + " " + option.textContent).toLowerCase().indexOf(q) !== -1;
+            option.hidden = !hit;
+            if (hit) { shown += 1; if (!first) first = option; }
+          });
+          group.hidden = shown === 0;
+        });
+        if (q && first && select.selectedOptions[0] && select.selectedOptions[0].hidden) {
+          first.selected = true;
+        }
+      });
+    });
     // Choosing a file ticks "scan / photo" for that material.
     document.querySelectorAll("input[type=file][data-choose]").forEach(function (input) {
       input.addEventListener("change", function () {

@@ -203,7 +203,8 @@ def test_the_language_switch(pages: Pages):
 def test_an_application_the_department_refused_is_listed_with_its_reason(clerk: Pages, hub):
     made = capture(clerk)
     sync_now(clerk)
-    act(hub, officer(hub), made["id"], "refuse", note="申请人已在其他网点办理")
+    why = {"reason": "already_handled", "note": "申请人已在其他网点办理"}
+    act(hub, officer(hub), made["id"], "refuse", **why)
     page = sync_now(clerk)
     assert bar(page)["attention-count"] == "1"
     listing = clerk.text("/attention")

@@ -505,7 +505,9 @@ def test_the_statistics_page_draws_its_three_charts_with_tables(hub):
         assert f'data-testid="{chart}-table"' in page.text
     assert "每日办件量" in page.text and "按时办结率" in page.text
     throughput = page.text.split('data-testid="chart-throughput-table"')[1].split("</table>")[0]
-    assert '<th scope="row">2026-09-21</th><td>1</td><td>1</td>' in throughput
+    assert (
+        '<th scope="row">2026-09-21</th><td data-label="已接收">1</td><td data-label="办结">1</td>'
+    ) in throughput  # each cell labelled, for the phone's cards
     on_time = page.text.split('data-testid="chart-on-time-table"')[1].split("</table>")[0]
     assert "100.0%" in on_time
 

@@ -176,7 +176,7 @@ def test_approve_and_issue_result_for_pickup_goes_to_the_outlet(hub):
     for action in ("accept", "approve", "issue_result"):
         done = post_form(s, hub, f"{path}/act", {"action": action}, page=path)
         assert done.status_code == 200, done.text[:800]
-    assert any(w in done.text for w in ("待领取", "已出证"))
+    assert any(w in done.text for w in ("待领取", "结果已出"))
 
 
 def test_officer_of_another_unit_gets_404_and_an_officer_no_dashboard(hub):
@@ -230,7 +230,7 @@ def test_dashboard_shows_queue_counts_triage_and_alarms(hub):
     assert 'data-testid="in-transit">0<' in page.text
     table = page.text.split('data-testid="queue-counts"')[1].split("</table>")[0]
     assert "已分派" in table and ">1</a>" in table
-    assert "calendar.2027" in page.text
+    assert "节假日安排未导入" in page.text and "calendar.2027" not in page.text  # words, no key
     assert "尚未导入2027年节假日安排" in page.text and "no 2027" not in page.text  # in Chinese
 
 
@@ -253,7 +253,7 @@ def test_statistics_page_and_csv_under_the_session(hub):
     assert page.status_code == 200 and UNIT in page.text
     csv = s.get(f"{hub.url}/stats.csv", params={"by": "unit"}, timeout=10)
     assert csv.headers["Content-Type"].startswith("text/csv")
-    assert csv.text.startswith("\ufeffunit,name,received") and UNIT in csv.text
+    assert csv.text.startswith("\ufeff单位,名称,已接收") and UNIT in csv.text  # the reader's words
     assert requests.get(f"{hub.url}/stats.csv", timeout=10).url.endswith("/signin?next=/stats.csv")
 
 
