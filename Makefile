@@ -85,6 +85,7 @@ bench: $(TEST_STAMP) browser
 	$(BIN)/python bench/bench_protocol.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_sync.py
+	$(BIN)/python bench/bench_lists.py
 	$(BIN)/python bench/bench_runner.py
 
 # `make lock` after editing pyproject.toml: keeps every pin it can. `make upgrade`: the newest
