@@ -452,7 +452,7 @@ def test_two_ratings_at_once_cannot_both_pass_the_check(
     )
     real, calls = cap.already_recorded, []
 
-    def first_look_misses(*args: object) -> object:
+    def first_look_misses(*args: Any) -> Any:
         calls.append(args)
         return None if len(calls) == 1 else real(*args)  # the other tab's write came between
 
