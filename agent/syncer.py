@@ -34,6 +34,7 @@ from sync.batch import MAX_RECORDS, TARGET_BATCH_BYTES, encode_raw_batch
 from sync.ids import uuid7
 from sync.replies import SETTLED, Ack, FeedPage, state_digest
 
+from .capture import catalogue_items
 from .client import HubClient, HubRefused, HubUnavailable
 from .home import Home
 from .store import local, meta, one_checkpoint, outbox, write
@@ -420,6 +421,14 @@ def upload_scans(
 # --- pull ---------------------------------------------------------------------------------
 
 
+def _material_names(db: Database, app_id: str, codes: Iterable[str]) -> list[str]:
+    """The materials' names from the catalogue (the clerk reads 近期免冠白底证件照, not PHOTO)."""
+    app = local.get_application(db, app_id)
+    item = catalogue_items(db).get(app["item"]) if app else None
+    names = {m.code: m.name for m in item.materials} if item else {}
+    return [names.get(code, code) for code in codes]
+
+
 def _apply_record(db: Database, record: r.DownlinkRecord, now_ms: int) -> None:
     if isinstance(record, r.StatusChanged):
         local.note_version(db, record.application, record.version)
@@ -445,7 +454,6 @@ def _apply_record(db: Database, record: r.DownlinkRecord, now_ms: int) -> None:
             x
             for x in (
                 record.unit or "",
-                f"due {record.due_date}" if record.due_date else "",
                 record.note,
             )
             if x
@@ -487,7 +495,8 @@ def _apply_record(db: Database, record: r.DownlinkRecord, now_ms: int) -> None:
             at=record.at,
             source="hub",
             event="supplement requested",
-            detail=f"{', '.join(record.materials)} {record.message}".strip(),
+            detail=f"{'、'.join(_material_names(db, record.application, record.materials))}"
+            f" {record.message}".strip(),
         )
     elif isinstance(record, r.ShipmentEvent):
         if local.get_application(db, record.application) is None:
@@ -592,8 +601,8 @@ class _StatusBatch:
                     c.application,
                 )
             )
-            due = f"due {c.due_date}" if c.due_date else ""
-            detail = " ".join(x for x in (c.unit or "", due, c.note) if x)
+            # The due date is the application's own (shown with it), not a line of words.
+            detail = " ".join(x for x in (c.unit or "", c.note) if x)
             lines.append((c.application, c.at, "hub", c.status, detail))
             if c.status == "rejected":
                 refused.append((c.note, c.application))

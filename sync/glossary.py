@@ -96,7 +96,7 @@ TIME_LIMIT = _table(
 
 # Where a record stands between the outlet and the hub.
 SYNC_STATES = _table(
-    queued=Term("待上传", "Waiting to sync"),
+    queued=Term("等待同步", "Waiting to sync"),
     sent=Term("中心已收到", "Received by the hub"),
     rejected=Term("被中心退回", "Refused by the hub"),
     conflict=Term("与中心冲突", "Conflict at the hub"),

@@ -19,6 +19,12 @@ from flask_babel import Babel
 from webbase.sessions import LANGUAGES as LANGUAGES
 from webbase.sessions import select_locale, use_max_age
 
+
+def paren(text: object) -> str:
+    """Words in brackets as the reader writes them: （…） in Chinese, " (…)" in English."""
+    return f"（{text}）" if select_locale() == "zh" else f" ({text})"
+
+
 HERE = Path(__file__).parent
 
 bp = Blueprint(
@@ -36,3 +42,4 @@ def init_app(app: Flask, translations: Path) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories=str(translations))
     app.register_blueprint(bp)
     use_max_age(app)
+    app.add_template_filter(paren, "paren")

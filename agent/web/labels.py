@@ -1,35 +1,20 @@
 """Words for codes shown on the pages (states, events, roles): English msgids, translated by
-the gettext catalogue. A code with no entry is shown as it is."""
+the gettext catalogue, or the glossary's words (sync.glossary) for the states. A code with no
+entry is shown as it is."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from sync import glossary
 from webbase.labels import RATINGS as RATINGS  # the pages' labels.RATINGS
+from webbase.labels import Labels
 
-SYNC_STATES = {
-    "queued": _l("Waiting to sync"),
-    "sent": _l("Received by the hub"),
-    "rejected": _l("Refused by the hub"),
-    "conflict": _l("Conflict at the hub"),
-}
-
-HUB_STATUSES = {
-    "received": _l("Received"),
-    "triage": _l("Being routed by the hub"),
-    "routed": _l("Sent to the department"),
-    "accepted": _l("Accepted"),
-    "supplement_requested": _l("Supplement requested"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "result_issued": _l("Result issued"),
-    "ready_for_pickup": _l("Ready for pickup"),
-    "mailed": _l("Mailed"),
-    "delivered": _l("Delivered"),
-    "returned": _l("Mail returned"),
-    "closed": _l("Closed"),
-}
+# Where a record stands and where its application stands at the hub: the glossary's words
+# (sync.glossary), the same as the hub's pages and the phone's.
+SYNC_STATES = Labels.of(glossary.SYNC_STATES)
+HUB_STATUSES = Labels.of(glossary.STATES)
 
 ATTENTION = {
     "rejected": _l("Refused by the hub"),

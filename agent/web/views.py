@@ -178,8 +178,12 @@ def attention_items(db: Any) -> list[dict[str, Any]]:
     """What staff must act on: refused records and supplements (with the hub's reasons),
     applications the department rejected, and mail that came back."""
     out: list[dict[str, Any]] = []
+    items = cap.catalogue_items(db)
     for row in local.open_attention(db):
         app = local.find_application(db, row["application"] or row["record_id"] or "")
+        asked = [m for x in row["reasons"] for m in x.get("materials", [])]
+        spec = items.get(app["item"]) if app else None
+        names = {m.code: m.name for m in spec.materials} if spec else {}
         out.append(
             {
                 "kind": row["kind"],
@@ -188,7 +192,8 @@ def attention_items(db: Any) -> list[dict[str, Any]]:
                 "app": view(app) if app else None,
                 "record_id": row["record_id"],
                 "reasons": [x.get("message", "") for x in row["reasons"]],
-                "materials": [m for x in row["reasons"] for m in x.get("materials", [])],
+                "materials": asked,
+                "material_names": [names.get(code, code) for code in asked],
             }
         )
     for app in local.list_applications(db, hub_status="rejected"):

@@ -303,12 +303,6 @@ def item_name(code: str) -> str:
     return item.name if item else code
 
 
-@bp.app_template_filter("paren")
-def paren(text: object) -> str:
-    """Words in brackets as the reader writes them: （…） in Chinese, " (…)" in English."""
-    return f"（{text}）" if select_locale() == "zh" else f" ({text})"
-
-
 @bp.app_template_filter("when")
 def when(ms: int | None) -> str:
     return china_time(ms) if ms else "-"

@@ -384,7 +384,7 @@ def test_the_county_is_chosen_from_a_list_grouped_by_province(clerk: Pages, agen
     select = re.search(r'<select id="f-region" name="region".*?</select>', page, re.S)
     assert select
     options = select.group(0)
-    assert re.search(r'<option value="" selected>与本网点同一区县: 武侯区 \(510107\)', options)
+    assert re.search(r'<option value="" selected>与本网点同一区县：武侯区（510107）', options)
     assert '<optgroup label="四川省">' in options and '<optgroup label="北京市">' in options
     assert re.search(r'<option value="510104">锦江区 · 成都市 510104', options)
     assert 'value="999999"' not in options and 'value="510100"' not in options

@@ -132,8 +132,8 @@ def test_the_outlet_copy_follows_a_cut_line_and_is_signed_by_the_applicant(clerk
     # The citizen's copy carries the QR code; the outlet's copy does not need it.
     assert "<svg" in citizen and "<svg" not in outlet
     # What the outlet keeps: the number, the item, who recorded it, the promise...
-    assert app["receipt"] in outlet and "社会保障卡申领 (SS-CARD-APPLY)" in outlet
-    assert "王芳 (clerk-01)" in outlet and "张*" in outlet and "138****5678" in outlet
+    assert app["receipt"] in outlet and "社会保障卡申领 <code>SS-CARD-APPLY</code>" in outlet
+    assert "王芳 <code>clerk-01</code>" in outlet and "张*" in outlet and "138****5678" in outlet
     assert PHOTO in outlet and "须于" in outlet
     assert "申请人确认以上信息和材料无误。" in outlet
     assert "申请人承诺按申请人联所载期限补交容缺材料。" in outlet

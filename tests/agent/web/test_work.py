@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from agent.store import local, meta, outbox, write
+from sync import glossary
 from tests.agent.conftest import Agent
 from tests.agent.web.conftest import Pages, application_form, scan
 from tests.support.served import ServedHub
@@ -67,7 +68,9 @@ def test_the_status_bar_and_sync_now_against_a_real_hub(clerk: Pages, agent, hub
     assert after["connection"] == "在线" and after["backlog"] == "0"
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d", after["last-sync"])
     assert agent.application(made["id"])["hub_status"] == "routed"
-    assert "已分派到部门" in clerk.text(f"/applications/{made['id']}")
+    assert glossary.STATES["routed"].zh in clerk.text(
+        f"/applications/{made['id']}"
+    )  # the glossary's word
     # The hub goes away: work is kept and the bar says offline.
     capture(clerk)
     set_hub_url(agent, "http://127.0.0.1:9")
