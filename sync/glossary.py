@@ -108,7 +108,7 @@ WORDS = _table(
         "回执号", "Receipt number", "the number on the citizen's receipt, everywhere"
     ),
     immediate=Term("即办", "Same day", "a time limit of 0 working days"),
-    working_days=Term("{n}个工作日", "{n} working days"),
+    working_days=Term("{n} 个工作日", "{n} working days"),
     promise=Term(
         "容缺承诺", "Promised for later", "a material handed in later, by a signed promise"
     ),
@@ -161,7 +161,7 @@ assert set(STATES) == set(STATUSES), "every protocol status has its word"
 
 
 def limit_words(days: int, lang: str) -> str:
-    """A time limit as people say it: 即办 for 0, else N个工作日."""
+    """A time limit as people say it: 即办 for 0, else N 个工作日."""
     if days == 0:
         return WORDS["immediate"].in_(lang)
     return WORDS["working_days"].in_(lang).format(n=days)

@@ -16,8 +16,14 @@ from pathlib import Path
 from flask import Blueprint, Flask
 from flask_babel import Babel
 
+from sync import glossary
 from webbase.sessions import LANGUAGES as LANGUAGES
 from webbase.sessions import select_locale, use_max_age
+
+
+def time_limit(days: int) -> str:
+    """A promised time limit as people say it: 即办 for 0 days, else N 个工作日 (sync.glossary)."""
+    return glossary.limit_words(int(days), select_locale())
 
 
 def paren(text: object) -> str:
@@ -43,3 +49,4 @@ def init_app(app: Flask, translations: Path) -> None:
     app.register_blueprint(bp)
     use_max_age(app)
     app.add_template_filter(paren, "paren")
+    app.add_template_filter(time_limit, "time_limit")

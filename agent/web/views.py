@@ -501,7 +501,8 @@ def application(key: str) -> Any:
 
 def done(app: dict[str, Any], made: dict[str, str]) -> Any:
     work_queued()
-    flash(text("queued", forms.lang(), f"queued {made['id']}", id=made["id"]), "ok")
+    # The receipt number the clerk knows, not the record's id (a UUID).
+    flash(text("queued", forms.lang(), f"queued {app['receipt']}", id=app["receipt"]), "ok")
     return redirect(url_for("pages.application", key=app["id"]))
 
 

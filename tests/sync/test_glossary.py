@@ -30,6 +30,6 @@ def test_chinese_words_use_no_ascii_punctuation() -> None:
 
 def test_a_time_limit_of_no_days_is_said_as_same_day() -> None:
     assert glossary.limit_words(0, "zh") == "即办"
-    assert glossary.limit_words(5, "zh") == "5个工作日"
+    assert glossary.limit_words(5, "zh") == "5 个工作日"
     assert glossary.limit_words(0, "en") == "Same day"
     assert glossary.limit_words(3, "en") == "3 working days"
