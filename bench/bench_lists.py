@@ -5,7 +5,9 @@ straight into its store; ``GET /api/v1/applications`` is timed over HTTP as an o
 as an officer, for the first page, a page deep in the list, the last page (reached by paging
 there, and by the last-page cursor), and a search of each kind that finds the Nth
 application. An agent store with the same N applications is timed likewise for its lists
-(agent/store/local.py ``application_page``, ``attention_page``), in-process.
+(agent/store/local.py ``application_page``, ``attention_page``), in-process. Then the HTML
+list pages themselves: the hub's queue over HTTP as a signed-in operator, and the outlet's
+lists through its Flask app as a signed-in clerk.
 
 Figures are printed (milliseconds, median of --repeat runs), not asserted; the issue's bound
 is 200 ms a page at 1,000 applications each side.
@@ -172,6 +174,72 @@ def bench_agent(apps: list[many_apps.Made], limit: int, repeat: int) -> None:
         db.close()
 
 
+def bench_pages(apps: list[many_apps.Made], repeat: int) -> None:
+    """The HTML list pages as a browser asks for them: the hub's queue (served, signed in)
+    and the outlet's lists (its Flask app, signed in), first page, last page, a search."""
+    import re
+
+    from agent.web import create_app
+    from tests.agent.conftest import Agent
+    from tests.agent.web.conftest import CLERK, Pages, add_staff
+    from tests.hub.web.test_pages import signed_in
+
+    nth = sorted(apps, key=lambda a: (a.at, a.id))[-1]
+    with tempfile.TemporaryDirectory(prefix="daiban-bench-pages-") as tmp:
+        with served_hub(Path(tmp) / "hub", Clock(many_apps.T0)) as hub:
+            db = hub.db()
+            with write(db):
+                many_apps.into_hub(db, apps)
+            db.close()
+            s = signed_in(hub, "bench-pages", "operator")
+
+            def page(path: str, **params: Any) -> str:
+                response = s.get(f"{hub.url}{path}", params=params, timeout=30)
+                response.raise_for_status()
+                return response.text
+
+            print("hub pages, operator: GET /queue")
+            ms, first = timed(lambda: page("/queue"), repeat)
+            line("hub", "queue, first page", ms)
+            last = re.search(r'href="([^"]+)" data-testid="page-last"', first)
+            if last:
+                href = last.group(1).replace("&amp;", "&")
+                ms, text = timed(lambda: page(href), repeat)
+                line(
+                    "hub",
+                    "queue, last page (by its link)",
+                    ms,
+                    f"has the Nth: {nth.receipt in text}",
+                )
+            ms, text = timed(lambda: page("/queue", q=nth.receipt), repeat)
+            line("hub", "queue, search by receipt", ms, f"found: {nth.receipt in text}")
+
+            agent = Agent(Path(tmp) / "agent", hub, "PO-WUHOU-01")
+            add_staff(agent)
+            with agent_write(agent.db):
+                many_apps.into_agent(agent.db, apps)
+            with create_app(agent.home, {"TESTING": True}).test_client() as client:
+                clerk = Pages(client)
+                clerk.sign_in()
+                first_agent = apps[0]  # newest first: the first captured is the last shown
+                print(f"outlet pages, {CLERK}: GET /applications, /, /pickup")
+                ms, body = timed(lambda: clerk.text("/applications"), repeat)
+                line("agent", "all applications, first page", ms)
+                last = re.search(r'href="([^"]+)" data-testid="page-last"', body)
+                if last:
+                    href = last.group(1).replace("&amp;", "&")
+                    ms, text = timed(lambda: clerk.text(href), repeat)
+                    line("agent", "all applications, last page", ms,
+                         f"has the 1,000th shown: {first_agent.receipt in text}")  # fmt: skip
+                ms, text = timed(
+                    lambda: clerk.text(f"/applications?q={first_agent.phone[-4:]}"), repeat
+                )
+                line("agent", "search by phone tail", ms, f"found: {first_agent.receipt in text}")
+                for path in ("/", "/pickup", "/attention"):
+                    ms, _ = timed(partial(clerk.text, path), repeat)
+                    line("agent", f"page {path}", ms)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--apps", type=int, default=1000, help="applications each side")
@@ -183,6 +251,8 @@ def main() -> None:
     bench_hub(apps, args.limit, args.repeat)
     print()
     bench_agent(apps, args.limit, args.repeat)
+    print()
+    bench_pages(apps, args.repeat)
 
 
 if __name__ == "__main__":
