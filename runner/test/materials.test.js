@@ -19,3 +19,14 @@ for (const { provided, promised, problems } of cases) {
     );
   });
 }
+
+test('only a material that may be promised gets the words suggesting a promise (容缺)', async () => {
+  const { materialRefusal } = await import('../src/app/capture.js');
+  const { t } = await import('../src/app/i18n.js');
+  const [card, photo] = materialProblems(item, new Set(), new Set()).filter((p) => p.code === 'material.missing');
+  assert.equal(materialRefusal(item, card).code, 'material.missing');
+  assert.equal(materialRefusal(item, photo).code, 'material.missing.promisable');
+  assert.ok(!materialRefusal(item, card).words().includes('容缺'));
+  assert.ok(materialRefusal(item, photo).words().includes('容缺'));
+  assert.ok(t('material.missing', { material_name: 'x' }));
+});

@@ -76,10 +76,15 @@ export function materialProblems(item, provided, promised) {
 }
 
 /** A problem of the rule as capture's refusal, with the laptop's words. */
-function materialRefusal(item, problem) {
+export function materialRefusal(item, problem) {
   const params =
     problem.code === 'material.unknown' ? { name: item.name, material: problem.material } : { material_name: problem.name, material: problem.material };
-  return new CaptureError(problem.code, `${problem.code}: ${problem.material}`, { field: problem.field, params });
+  // As the laptop words it (agent/capture.py material_refusal): only a material the item
+  // allows promising for later (容缺) gets the words that suggest it.
+  const promisable =
+    problem.code === 'material.missing' && item.materials.some((m) => m.code === problem.material && m.may_promise);
+  const code = promisable ? 'material.missing.promisable' : problem.code;
+  return new CaptureError(code, `${code}: ${problem.material}`, { field: problem.field, params });
 }
 
 /**
