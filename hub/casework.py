@@ -355,6 +355,19 @@ class ScanFile:
     n: int
     sha256: str
 
+    def headers(self) -> dict[str, str]:
+        """The answer's headers, the API's and the page's alike: never cached, never sniffed,
+        shown on its own (sandboxed, so it cannot act as a page of the hub's origin)."""
+        return {
+            "Content-Disposition": (
+                f'{"inline" if self.inline else "attachment"}; filename="{self.filename}"'
+            ),
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Referrer-Policy": "no-referrer",
+        }
+
 
 def missing_scan_digests(db: Database | None, app: dict[str, Any]) -> set[str]:
     """The SHA-256 of the application's scans not at the hub yet (none read when it counts

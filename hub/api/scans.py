@@ -35,17 +35,4 @@ def show_scan(app_id: str, material: str, n: str) -> Response:
         reason=request.args.get("reason"),
         now=context.now_ms(),
     )
-    disposition = "inline" if scan.inline else "attachment"
-    return Response(
-        scan.data,
-        status=200,
-        mimetype=scan.media_type,
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{scan.filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            # Shown on its own, never as a page of the hub's origin that could run anything.
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
+    return Response(scan.data, status=200, mimetype=scan.media_type, headers=scan.headers())

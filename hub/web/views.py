@@ -648,19 +648,8 @@ def scan(app_id: str, material: str, n: str) -> Any:
             form="scan",
             status=exc.status,
         )
-    disposition = "inline" if found.inline else "attachment"
     return flask.Response(
-        found.data,
-        status=200,
-        mimetype=found.media_type,
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{found.filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            # Shown on its own, never as a page of the hub's origin that could run anything.
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Referrer-Policy": "no-referrer",
-        },
+        found.data, status=200, mimetype=found.media_type, headers=found.headers()
     )
 
 
