@@ -635,13 +635,15 @@ def deal_with(
     now_ms: int,
     attention_id: int | None = None,
     application: str | None = None,
+    seen_version: int | None = None,
 ) -> dict[str, Any]:
     """Mark an attention item as dealt with by ``staff``: an attention row (``attention_id``:
     a record the hub refused, mail that came back) or an application's state
     (``application`` with ``kind`` ``dept_rejected`` or ``returned``). It leaves the list
     and the application's timeline says who dealt with it, and when ("dealt with (KIND)").
     Refused: ``attention.supplement`` (hand the supplement in instead), ``attention.unknown``
-    (no such item, or dealt with already)."""
+    (no such item, or dealt with already), ``attention.changed`` (``seen_version``, the hub
+    version the page showed, is not the application's now)."""
     app: dict[str, Any] | None = None
     version: int | None = None
     if attention_id is not None:
@@ -656,6 +658,10 @@ def deal_with(
         wanted = {"dept_rejected": "rejected", "returned": "returned"}.get(kind)
         if app is None or wanted is None or app["hub_status"] != wanted:
             raise CaptureError("attention.unknown", "this item no longer needs attention")
+        if seen_version is not None and seen_version != app["hub_version"]:
+            # The page was older than the item (the mail came back again since): the clerk
+            # has not seen what they would dismiss.
+            raise CaptureError("attention.changed", "the item changed since the page was shown")
     if kind == "supplement":
         raise CaptureError(
             "attention.supplement", "a supplement asked for is dealt with by handing it in"

@@ -148,6 +148,9 @@ REASONS: dict[str, str] = {
         "The citizen's rating is already recorded ({at}, {staff}): an application is rated once"
     ),
     "attention.unknown": N_("This item no longer needs attention (it may have been dealt with)"),
+    "attention.changed": N_(
+        "This item has changed since the page was shown: look at it again before marking it"
+    ),
     "attention.supplement": N_(
         "A supplement asked for is dealt with by handing in the materials, not marked as done"
     ),

@@ -342,6 +342,12 @@ class RateForm(PageForm):
             raise ValidationError(_("Choose the citizen's rating."))
 
 
+def _row_number(value: str) -> int | None:
+    """A row id or version as a form sends it: ASCII digits that fit SQLite's integers
+    ("²".isdigit() is true, and int() refuses it), else None."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 class DealtWithForm(PageForm):
     """An attention item marked as dealt with: an attention row (``attention``, its id), or
     an application's state (``application`` and ``kind``); ``next`` the page to go back to."""
@@ -349,12 +355,14 @@ class DealtWithForm(PageForm):
     attention = StringField(default="", filters=[stripped])
     application = StringField(default="", filters=[stripped])
     kind = StringField(default="", filters=[stripped])
+    seen = HiddenField(default="")  # the application's hub version the page showed
     next = HiddenField()
 
     def attention_id(self) -> int | None:
-        value = self.attention.data or ""
-        # ASCII digits only, as a row id fits them ("²".isdigit() is true; int() refuses it).
-        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+        return _row_number(self.attention.data or "")
+
+    def seen_version(self) -> int | None:
+        return _row_number(self.seen.data or "")
 
     def check(self) -> None:
         if self.attention_id() is None and not (self.application.data and self.kind.data):

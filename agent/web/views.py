@@ -282,6 +282,7 @@ def dealt_with() -> Any:
             kind=form.kind.data,
             attention_id=form.attention_id(),
             application=form.application.data or None,
+            seen_version=form.seen_version(),
             staff=g.staff["code"],
             now_ms=now_ms(),
         )

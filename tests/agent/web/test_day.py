@@ -255,6 +255,17 @@ def test_returned_mail_dealt_with_comes_back_when_it_is_returned_again(clerk: Pa
         local.update_application(agent.db, "app-1", hub_version=6)
     assert local.attention_page(agent.db, PageRequest()).total == 1
     assert "R-1" in clerk.text("/attention")
+    # A page shown before it came back again (version 4) cannot dismiss what it never showed.
+    stale = {"application": "app-1", "kind": "returned", "seen": "4", "next": "/attention"}
+    response = clerk.post("/attention/dealt-with", stale, page="/attention")
+    assert response.status_code == 302
+    assert (
+        "有了变化" in clerk.text("/attention")
+        and local.attention_page(agent.db, PageRequest()).total == 1
+    )
+    fresh = {**stale, "seen": "6"}
+    clerk.post("/attention/dealt-with", fresh, page="/attention")
+    assert local.attention_page(agent.db, PageRequest()).total == 0
 
 
 # --- 3. a revoked laptop ---------------------------------------------------------------------
