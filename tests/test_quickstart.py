@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.procs import free_port
+from tests.support.procs import AGENT_BIN, free_port
 
 
 def start_run_command(
@@ -70,6 +70,15 @@ def test_run_command_serves_hub_and_pages_and_stops_on_ctrl_c(tmp_path: Path) ->
         credentials = json.loads((data / "credentials.json").read_text(encoding="utf-8"))
         assert credentials["clerk"]["pin"] == pin.group(1)
         assert (data / "credentials.json").stat().st_mode & 0o077 == 0
+        # The demo outlet's receipts carry a phone to call.
+        phone = subprocess.run(
+            [AGENT_BIN, "--home", str(data / "agent"), "outlet-phone", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert json.loads(phone.stdout)["phone"] == "028-85551234"
 
         pages = f"http://127.0.0.1:{pages_port}"
         for _ in range(100):  # bounded: the pages come up right after the message

@@ -36,6 +36,7 @@ OUTLET = ("PO-510107-01", "postal", "武侯区邮政代办点", "510107")
 # The runners' outlet: their phones enrol here (docs/runner.md).
 VILLAGE = ("VL-510107-01", "village", "武侯区簇锦村代办点", "510107")
 CLERK = ("clerk-01", "王小芳")
+DEMO_OUTLET_PHONE = "028-85551234"  # a sample landline of the demo outlet
 USERS = (
     ("admin", "admin", None),
     ("operator", "operator", None),
@@ -86,6 +87,8 @@ def set_up_agent(data: Path, url: str, users: dict) -> dict:
             run(tool("daiban-hub"), "--data", str(data / "hub"), "enroll", OUTLET[0], "--json")
         )["code"]
         run(tool("daiban-agent"), "--home", str(home), "enroll", url, code, "--label", "demo")
+        # Printed on its receipts, so a citizen knows whom to call (a sample number).
+        run(tool("daiban-agent"), "--home", str(home), "outlet-phone", DEMO_OUTLET_PHONE)
     if "clerk" not in users:
         pin = f"{secrets.randbelow(10**6):06d}"
         code, name = CLERK
