@@ -262,8 +262,45 @@ def today() -> Any:
 
 @bp.get("/attention")
 @login_required
-def attention() -> str:
-    return render_template("attention.html", items=attention_items(get_db()))
+def attention() -> Any:
+    db = get_db()
+    page, problem = listing.read(lambda asked: local.attention_page(db, asked))
+    items = cap.catalogue_items(db)
+    shown = [attention_item(db, row, items) for row in page.rows] if page else []
+    return render_template("attention.html", items=shown, page=page, problem=problem), (
+        400 if problem else 200
+    )
+
+
+def attention_item(db: Any, row: dict[str, Any], items: dict[str, Any]) -> dict[str, Any]:
+    """A row of local.attention_page as the attention list shows it (attention_items's
+    shape): the hub's reasons, the materials asked for by name, the application's view."""
+    app = row["app"]
+    if row["source"] == "attention":
+        asked = [m for x in row["reasons"] for m in x.get("materials", [])]
+        spec = items.get(app["item"]) if app else None
+        names = {m.code: m.name for m in spec.materials} if spec else {}
+        reasons = [x.get("message", "") for x in row["reasons"]]
+    else:
+        asked, names = [], {}
+        if row["source"] == "dept_rejected":
+            reasons = [
+                e["detail"]
+                for e in local.timeline(db, app["id"])
+                if e["source"] == "hub" and e["event"] == "rejected" and e["detail"]
+            ][-1:]
+        else:
+            reasons = [app["tracking"] or ""]
+    return {
+        "kind": row["kind"],
+        "attention_id": row["attention_id"],
+        "at": row["at"],
+        "app": view(app) if app else None,
+        "record_id": row["record_id"],
+        "reasons": reasons,
+        "materials": asked,
+        "material_names": [names.get(code, code) for code in asked],
+    }
 
 
 @bp.post("/attention/dealt-with")

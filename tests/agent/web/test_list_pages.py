@@ -82,3 +82,16 @@ def test_pickups_and_today_page_with_their_totals(agent: Agent, clerk: Pages) ->
     # pickups waiting, from the same paged reads.
     today = clerk.get("/").get_data(as_text=True)
     assert "今天已录入 0 件" in today and "100" in today
+
+
+def test_the_attention_list_pages_too(agent: Agent, clerk: Pages) -> None:
+    load(agent)
+    text = clerk.get("/attention").get_data(as_text=True)
+    total = int(re.search(r"共 (\d+) 件", text).group(1))  # type: ignore[union-attr]
+    assert total > 50 and "第 1–50 件" in text
+    pages = 1
+    while following := links(text, "page-next"):
+        text = clerk.get(following[0]).get_data(as_text=True)
+        pages += 1
+    assert pages == -(-total // 50)
+    assert f"–{total} 件，共 {total} 件" in text
