@@ -96,7 +96,7 @@ def status_bar() -> dict[str, Any] | None:
         last = outbox.last_round(db)
         unsent = outbox.count(db)
         scans = len(local.scans_to_upload(db))
-        attention = len(attention_items(db))
+        attention = local.attention_page(db, paging.PageRequest(limit=1)).total  # a COUNT
         last_sync = meta.get(db, "last_sync_at")
     except Exception:  # an error page must render even when the store cannot be read
         current_app.logger.exception("status bar")
@@ -175,66 +175,18 @@ def promised_date(captured_ms: int, days: int) -> date | None:
 
 
 def attention_items(db: Any) -> list[dict[str, Any]]:
-    """What staff must act on: refused records and supplements (with the hub's reasons),
+    """What staff must act on, every item (local.attention_page read to its end), worded as
+    the attention list shows it: refused records and supplements (with the hub's reasons),
     applications the department rejected, and mail that came back."""
-    out: list[dict[str, Any]] = []
     items = cap.catalogue_items(db)
-    for row in local.open_attention(db):
-        app = local.find_application(db, row["application"] or row["record_id"] or "")
-        asked = [m for x in row["reasons"] for m in x.get("materials", [])]
-        spec = items.get(app["item"]) if app else None
-        names = {m.code: m.name for m in spec.materials} if spec else {}
-        out.append(
-            {
-                "kind": row["kind"],
-                "attention_id": row["id"],
-                "at": row["created_at"],
-                "app": view(app) if app else None,
-                "record_id": row["record_id"],
-                "reasons": [x.get("message", "") for x in row["reasons"]],
-                "materials": asked,
-                "material_names": [names.get(code, code) for code in asked],
-            }
-        )
-    for app in local.list_applications(db, hub_status="rejected"):
-        if local.is_dismissed(
-            db, application=app["id"], kind="dept_rejected", hub_version=app["hub_version"]
-        ):
-            continue
-        reasons = [
-            e["detail"]
-            for e in local.timeline(db, app["id"])
-            if e["source"] == "hub" and e["event"] == "rejected" and e["detail"]
-        ]
-        out.append(
-            {
-                "kind": "dept_rejected",
-                "attention_id": None,
-                "at": app["updated_at"],
-                "app": view(app),
-                "record_id": app["id"],
-                "reasons": reasons[-1:],
-                "materials": [],
-            }
-        )
-    covered = {x["app"]["id"] for x in out if x["app"] and x["kind"] == "returned"}
-    for app in local.list_applications(db, hub_status="returned"):
-        dealt = local.is_dismissed(
-            db, application=app["id"], kind="returned", hub_version=app["hub_version"]
-        )
-        if app["id"] not in covered and not dealt:  # came back, and not re-sent yet
-            out.append(
-                {
-                    "kind": "returned",
-                    "attention_id": None,
-                    "at": app["updated_at"],
-                    "app": view(app),
-                    "record_id": app["id"],
-                    "reasons": [f"{app['tracking'] or ''}"],
-                    "materials": [],
-                }
-            )
-    return out
+    out: list[dict[str, Any]] = []
+    request = paging.PageRequest(limit=paging.MAX_LIMIT)
+    while True:
+        page = local.attention_page(db, request)
+        out += [attention_item(db, row, items) for row in page.rows]
+        if page.next_cursor is None:
+            return out
+        request = paging.PageRequest(cursor=page.next_cursor, limit=paging.MAX_LIMIT)
 
 
 # --- lists --------------------------------------------------------------------------------
